@@ -1,0 +1,23 @@
+// Package keys holds the issuer's Ed25519 keys: parsing and validating public
+// keys, verifying signatures, key ids, the text forms of public and private
+// keys, and the Keyset a verifier pins.
+//
+// Verification is implemented on filippo.io/edwards25519 and crypto/sha512
+// rather than crypto/ed25519 so that ParsePublicKey can refuse non-canonical
+// and small-order keys (the standard library accepts both) and so that a
+// parsed key carries its decoded point. Verify itself agrees with
+// crypto/ed25519.Verify on every input; the tests run the Wycheproof, CCTV
+// and speccheck vectors and a differential fuzzer to hold it to that.
+//
+// # Text forms
+//
+// A public key is written "kycvs+<kid>+<base64url(0x01 || key)>" and a private
+// key "PRIVATE+KEY+kycvs+<kid>+<base64url(0x01 || seed)>", after
+// golang.org/x/mod/sumdb/note. The kid is the first 4 bytes of
+// SHA-256("kycvs/v1/keyid\x00" || 0x01 || public key), in hex; parsers recompute
+// it, so a mistyped or mismatched key is refused rather than silently used.
+//
+// This package is not for storing private keys: the worker receives its key
+// as a secret, and the key tool (keys/cmd/kycvs-keys) writes it to a file
+// created with O_EXCL and mode 0600.
+package keys

@@ -1,0 +1,68 @@
+package keys
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+)
+
+// PrivateKey is an issuer's Ed25519 signing key. Only the worker holds one; it
+// arrives as a secret (wrangler secret / .dev.vars) in the text form.
+//
+// Signing uses the standard library's crypto/ed25519.
+// SIGNING-CHOICE (filled in from the measurement below).
+type PrivateKey struct {
+	priv ed25519.PrivateKey
+	pub  PublicKey
+}
+
+// GenerateKey returns a new key from crypto/rand.
+func GenerateKey() (*PrivateKey, error) {
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, fmt.Errorf("generating key: %w", err)
+	}
+	return newPrivateKey(seed)
+}
+
+func newPrivateKey(seed []byte) (*PrivateKey, error) {
+	priv := ed25519.NewKeyFromSeed(seed)
+	pub, err := ParsePublicKey(priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		// Probability 2^-250: a seed whose public key is refused by
+		// ParsePublicKey cannot be published, so it cannot be used either.
+		return nil, fmt.Errorf("generated key is unusable: %w", err)
+	}
+	return &PrivateKey{priv: priv, pub: pub}, nil
+}
+
+func publicFromSeed(seed []byte) []byte {
+	return ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+}
+
+// ParsePrivateKey parses the text form "PRIVATE+KEY+kycvs+<kid>+<base64url(0x01 || seed)>".
+// Errors never include the text, which is a secret.
+func ParsePrivateKey(text string) (*PrivateKey, error) {
+	seed, err := parseKeyText(text, privatePrefix)
+	if err != nil {
+		return nil, fmt.Errorf("private key: %w", err)
+	}
+	return newPrivateKey(seed)
+}
+
+// Public returns the public half.
+func (k *PrivateKey) Public() PublicKey { return k.pub }
+
+// KeyID returns the id of the public half; it makes *PrivateKey a kycvs.Signer.
+func (k *PrivateKey) KeyID() string { return k.pub.ID() }
+
+// Sign returns the Ed25519 signature of message. The error is always nil; it
+// is there so remote signers (an HSM, a KMS) fit the same interface.
+func (k *PrivateKey) Sign(message []byte) ([]byte, error) {
+	return ed25519.Sign(k.priv, message), nil
+}
+
+// String returns the secret text form. Write it only to a secret store.
+func (k *PrivateKey) String() string {
+	return privatePrefix + k.KeyID() + "+" + b64.EncodeToString(append([]byte{algEd25519}, k.priv.Seed()...))
+}
