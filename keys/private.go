@@ -66,3 +66,12 @@ func (k *PrivateKey) Sign(message []byte) ([]byte, error) {
 func (k *PrivateKey) String() string {
 	return privatePrefix + k.KeyID() + "+" + b64.EncodeToString(append([]byte{algEd25519}, k.priv.Seed()...))
 }
+
+// NewPrivateKeyFromSeed returns the key for a 32-byte RFC 8032 seed. It is for
+// deterministic test vectors and key import; new keys come from GenerateKey.
+func NewPrivateKeyFromSeed(seed []byte) (*PrivateKey, error) {
+	if len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("seed is %d bytes, want %d", len(seed), ed25519.SeedSize)
+	}
+	return newPrivateKey(seed)
+}
