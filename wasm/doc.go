@@ -1,0 +1,25 @@
+// Command wasm is the browser module of the KYC-VS widget, built for
+// GOOS=js GOARCH=wasm with -tags kycvs_verifyonly so that it links the
+// verifier but not the token encoder (tinylib/msgp and its encoding/json
+// and fmt weight).
+//
+// It runs inside the widget page (in a dedicated Web Worker, so that
+// instantiating the Go runtime never blocks the page the person types into)
+// and, loaded on demand by embed.js, in a host page's worker for
+// KYCVS.verify. It installs one global constructor, newKYCVS(config), and
+// then parks main forever: the Go runtime must stay alive to serve calls.
+//
+// Every method that does I/O or may take time returns a JS Promise that a
+// goroutine settles; a js.Func callback never blocks on a Promise itself,
+// which would deadlock the single-threaded Go scheduler. Panics are
+// recovered and turned into rejected Promises carrying a JS Error, and the
+// funcs of an instance are released by its release() method. The JS API is
+// described by kycvs.d.ts beside this file.
+//
+// The module refuses a token unless its signature verifies under the keyset
+// embedded at build time (keys.Published, plus the dev keyset under
+// -tags kycvs_dev), its audience is the entity and its nonce the host's
+// nonce, and it has not expired. Only then does the widget hand the token to
+// the host page. This check serves the person and the host page's UX; the
+// entity's server MUST verify the token again.
+package main

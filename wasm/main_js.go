@@ -1,0 +1,331 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"syscall/js"
+	"time"
+
+	"github.com/kycvs/kycvs/keys"
+)
+
+func main() {
+	// The constructor lives as long as the module, so its func is never
+	// released; everything an instance creates is released by release().
+	js.Global().Set("newKYCVS", js.FuncOf(newInstance))
+	select {} // main must not return: the runtime serves JS calls from here on
+}
+
+// instance is one widget's (or one host verifier's) binding: the service
+// base URL for fetches, and the entity and nonce every token must carry.
+type instance struct {
+	base, entity, nonce string
+	ks                  *keys.Keyset
+	funcs               []js.Func
+}
+
+// newInstance implements newKYCVS(config). It never throws: a bad config
+// is reported by the Promise of the first call that needs the missing field,
+// because a Go callback cannot throw into JS without corrupting the runtime.
+func newInstance(_ js.Value, args []js.Value) (ret any) {
+	defer func() {
+		if r := recover(); r != nil {
+			ret = jsError(&moduleError{Code: "internal", Message: fmt.Sprint("panic in newKYCVS: ", r), AttemptsLeft: -1})
+		}
+	}()
+	in := &instance{ks: pinnedKeyset()}
+	if len(args) > 0 && args[0].Type() == js.TypeObject {
+		in.base = stringField(args[0], "base")
+		in.entity = stringField(args[0], "entity")
+		in.nonce = stringField(args[0], "nonce")
+	}
+	obj := js.Global().Get("Object").New()
+	in.method(obj, "start", in.start)
+	in.method(obj, "finish", in.finish)
+	in.method(obj, "verify", in.verify)
+	in.method(obj, "benchVerify", in.benchVerify)
+	release := js.FuncOf(func(js.Value, []js.Value) any {
+		for _, f := range in.funcs {
+			f.Release()
+		}
+		in.funcs = nil
+		return nil
+	})
+	in.funcs = append(in.funcs, release)
+	obj.Set("release", release)
+	return obj
+}
+
+// method installs an async method: fn runs on its own goroutine and settles
+// the Promise the JS caller gets back immediately.
+func (in *instance) method(obj js.Value, name string, fn func(args []js.Value) (any, error)) {
+	f := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		// Copy: the args slice is reused by syscall/js after we return.
+		args = append([]js.Value(nil), args...)
+		return newPromise(func() (any, error) { return fn(args) })
+	})
+	in.funcs = append(in.funcs, f)
+	obj.Set(name, f)
+}
+
+func (in *instance) start(args []js.Value) (any, error) {
+	if err := in.needConfig(); err != nil {
+		return nil, err
+	}
+	req := argObject(args, 0)
+	resp, err := in.post("/v1/otp", map[string]any{
+		"entity": in.entity,
+		"nonce":  in.nonce,
+		"mobile": stringField(req, "mobile"),
+		"name":   stringField(req, "name"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"txn":       stringField(resp, "txn"),
+		"expiresIn": intField(resp, "expires_in", 180),
+		"resendIn":  intField(resp, "resend_in", 30),
+	}, nil
+}
+
+func (in *instance) finish(args []js.Value) (any, error) {
+	if err := in.needConfig(); err != nil {
+		return nil, err
+	}
+	req := argObject(args, 0)
+	resp, err := in.post("/v1/otp/verify", map[string]any{
+		"txn": stringField(req, "txn"),
+		"otp": stringField(req, "otp"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	res, err := verifyToken(stringField(resp, "token"), in.ks, in.entity, in.nonce, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return res.js(), nil
+}
+
+func (in *instance) verify(args []js.Value) (any, error) {
+	token := ""
+	if len(args) > 0 && args[0].Type() == js.TypeString {
+		token = args[0].String()
+	}
+	opts := argObject(args, 1)
+	entity, nonce := in.entity, in.nonce
+	if s := stringField(opts, "entity"); s != "" {
+		entity = s
+	}
+	if s := stringField(opts, "nonce"); s != "" {
+		nonce = s
+	}
+	res, err := verifyToken(token, in.ks, entity, nonce, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return res.js(), nil
+}
+
+// benchVerify times n Ed25519 verifications of one signature with the same
+// code path tokens use, so the bench can compare it with WebCrypto on the
+// same bytes.
+func (in *instance) benchVerify(args []js.Value) (any, error) {
+	req := argObject(args, 0)
+	pub, msg, sig := bytesField(req, "publicKey"), bytesField(req, "message"), bytesField(req, "signature")
+	n := intField(req, "iterations", 100)
+	pk, err := keys.ParsePublicKey(pub)
+	if err != nil {
+		return nil, &moduleError{Code: "bad_request", Message: err.Error(), AttemptsLeft: -1}
+	}
+	perf := js.Global().Get("performance")
+	t0 := perf.Call("now").Float()
+	ok := true
+	for range n {
+		ok = pk.Verify(msg, sig) && ok
+	}
+	return map[string]any{"ms": perf.Call("now").Float() - t0, "ok": ok, "iterations": n}, nil
+}
+
+func (in *instance) needConfig() error {
+	if in.base == "" || in.entity == "" || in.nonce == "" {
+		return &moduleError{Code: "bad_config", Message: "newKYCVS needs base, entity and nonce", AttemptsLeft: -1}
+	}
+	return nil
+}
+
+// post sends a JSON request with the browser's fetch (not net/http, which
+// would add hundreds of KB to the module) and returns the decoded JSON body
+// of a 2xx answer, or a moduleError built from the service's error body.
+func (in *instance) post(path string, body map[string]any) (js.Value, error) {
+	init := map[string]any{
+		"method":      "POST",
+		"headers":     map[string]any{"content-type": "application/json"},
+		"body":        js.Global().Get("JSON").Call("stringify", js.ValueOf(body)),
+		"credentials": "omit",
+		"cache":       "no-store",
+	}
+	resp, err := await(js.Global().Call("fetch", in.base+path, init))
+	if err != nil {
+		return js.Undefined(), &moduleError{Code: "network", Message: err.Error(), AttemptsLeft: -1}
+	}
+	status := resp.Get("status").Int()
+	data, err := await(resp.Call("json"))
+	if err != nil || data.Type() != js.TypeObject {
+		data = js.Global().Get("Object").New()
+	}
+	if status >= 200 && status < 300 {
+		return data, nil
+	}
+	me := &moduleError{
+		Code:         stringField(data, "error"),
+		Message:      stringField(data, "message"),
+		HTTPStatus:   status,
+		AttemptsLeft: intField(data, "attempts_left", -1),
+	}
+	if me.Code == "" {
+		me.Code = "http_" + strconv.Itoa(status)
+	}
+	if ra := resp.Get("headers").Call("get", "retry-after"); ra.Type() == js.TypeString {
+		me.RetryAfter, _ = strconv.Atoi(ra.String())
+	}
+	if me.RetryAfter == 0 {
+		me.RetryAfter = intField(data, "retry_after", 0)
+	}
+	return js.Undefined(), me
+}
+
+func (r *verifiedResult) js() map[string]any {
+	return map[string]any{
+		"status":     r.Status,
+		"statusName": r.StatusName,
+		"token":      r.Token,
+		"exp":        r.Expires.Unix(),
+		"kid":        r.KeyID,
+	}
+}
+
+// newPromise returns a Promise settled by fn running on a new goroutine.
+// A panic in fn rejects the Promise instead of killing the runtime, which
+// would leave every widget on the page dead.
+func newPromise(fn func() (any, error)) js.Value {
+	executor := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					reject.Invoke(jsError(&moduleError{Code: "internal", Message: fmt.Sprint("panic: ", r), AttemptsLeft: -1}))
+				}
+			}()
+			v, err := fn()
+			if err != nil {
+				reject.Invoke(jsError(err))
+				return
+			}
+			resolve.Invoke(v)
+		}()
+		return nil
+	})
+	defer executor.Release() // the executor runs synchronously inside New
+	return js.Global().Get("Promise").New(executor)
+}
+
+// await blocks the calling goroutine (never a js.Func callback) until p
+// settles.
+func await(p js.Value) (js.Value, error) {
+	type settled struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan settled, 1)
+	onOK := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		ch <- settled{v: arg(a, 0)}
+		return nil
+	})
+	onErr := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		e := arg(a, 0)
+		msg := "rejected"
+		if e.Type() == js.TypeObject && e.Get("message").Type() == js.TypeString {
+			msg = e.Get("message").String()
+		} else if e.Type() == js.TypeString {
+			msg = e.String()
+		}
+		ch <- settled{err: fmt.Errorf("%s", msg)}
+		return nil
+	})
+	defer onOK.Release()
+	defer onErr.Release()
+	p.Call("then", onOK, onErr)
+	s := <-ch
+	return s.v, s.err
+}
+
+func jsError(err error) js.Value {
+	me, ok := err.(*moduleError)
+	if !ok {
+		me = &moduleError{Code: "internal", Message: err.Error(), AttemptsLeft: -1}
+	}
+	e := js.Global().Get("Error").New(me.Error())
+	e.Set("name", "KYCVSError")
+	e.Set("code", me.Code)
+	if me.HTTPStatus != 0 {
+		e.Set("httpStatus", me.HTTPStatus)
+	}
+	if me.AttemptsLeft >= 0 {
+		e.Set("attemptsLeft", me.AttemptsLeft)
+	}
+	if me.RetryAfter > 0 {
+		e.Set("retryAfter", me.RetryAfter)
+	}
+	return e
+}
+
+func arg(a []js.Value, i int) js.Value {
+	if i < len(a) {
+		return a[i]
+	}
+	return js.Undefined()
+}
+
+func argObject(a []js.Value, i int) js.Value {
+	if v := arg(a, i); v.Type() == js.TypeObject {
+		return v
+	}
+	return js.Global().Get("Object").New()
+}
+
+func stringField(o js.Value, name string) string {
+	if o.Type() != js.TypeObject {
+		return ""
+	}
+	if v := o.Get(name); v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+func intField(o js.Value, name string, def int) int {
+	if o.Type() != js.TypeObject {
+		return def
+	}
+	if v := o.Get(name); v.Type() == js.TypeNumber {
+		return v.Int()
+	}
+	return def
+}
+
+func bytesField(o js.Value, name string) []byte {
+	if o.Type() != js.TypeObject {
+		return nil
+	}
+	v := o.Get(name)
+	if !v.InstanceOf(js.Global().Get("Uint8Array")) {
+		return nil
+	}
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/keys"
+)
+
+// verifiedResult is what the module hands to the page for a token it has
+// accepted: the status the person agreed to share, the token for the host's
+// server, and when it stops being valid.
+type verifiedResult struct {
+	Status     int
+	StatusName string
+	Token      string
+	Expires    time.Time
+	KeyID      string
+}
+
+// verifyToken checks token for entity and nonce at now against ks. The
+// audience and nonce are mandatory: a module that skipped either would
+// replay another entity's (or another booking's) token to the host.
+func verifyToken(token string, ks *keys.Keyset, entity, nonce string, now time.Time) (*verifiedResult, error) {
+	if entity == "" || nonce == "" {
+		return nil, &moduleError{Code: "bad_request", Message: "entity and nonce are required to verify a token"}
+	}
+	token = strings.TrimSpace(token)
+	a, err := kycvs.Verify(token, ks, kycvs.Expect{Audience: entity, Nonce: nonce, Now: now})
+	if err != nil {
+		return nil, &moduleError{Code: verifyErrorCode(err), Message: "token refused: " + err.Error()}
+	}
+	return &verifiedResult{
+		Status:     int(a.Status),
+		StatusName: a.Status.String(),
+		Token:      token,
+		Expires:    a.ExpiresAt,
+		KeyID:      a.KeyID,
+	}, nil
+}
+
+// verifyErrorCode maps the protocol's sentinel errors to the stable codes
+// the page script and the .d.ts know.
+func verifyErrorCode(err error) string {
+	switch {
+	case errors.Is(err, kycvs.ErrExpired):
+		return "token_expired"
+	case errors.Is(err, kycvs.ErrNotYetValid):
+		return "token_not_yet_valid"
+	case errors.Is(err, kycvs.ErrAudience):
+		return "token_audience"
+	case errors.Is(err, kycvs.ErrNonce):
+		return "token_nonce"
+	case errors.Is(err, kycvs.ErrUnknownKey):
+		return "token_unknown_key"
+	case errors.Is(err, kycvs.ErrSignature):
+		return "token_signature"
+	}
+	return "token_malformed"
+}
+
+// moduleError is the Go side of the JS KYCVSError: code is stable and
+// machine-readable, message is for developers (the widget shows its own
+// translated text per code).
+type moduleError struct {
+	Code         string
+	Message      string
+	HTTPStatus   int
+	AttemptsLeft int // -1 when unknown
+	RetryAfter   int // seconds, 0 when none
+}
+
+func (e *moduleError) Error() string { return e.Code + ": " + e.Message }
+
+// pinnedKeyset is the keyset tokens are checked against; a variable so the
+// wasm tests can pin a key they generate.
+var pinnedKeyset = keys.Published
