@@ -82,7 +82,7 @@ func privateText(seed []byte) string {
 	return k.String()
 }
 
-// Fixed clock for the vectors: 2026-11-24T12:00:00Z.
+// Fixed clock for the vectors: 2026-11-25T12:00:00Z.
 const vIat = 1795608000
 
 // field is one key/value of a hand-built payload; raw values are appended as
