@@ -1,0 +1,277 @@
+// Package widget renders the KYC-VS widget page: the page inside the iframe
+// that embed.js puts on a verifying entity's site.
+//
+// The page is rendered by the worker rather than served as a static asset
+// because its Content-Security-Policy names the entity's registered origins
+// in frame-ancestors (no other site can frame it, so no other site can
+// dress it up for clickjacking) and because it shows the entity's
+// registered display name and purpose, never text chosen by the host page.
+// Everything else (script, style, the wasm module) is a content-hashed
+// static file; the page finds their names in the manifest scripts/build-site
+// writes.
+//
+// This package is not the flow itself: widget.js and the wasm module drive
+// the OTP exchange from the browser against the worker's JSON API.
+package widget
+
+import (
+	"embed"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// Entity is what the widget needs to know about a registered verifying
+// entity. The worker looks it up by the entity query parameter.
+type Entity struct {
+	ID          string
+	DisplayName string
+	Purpose     string
+	Origins     []string // registered web origins, e.g. "https://www.irctc.example"
+}
+
+//go:embed manifest
+var manifestFS embed.FS
+
+// assets maps logical names to served paths: hashed ones from the build
+// manifest, or the plain names when the site was not built (a source
+// checkout compiles, the page just cannot load its script yet).
+var assets = sync.OnceValue(func() map[string]string {
+	m := map[string]string{
+		"widget.js":  "/a/widget.js",
+		"widget.css": "/a/widget.css",
+		"worker.js":  "/a/worker.js",
+	}
+	if b, err := manifestFS.ReadFile("manifest/assets.json"); err == nil {
+		var built map[string]string
+		if json.Unmarshal(b, &built) == nil {
+			for k, v := range built {
+				m[k] = v
+			}
+		}
+	}
+	return m
+})
+
+var (
+	noncePattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,128}$`)
+	widPattern   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+)
+
+// Serve renders the widget page for e, reading entity (already resolved to e
+// by the caller), nonce, lang, wid (the embedding widget's id) and origin
+// (the host page's origin, which must be one of e.Origins and is where the
+// result is posted) from the query. A nil e renders a "not set up" page
+// with status 404 that no site may frame.
+func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
+	q := r.URL.Query()
+	l := pickLang(q.Get("lang"), r.Header.Get("Accept-Language"))
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		h.Set("Content-Security-Policy", csp(nil))
+		renderMessage(w, http.StatusMethodNotAllowed, l, l.t("page_bad_request"))
+		return
+	}
+	if e == nil {
+		h.Set("Content-Security-Policy", csp(nil))
+		renderMessage(w, http.StatusNotFound, l, l.t("page_unknown"))
+		return
+	}
+	origins := validOrigins(e.Origins)
+	h.Set("Content-Security-Policy", csp(origins))
+
+	nonce, wid, origin := q.Get("nonce"), q.Get("wid"), q.Get("origin")
+	if origin == "" && len(origins) == 1 {
+		origin = origins[0]
+	}
+	if !noncePattern.MatchString(nonce) || (wid != "" && !widPattern.MatchString(wid)) || !contains(origins, origin) {
+		renderMessage(w, http.StatusBadRequest, l, l.t("page_bad_request"))
+		return
+	}
+
+	strs := make(map[string]string, len(scriptKeys)+1)
+	for _, k := range append(scriptKeys, "otp_sent") {
+		strs[k] = l.t(k, "entity", e.DisplayName)
+	}
+	strJSON, _ := json.Marshal(strs) // json escapes <, > and &, so it is safe inside <script>
+
+	var switcher []langLink
+	for _, code := range langOrder {
+		o := langs[code]
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("lang", code)
+		switcher = append(switcher, langLink{Tag: o.Tag, Name: o.Name, Href: "?" + v.Encode(), Current: o == l})
+	}
+
+	a := assets()
+	page := widgetPage{
+		L:        l,
+		Asks:     l.t("asks", "entity", e.DisplayName),
+		Purpose:  l.t("purpose", "purpose", e.Purpose),
+		Consent:  l.t("consent", "entity", e.DisplayName),
+		Entity:   e.ID,
+		Nonce:    nonce,
+		Origin:   origin,
+		WID:      wid,
+		CSS:      a["widget.css"],
+		JS:       a["widget.js"],
+		Worker:   a["worker.js"],
+		Strings:  template.JS(strJSON),
+		Switcher: switcher,
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	_ = widgetTmpl.Execute(w, page)
+}
+
+type langLink struct {
+	Tag, Name, Href string
+	Current         bool
+}
+
+type widgetPage struct {
+	L                          *lang
+	Asks, Purpose, Consent     string
+	Entity, Nonce, Origin, WID string
+	CSS, JS, Worker            string
+	Strings                    template.JS
+	Switcher                   []langLink
+}
+
+// csp is the page's policy: only our own script (plus wasm compilation),
+// styles and API; framed only by the given origins ('none' if there are
+// none, e.g. the unknown-entity page).
+func csp(frameAncestors []string) string {
+	fa := "'none'"
+	if len(frameAncestors) > 0 {
+		fa = strings.Join(frameAncestors, " ")
+	}
+	return "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; " +
+		"connect-src 'self'; worker-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors " + fa
+}
+
+// validOrigins keeps only well-formed http(s) origins in their serialized
+// form, so a bad registry entry can never inject a CSP directive.
+func validOrigins(in []string) []string {
+	var out []string
+	for _, o := range in {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" ||
+			strings.ContainsAny(u.Host, " ;,'\"") {
+			continue
+		}
+		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func renderMessage(w http.ResponseWriter, code int, l *lang, msg string) {
+	w.WriteHeader(code)
+	_ = messageTmpl.Execute(w, struct {
+		L        *lang
+		CSS, Msg string
+	}{l, assets()["widget.css"], msg})
+}
+
+var funcs = template.FuncMap{"t": func(l *lang, key string) string { return l.t(key) }}
+
+var widgetTmpl = template.Must(template.New("widget").Funcs(funcs).Parse(`<!doctype html>
+<html lang="{{.L.Tag}}" dir="{{.L.Dir}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{t .L "title"}}</title>
+<link rel="stylesheet" href="{{.CSS}}">
+<script src="{{.JS}}" defer></script>
+</head>
+<body data-entity="{{.Entity}}" data-nonce="{{.Nonce}}" data-origin="{{.Origin}}" data-wid="{{.WID}}" data-worker="{{.Worker}}" data-state="loading">
+<main class="kycvs" aria-labelledby="asks">
+<header>
+<p id="asks" class="asks">{{.Asks}}</p>
+<p class="purpose">{{.Purpose}}</p>
+<p class="shared-only">{{t .L "shared_only"}}</p>
+</header>
+<form id="start" novalidate>
+<div class="field">
+<label for="mobile">{{t .L "mobile_label"}}</label>
+<input id="mobile" name="mobile" type="tel" inputmode="numeric" autocomplete="tel-national" maxlength="16" required aria-describedby="mobile-hint" dir="ltr">
+<p id="mobile-hint" class="hint">{{t .L "mobile_hint"}}</p>
+</div>
+<div class="field">
+<label for="name">{{t .L "name_label"}}</label>
+<input id="name" name="name" type="text" autocomplete="name" maxlength="100" required>
+</div>
+<button type="submit" id="send" disabled>{{t .L "send"}}</button>
+</form>
+<form id="otp" hidden novalidate>
+<p id="otp-sent"></p>
+<div class="field">
+<label for="code">{{t .L "otp_label"}}</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required dir="ltr" aria-describedby="otp-timer">
+<p id="otp-timer" class="hint"></p>
+</div>
+<div class="consent">
+<input type="checkbox" id="consent" name="consent" required>
+<label for="consent">{{.Consent}}</label>
+</div>
+<button type="submit" id="verify">{{t .L "verify"}}</button>
+<div class="row">
+<button type="button" id="resend" class="link" disabled aria-describedby="resend-timer">{{t .L "resend"}}</button>
+<span id="resend-timer" class="hint"></span>
+</div>
+<button type="button" id="change" class="link">{{t .L "change"}}</button>
+</form>
+<section id="done" hidden tabindex="-1" aria-labelledby="done-heading">
+<h2 id="done-heading">{{t .L "done_heading"}}</h2>
+<p id="done-text"></p>
+<p class="hint">{{t .L "done_note"}}</p>
+</section>
+<p id="live" class="live" role="status" aria-live="polite"></p>
+<p id="error" class="error" role="alert" aria-live="assertive"></p>
+<nav class="langs" aria-label="{{t .L "language"}}">
+{{range .Switcher}}<a href="{{.Href}}" lang="{{.Tag}}" hreflang="{{.Tag}}"{{if .Current}} aria-current="true"{{end}}>{{.Name}}</a> {{end}}
+</nav>
+</main>
+<script type="application/json" id="kycvs-strings">{{.Strings}}</script>
+</body>
+</html>
+`))
+
+var messageTmpl = template.Must(template.New("message").Funcs(funcs).Parse(`<!doctype html>
+<html lang="{{.L.Tag}}" dir="{{.L.Dir}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{t .L "title"}}</title>
+<link rel="stylesheet" href="{{.CSS}}">
+</head>
+<body data-state="unavailable">
+<main class="kycvs"><p class="error" role="alert">{{.Msg}}</p></main>
+</body>
+</html>
+`))
