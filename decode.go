@@ -219,17 +219,18 @@ func decodePayload(p []byte) (*Attestation, error) {
 		r.fail("want %d fields, got %d", fieldCount, n)
 	}
 	a := &Attestation{}
-	seen := map[string]bool{}
+	var seen uint16 // one bit per field, to refuse repeated keys without allocating
 	for i := 0; i < n && r.err == nil; i++ {
 		name := r.str("key", 1, 8)
 		if r.err != nil {
 			break
 		}
-		if seen[name] {
+		bit := fieldBit(name)
+		if seen&bit != 0 {
 			r.fail("duplicate field %q", name)
 			break
 		}
-		seen[name] = true
+		seen |= bit
 		switch name {
 		case "v":
 			a.Version = int(r.int(name, 0, 255))
@@ -262,4 +263,15 @@ func decodePayload(p []byte) (*Attestation, error) {
 		return nil, r.err
 	}
 	return a, nil
+}
+
+// fieldBit returns a distinct bit for each known field name (0 for unknown
+// names, which the caller refuses anyway).
+func fieldBit(name string) uint16 {
+	for i, f := range [fieldCount]string{"v", "kid", "iss", "aud", "nonce", "st", "iat", "exp", "jti", "sub"} {
+		if f == name {
+			return 1 << i
+		}
+	}
+	return 0
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"filippo.io/edwards25519"
+	circled "github.com/cloudflare/circl/sign/ed25519"
 )
 
 func seedKey(t testing.TB, b byte) *PrivateKey {
@@ -283,6 +285,37 @@ func BenchmarkParsePublicKey(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParsePublicKey(raw); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCirclSignatures checks Verify against signatures made by
+// cloudflare/circl, an Ed25519 implementation that shares no code with
+// filippo.io/edwards25519: an independent witness that we verify RFC 8032
+// signatures and not merely our own.
+func TestCirclSignatures(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		seed := make([]byte, 32)
+		for j := range seed {
+			seed[j] = byte(r.Uint32())
+		}
+		msg := make([]byte, r.IntN(300))
+		for j := range msg {
+			msg[j] = byte(r.Uint32())
+		}
+		priv := circled.NewKeyFromSeed(seed)
+		sig := circled.Sign(priv, msg)
+		k, err := ParsePublicKey(priv.Public().(circled.PublicKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !k.Verify(msg, sig) {
+			t.Fatalf("case %d: circl signature refused", i)
+		}
+		sig[r.IntN(64)] ^= byte(1 << r.IntN(8))
+		if k.Verify(msg, sig) {
+			t.Fatalf("case %d: altered circl signature accepted", i)
 		}
 	}
 }
