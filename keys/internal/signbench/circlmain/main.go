@@ -2,10 +2,10 @@
 package main
 
 import (
-	"github.com/cloudflare/circl/sign/ed25519"
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"github.com/cloudflare/circl/sign/ed25519"
 	"os"
 )
 
