@@ -1,0 +1,219 @@
+// Command sitebuild builds the embed's static files into site/dist, the
+// directory Workers Static Assets serves: the Go wasm module, wasm_exec.js
+// from the running toolchain (so it always matches the compiler), the
+// worker shim, the widget page's script and style, each under a
+// content-hashed name, plus embed.js under its stable name for the script
+// tag. Every file also gets .br and .gz siblings and an entry with its
+// sha256 in dist/manifest.json; the map from logical to hashed names goes
+// to worker/widget/manifest/assets.json for the widget page.
+//
+// It is run by scripts/build-site; see there for the flags it passes.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+type fileEntry struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int    `json:"size"`
+	Gzip   int    `json:"gzip"`
+	Brotli int    `json:"brotli"`
+}
+
+type manifest struct {
+	WasmTags []string             `json:"wasm_tags"`
+	Files    map[string]fileEntry `json:"files"`
+}
+
+func main() {
+	root := flag.String("root", ".", "repository root")
+	out := flag.String("out", "site/dist", "output directory (replaced)")
+	assetsOut := flag.String("assets", "worker/widget/manifest/assets.json", "logical→hashed name map for the widget package")
+	dev := flag.String("dev", "auto", "embed keys/dev.json (tag kycvs_dev): auto (if the file exists), yes, no")
+	flag.Parse()
+	if err := run(*root, *out, *assetsOut, *dev); err != nil {
+		fmt.Fprintln(os.Stderr, "sitebuild:", err)
+		os.Exit(1)
+	}
+}
+
+func run(root, out, assetsOut, dev string) error {
+	if err := os.Chdir(root); err != nil {
+		return err
+	}
+	tags := []string{"kycvs_verifyonly"}
+	_, statErr := os.Stat("keys/dev.json")
+	if dev == "yes" || (dev == "auto" && statErr == nil) {
+		tags = append(tags, "kycvs_dev")
+	}
+	tagArg := strings.Join(tags, ",")
+
+	// The browser module must not link the encoder: it would add msgp's
+	// init (encoding/json, fmt) to every widget load.
+	deps, err := command("go", []string{"GOOS=js", "GOARCH=wasm"}, "list", "-deps", "-tags", tagArg, "./wasm")
+	if err != nil {
+		return fmt.Errorf("listing wasm deps: %w", err)
+	}
+	if strings.Contains(string(deps), "tinylib/msgp") {
+		return fmt.Errorf("the wasm module links tinylib/msgp; it must build with -tags kycvs_verifyonly without it")
+	}
+
+	tmp, err := os.MkdirTemp("", "sitebuild")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	wasmPath := filepath.Join(tmp, "kycvs.wasm")
+	if _, err := command("go", []string{"GOOS=js", "GOARCH=wasm"}, "build", "-trimpath", "-ldflags=-s -w", "-tags", tagArg, "-o", wasmPath, "./wasm"); err != nil {
+		return fmt.Errorf("building wasm: %w", err)
+	}
+	goroot, err := command("go", nil, "env", "GOROOT")
+	if err != nil {
+		return err
+	}
+
+	if err := os.RemoveAll(out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(out, "a"), 0o755); err != nil {
+		return err
+	}
+	m := manifest{WasmTags: tags, Files: map[string]fileEntry{}}
+	names := map[string]string{}
+
+	read := func(p string) []byte {
+		if err == nil {
+			var b []byte
+			b, err = os.ReadFile(p)
+			return b
+		}
+		return nil
+	}
+	wasmBytes := read(wasmPath)
+	wasmExec := read(filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"))
+	workerJS := read("site/src/worker.js")
+	widgetJS := read("site/src/widget.js")
+	widgetCSS := read("site/src/widget.css")
+	embedJS := read("site/src/embed.js")
+	headers := read("site/src/_headers")
+	if err != nil {
+		return err
+	}
+
+	hashed := func(logical string, data []byte) error {
+		ext := filepath.Ext(logical)
+		sum := sha256.Sum256(data)
+		p := "/a/" + strings.TrimSuffix(logical, ext) + "." + hex.EncodeToString(sum[:5]) + ext
+		names[logical] = p
+		return emit(out, logical, p, data, &m)
+	}
+	steps := []func() error{
+		func() error { return hashed("kycvs.wasm", wasmBytes) },
+		func() error { return hashed("wasm_exec.js", wasmExec) },
+		func() error {
+			return hashed("worker.js", subst(workerJS, "__WASM_EXEC__", names["wasm_exec.js"], "__WASM__", names["kycvs.wasm"]))
+		},
+		func() error { return hashed("widget.css", widgetCSS) },
+		func() error { return hashed("widget.js", widgetJS) },
+		func() error {
+			return emit(out, "embed.js", "/embed.js", subst(embedJS, "__WORKER_JS__", names["worker.js"]), &m)
+		},
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return err
+		}
+	}
+	// Workers Static Assets compresses on its own and would serve .br/.gz
+	// as plain files, so they stay out of the upload; they are for hosts
+	// that serve pre-compressed files and for the size report.
+	if err := os.WriteFile(filepath.Join(out, ".assetsignore"), []byte("*.br\n*.gz\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "_headers"), headers, 0o644); err != nil {
+		return err
+	}
+	mj, _ := json.MarshalIndent(m, "", "  ")
+	if err := os.WriteFile(filepath.Join(out, "manifest.json"), append(mj, '\n'), 0o644); err != nil {
+		return err
+	}
+	aj, _ := json.MarshalIndent(names, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(assetsOut), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(assetsOut, append(aj, '\n'), 0o644); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(m.Files))
+	for k := range m.Files {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Printf("%-14s %-32s %9s %9s %9s\n", "file", "path", "raw", "gzip", "brotli")
+	for _, k := range keys {
+		f := m.Files[k]
+		fmt.Printf("%-14s %-32s %9d %9d %9d\n", k, f.Path, f.Size, f.Gzip, f.Brotli)
+	}
+	fmt.Printf("wasm tags: %s\n", tagArg)
+	return nil
+}
+
+func subst(b []byte, kv ...string) []byte {
+	for i := 0; i+1 < len(kv); i += 2 {
+		b = bytes.ReplaceAll(b, []byte(kv[i]), []byte(kv[i+1]))
+	}
+	return b
+}
+
+// emit writes data at out+path with its .gz and .br siblings and records it.
+func emit(out, logical, path string, data []byte, m *manifest) error {
+	if bytes.Contains(data, []byte("__WASM")) || bytes.Contains(data, []byte("__WORKER_JS__")) {
+		return fmt.Errorf("%s: unreplaced placeholder", logical)
+	}
+	dst := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(path, "/")))
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		return err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(data)
+	zw.Close()
+	if err := os.WriteFile(dst+".gz", gz.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if _, err := command("brotli", nil, "-q", "11", "-f", "-o", dst+".br", dst); err != nil {
+		return fmt.Errorf("brotli (apt-get install brotli): %w", err)
+	}
+	br, err := os.Stat(dst + ".br")
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	m.Files[logical] = fileEntry{Path: path, SHA256: hex.EncodeToString(sum[:]), Size: len(data), Gzip: gz.Len(), Brotli: int(br.Size())}
+	return nil
+}
+
+func command(name string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return b, nil
+}
