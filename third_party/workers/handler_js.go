@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"syscall/js"
 
 	"github.com/syumai/workers/internal/jshttp"
@@ -17,6 +18,10 @@ import (
 var (
 	httpHandler http.Handler
 	doneCh      = make(chan struct{})
+	// KYCVS PATCH: a long-lived (pooled) instance serves many requests, and every
+	// response body's Close used to close doneCh again, panicking on the second
+	// request. Closing it once keeps Done's meaning ("the first response is done").
+	doneOnce sync.Once
 )
 
 func init() {
@@ -52,7 +57,7 @@ type appCloser struct {
 }
 
 func (c *appCloser) Close() error {
-	defer close(doneCh)
+	defer doneOnce.Do(func() { close(doneCh) }) // KYCVS PATCH: idempotent, see doneOnce.
 	return c.ReadCloser.Close()
 }
 
@@ -86,9 +91,18 @@ func handleRequest(reqObj js.Value) (js.Value, error) {
 
 // Serve serves http.Handler on a JS runtime.
 // if the given handler is nil, http.DefaultServeMux will be used.
+//
+// KYCVS PATCH: when the glue marks the runtime context as pooled (runtime
+// context property "pooled" is true), the instance is reused for later
+// requests, so Serve never returns: returning would exit the Go program after
+// the first response. The upstream glue (one instance per request) does not
+// set it and keeps the upstream behaviour.
 func Serve(handler http.Handler) {
 	ServeNonBlock(handler)
 	Ready()
+	if jsutil.RuntimeContext.Get("pooled").Truthy() {
+		select {}
+	}
 	<-Done()
 }
 

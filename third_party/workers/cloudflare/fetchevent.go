@@ -12,14 +12,18 @@ import (
 // see: https://developers.cloudflare.com/workers/runtime-apis/fetch-event/#waituntil
 func WaitUntil(task func()) {
 	exCtx := cfruntimecontext.MustGetExecutionContext()
-	exCtx.Call("waitUntil", jsutil.NewPromise(js.FuncOf(func(this js.Value, pArgs []js.Value) any {
+	// KYCVS PATCH: the Promise executor runs synchronously inside NewPromise,
+	// so it can be released right after; upstream leaked one js.Func per call.
+	executor := js.FuncOf(func(this js.Value, pArgs []js.Value) any {
 		resolve := pArgs[0]
 		go func() {
 			task()
 			resolve.Invoke(js.Undefined())
 		}()
 		return js.Undefined()
-	})))
+	})
+	defer executor.Release()
+	exCtx.Call("waitUntil", jsutil.NewPromise(executor))
 }
 
 // PassThroughOnException prevents a runtime error response when the Worker script throws an unhandled exception.
@@ -27,12 +31,15 @@ func WaitUntil(task func()) {
 // see: https://developers.cloudflare.com/workers/runtime-apis/fetch-event/#passthroughonexception
 func PassThroughOnException() {
 	exCtx := cfruntimecontext.MustGetExecutionContext()
-	jsutil.AwaitPromise(jsutil.NewPromise(js.FuncOf(func(this js.Value, pArgs []js.Value) any {
+	// KYCVS PATCH: release the executor (it runs synchronously in NewPromise).
+	executor := js.FuncOf(func(this js.Value, pArgs []js.Value) any {
 		resolve := pArgs[0]
 		go func() {
 			exCtx.Call("passThroughOnException")
 			resolve.Invoke(js.Undefined())
 		}()
 		return js.Undefined()
-	})))
+	})
+	defer executor.Release()
+	jsutil.AwaitPromise(jsutil.NewPromise(executor))
 }

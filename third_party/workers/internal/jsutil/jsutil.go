@@ -56,23 +56,28 @@ func ArrayFrom(v js.Value) js.Value {
 	return ArrayClass.Call("from", v)
 }
 
+// AwaitPromise waits for promiseVal to settle.
+//
+// KYCVS PATCH: upstream registered then and catch through
+// promise.then(then).catch(catch) and each released only itself, so the
+// callback that did not fire stayed registered in syscall/js forever (one
+// leaked js.Func per await; fatal for a long-lived instance). Passing both to
+// one then(onFulfilled, onRejected) call means exactly one of them fires, and
+// both are released once it has.
 func AwaitPromise(promiseVal js.Value) (js.Value, error) {
-	resultCh := make(chan js.Value)
-	errCh := make(chan error)
-	var then, catch js.Func
-	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		defer then.Release()
-		result := args[0]
-		resultCh <- result
+	resultCh := make(chan js.Value, 1)
+	errCh := make(chan error, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resultCh <- args[0]
 		return js.Undefined()
 	})
-	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		defer catch.Release()
-		result := args[0]
-		errCh <- fmt.Errorf("failed on promise: %s", result.Call("toString").String())
+	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		errCh <- fmt.Errorf("failed on promise: %s", args[0].Call("toString").String())
 		return js.Undefined()
 	})
-	promiseVal.Call("then", then).Call("catch", catch)
+	defer then.Release()
+	defer catch.Release()
+	promiseVal.Call("then", then, catch)
 	select {
 	case result := <-resultCh:
 		return result, nil

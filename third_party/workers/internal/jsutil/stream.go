@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 	"syscall/js"
 )
 
@@ -37,12 +38,12 @@ func (sr *readableStreamToReadCloser) Read(p []byte) (n int, err error) {
 		sr.streamReader = &r
 	}
 	if sr.buf.Len() == 0 {
-		resultCh := make(chan js.Value)
-		errCh := make(chan error)
+		// KYCVS PATCH: same leak as AwaitPromise (the callback that did not fire
+		// was never released); one then(onFulfilled, onRejected), both released.
+		resultCh := make(chan js.Value, 1)
+		errCh := make(chan error, 1)
 		promise := sr.streamReader.Call("read")
-		var then, catch js.Func
-		then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-			defer then.Release()
+		then := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			result := args[0]
 			if result.Get("done").Bool() {
 				errCh <- io.EOF
@@ -51,13 +52,13 @@ func (sr *readableStreamToReadCloser) Read(p []byte) (n int, err error) {
 			resultCh <- result.Get("value")
 			return js.Undefined()
 		})
-		catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
-			defer catch.Release()
-			result := args[0]
-			errCh <- fmt.Errorf("JavaScript error on read: %s", result.Call("toString").String())
+		catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			errCh <- fmt.Errorf("JavaScript error on read: %s", args[0].Call("toString").String())
 			return js.Undefined()
 		})
-		promise.Call("then", then).Call("catch", catch)
+		promise.Call("then", then, catch)
+		defer then.Release()
+		defer catch.Release()
 		select {
 		case result := <-resultCh:
 			chunk := make([]byte, result.Get("byteLength").Int())
@@ -112,6 +113,7 @@ func ConvertReadableStreamToReadCloser(stream js.Value) io.ReadCloser {
 //   - This implementation is based on: https://deno.land/std@0.139.0/streams/conversion.ts#L230
 type readerToReadableStream struct {
 	initialized bool
+	closed      bool // KYCVS PATCH: set once Pull closed the stream, so its callbacks can be released.
 	reader      io.ReadCloser
 	chunkBuf    []byte
 }
@@ -134,6 +136,7 @@ func (rs *readerToReadableStream) Pull(controller js.Value) error {
 	// Cloudflare Workers sometimes call `pull` to closed ReadableStream.
 	// When the call happens, `io.ErrClosedPipe` should be ignored.
 	if err == io.EOF || err == io.ErrClosedPipe {
+		rs.closed = true
 		controller.Call("close")
 		if err := rs.reader.Close(); err != nil {
 			return err
@@ -165,8 +168,22 @@ func ConvertReaderToReadableStream(reader io.ReadCloser) js.Value {
 		reader:   reader,
 		chunkBuf: make([]byte, defaultChunkSize),
 	}
-	rsInit := NewObject()
-	rsInit.Set("pull", js.FuncOf(func(_ js.Value, args []js.Value) any {
+	// KYCVS PATCH: upstream never released the pull and cancel callbacks, so
+	// every response body pinned its js.Funcs and, through their closures,
+	// its 16 KiB chunkBuf (about +15 KiB per request in a long-lived instance).
+	// They are released once the stream has reached a final state (closed,
+	// errored or cancelled). A late call after that (workerd sometimes pulls a
+	// closed stream, see Pull) reaches a released js.Func, which syscall/js
+	// answers with undefined, the same as a no-op pull.
+	var pull, cancel js.Func
+	var releaseOnce sync.Once
+	release := func() {
+		releaseOnce.Do(func() {
+			pull.Release()
+			cancel.Release()
+		})
+	}
+	pull = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		var cb js.Func
 		cb = js.FuncOf(func(this js.Value, pArgs []js.Value) any {
 			defer cb.Release()
@@ -177,21 +194,26 @@ func ConvertReaderToReadableStream(reader io.ReadCloser) js.Value {
 				err := stream.Pull(controller)
 				if err != nil {
 					reject.Invoke(Error(err.Error()))
+					release()
 					return
 				}
 				resolve.Invoke()
+				if stream.closed {
+					release()
+				}
 			}()
 			return js.Undefined()
 		})
 		return NewPromise(cb)
-	}))
-	rsInit.Set("cancel", js.FuncOf(func(js.Value, []js.Value) any {
+	})
+	cancel = js.FuncOf(func(js.Value, []js.Value) any {
 		var cb js.Func
 		cb = js.FuncOf(func(this js.Value, pArgs []js.Value) any {
 			defer cb.Release()
 			resolve := pArgs[0]
 			reject := pArgs[1]
 			go func() {
+				defer release()
 				err := stream.Cancel()
 				if err != nil {
 					reject.Invoke(Error(err.Error()))
@@ -202,7 +224,10 @@ func ConvertReaderToReadableStream(reader io.ReadCloser) js.Value {
 			return js.Undefined()
 		})
 		return NewPromise(cb)
-	}))
+	})
+	rsInit := NewObject()
+	rsInit.Set("pull", pull)
+	rsInit.Set("cancel", cancel)
 	return ReadableStreamClass.New(rsInit)
 }
 
