@@ -1,0 +1,308 @@
+// Package demo is a small verifying entity: the host side of the embed, as
+// a railway booking page and a hotel check-in page, served from an origin
+// other than the service's. Its server does what every entity's server must:
+// it issues the nonce, and when the page hands it a token it verifies the
+// token itself with the protocol package (never trusting the browser's
+// check) and accepts each nonce and each token id once.
+//
+// It is for demonstrations and the browser tests; a real entity would keep
+// nonces and used token ids in its own database rather than in memory.
+package demo
+
+import (
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/keys"
+)
+
+// Config says where the service is and which registered entities the two
+// demo sites are.
+type Config struct {
+	Service string // service origin, e.g. "http://127.0.0.1:8787"
+	Railway string // entity id of the railway site
+	Hotel   string // entity id of the hotel site
+	// Keyset pins the issuer keys. Nil: fetch the service's
+	// /.well-known/kycvs/keys.json (and again when a token names a key id
+	// the cached set lacks, which is how rotation reaches entities).
+	Keyset *keys.Keyset
+	Now    func() time.Time // nil: time.Now
+}
+
+// NonceLifetime bounds how long a page may take from load to check.
+const NonceLifetime = 15 * time.Minute
+
+type site struct {
+	Key, Entity, Title, Heading, Intro, Action string
+}
+
+type nonceState struct {
+	site   string
+	issued time.Time
+	used   bool
+}
+
+// Server is the demo backend's http.Handler.
+type Server struct {
+	cfg   Config
+	sites map[string]*site
+	mux   *http.ServeMux
+
+	mu        sync.Mutex
+	nonces    map[string]*nonceState
+	tokenIDs  map[[16]byte]time.Time
+	ks        *keys.Keyset
+	ksFetched time.Time
+	checks    []CheckResult
+}
+
+// CheckResult is the outcome of one server-side check, as the page gets it.
+type CheckResult struct {
+	OK         bool   `json:"ok"`
+	Site       string `json:"site"`
+	Status     int    `json:"status"`
+	StatusName string `json:"status_name,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+//go:embed static
+var static embed.FS
+
+// New returns the demo server for cfg.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Service = strings.TrimRight(cfg.Service, "/")
+	s := &Server{
+		cfg: cfg,
+		sites: map[string]*site{
+			"railway": {Key: "railway", Entity: cfg.Railway, Title: "Bharat Rail: book a ticket", Heading: "Book your train ticket",
+				Intro: "Travel on this route needs a vaccination status check. Verify below, then confirm the booking.", Action: "Confirm booking"},
+			"hotel": {Key: "hotel", Entity: cfg.Hotel, Title: "Hotel Sagar: online check-in", Heading: "Online check-in",
+				Intro: "Check in before you arrive. The hotel asks for your vaccination status.", Action: "Complete check-in"},
+		},
+		mux:      http.NewServeMux(),
+		nonces:   map[string]*nonceState{},
+		tokenIDs: map[[16]byte]time.Time{},
+		ks:       cfg.Keyset,
+	}
+	s.mux.HandleFunc("GET /{$}", s.index)
+	s.mux.HandleFunc("GET /railway", s.page)
+	s.mux.HandleFunc("GET /hotel", s.page)
+	s.mux.HandleFunc("POST /api/check", s.check)
+	s.mux.HandleFunc("POST /api/nonce", s.newNonce)
+	s.mux.Handle("GET /static/", http.FileServerFS(static))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Checks returns every check the server has answered, oldest first (for tests).
+func (s *Server) Checks() []CheckResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CheckResult(nil), s.checks...)
+}
+
+// IssueNonce returns a fresh nonce for the named site ("railway", "hotel").
+func (s *Server) IssueNonce(siteKey string) string {
+	var b [16]byte
+	rand.Read(b[:])
+	n := base64.RawURLEncoding.EncodeToString(b[:])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.Now()
+	for k, v := range s.nonces {
+		if now.Sub(v.issued) > NonceLifetime {
+			delete(s.nonces, k)
+		}
+	}
+	s.nonces[n] = &nonceState{site: siteKey, issued: now}
+	return n
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>KYC-VS demo entities</title><link rel="stylesheet" href="/static/demo.css"></head><body><main>
+<h1>KYC-VS demo entities</h1><ul><li><a href="/railway">Railway booking</a></li><li><a href="/hotel">Hotel check-in</a></li></ul>
+<p>Languages: add <code>?lang=hi</code>, <code>ur</code> or <code>bn</code>.</p></main></body></html>`)
+}
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	st := s.sites[strings.TrimPrefix(r.URL.Path, "/")]
+	lang := r.URL.Query().Get("lang")
+	if lang == "" {
+		lang = "en"
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	// The host page's own CSP: the service may be framed and scripted, the
+	// verifier worker comes from a blob: URL, nothing inline.
+	w.Header().Set("Content-Security-Policy", fmt.Sprintf(
+		"default-src 'self'; script-src 'self' %[1]s 'wasm-unsafe-eval'; frame-src %[1]s; worker-src blob:; connect-src 'self' %[1]s; img-src 'self' data:",
+		s.cfg.Service))
+	_ = pageTmpl.Execute(w, map[string]any{
+		"Site": st, "Nonce": s.IssueNonce(st.Key), "Service": s.cfg.Service, "Lang": lang,
+	})
+}
+
+func (s *Server) newNonce(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Site string `json:"site"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil || s.sites[req.Site] == nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"nonce": s.IssueNonce(req.Site)})
+}
+
+// check is the entity server's side of the protocol: verify the token for
+// this entity and this nonce, then consume both.
+func (s *Server) check(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Site, Nonce, Token string
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, CheckResult{Error: "bad_request"})
+		return
+	}
+	res := s.verify(req.Site, req.Nonce, req.Token)
+	s.mu.Lock()
+	s.checks = append(s.checks, res)
+	s.mu.Unlock()
+	code := http.StatusOK
+	if !res.OK {
+		code = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, code, res)
+}
+
+func (s *Server) verify(siteKey, nonce, token string) CheckResult {
+	res := CheckResult{Site: siteKey}
+	st := s.sites[siteKey]
+	if st == nil {
+		res.Error = "unknown_site"
+		return res
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	ns := s.nonces[nonce]
+	nonceOK := ns != nil && ns.site == siteKey && !ns.used && now.Sub(ns.issued) <= NonceLifetime
+	s.mu.Unlock()
+	if !nonceOK {
+		res.Error = "nonce_unknown_or_used"
+		return res
+	}
+	ks, err := s.keyset(false)
+	if err != nil {
+		res.Error = "keyset_unavailable"
+		return res
+	}
+	expect := kycvs.Expect{Audience: st.Entity, Nonce: nonce, Now: now}
+	a, err := kycvs.Verify(token, ks, expect)
+	if errors.Is(err, kycvs.ErrUnknownKey) && s.cfg.Keyset == nil {
+		if ks, err2 := s.keyset(true); err2 == nil {
+			a, err = kycvs.Verify(token, ks, expect)
+		}
+	}
+	if err != nil {
+		res.Error = "token_invalid: " + err.Error()
+		return res
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, exp := range s.tokenIDs {
+		if now.After(exp) {
+			delete(s.tokenIDs, id)
+		}
+	}
+	if _, seen := s.tokenIDs[a.TokenID]; seen || ns.used {
+		res.Error = "token_already_used"
+		return res
+	}
+	s.tokenIDs[a.TokenID] = a.ExpiresAt
+	ns.used = true
+	res.OK, res.Status, res.StatusName = true, int(a.Status), a.Status.String()
+	return res
+}
+
+func (s *Server) keyset(refresh bool) (*keys.Keyset, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.Keyset != nil {
+		return s.cfg.Keyset, nil
+	}
+	if s.ks != nil && !refresh && time.Since(s.ksFetched) < time.Hour {
+		return s.ks, nil
+	}
+	if refresh && time.Since(s.ksFetched) < 10*time.Second {
+		return s.ks, nil // do not let bad tokens hammer the service
+	}
+	resp, err := http.Get(s.cfg.Service + "/.well-known/kycvs/keys.json")
+	if err != nil {
+		return s.ks, fmt.Errorf("fetching keyset: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return s.ks, fmt.Errorf("fetching keyset: status %d: %v", resp.StatusCode, err)
+	}
+	ks, err := keys.ParseKeyset(body)
+	if err != nil {
+		return s.ks, err
+	}
+	s.ks, s.ksFetched = ks, time.Now()
+	return ks, nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Site.Title}}</title>
+<link rel="stylesheet" href="/static/demo.css">
+<script src="{{.Service}}/embed.js" async></script>
+<script src="/static/demo.js" defer></script>
+</head>
+<body class="site-{{.Site.Key}}" data-site="{{.Site.Key}}" data-entity="{{.Site.Entity}}" data-nonce="{{.Nonce}}">
+<header class="brand"><strong>{{if eq .Site.Key "railway"}}Bharat Rail{{else}}Hotel Sagar{{end}}</strong> <span>demo entity</span></header>
+<main>
+<h1>{{.Site.Heading}}</h1>
+{{if eq .Site.Key "railway"}}
+<dl class="trip"><dt>Train</dt><dd>12951 Mumbai Rajdhani</dd><dt>From</dt><dd>Mumbai Central</dd><dt>To</dt><dd>New Delhi</dd><dt>Class</dt><dd>3A, 1 passenger</dd></dl>
+{{else}}
+<dl class="trip"><dt>Booking</dt><dd>HS-40217</dd><dt>Stay</dt><dd>2 nights, deluxe room</dd><dt>Guests</dt><dd>1 adult</dd></dl>
+{{end}}
+<p>{{.Site.Intro}}</p>
+<div id="kycvs" data-kycvs-entity="{{.Site.Entity}}" data-kycvs-nonce="{{.Nonce}}" data-kycvs-lang="{{.Lang}}"
+ data-kycvs-callback="demoResult" data-kycvs-error-callback="demoError" data-kycvs-expired-callback="demoExpired" data-kycvs-ready-callback="demoReady"></div>
+<p id="outcome" role="status" aria-live="polite"></p>
+<button id="confirm" type="button" disabled>{{.Site.Action}}</button>
+</main>
+</body>
+</html>
+`))
