@@ -19,6 +19,8 @@ export interface KYCVSConfig {
   entity?: string;
   /** The host server's nonce for this check: every token must carry it. */
   nonce?: string;
+  /** Language of the OTP SMS ("en", "hi", "ur", "bn"); default: the entity's. */
+  lang?: string;
 }
 
 export interface OTPStarted {

@@ -22,6 +22,7 @@ func main() {
 // base URL for fetches, and the entity and nonce every token must carry.
 type instance struct {
 	base, entity, nonce string
+	lang                string // SMS language for start; "" lets the service choose
 	ks                  *keys.Keyset
 	funcs               []js.Func
 }
@@ -40,6 +41,7 @@ func newInstance(_ js.Value, args []js.Value) (ret any) {
 		in.base = stringField(args[0], "base")
 		in.entity = stringField(args[0], "entity")
 		in.nonce = stringField(args[0], "nonce")
+		in.lang = stringField(args[0], "lang")
 	}
 	obj := js.Global().Get("Object").New()
 	in.method(obj, "start", in.start)
@@ -75,12 +77,16 @@ func (in *instance) start(args []js.Value) (any, error) {
 		return nil, err
 	}
 	req := argObject(args, 0)
-	resp, err := in.post("/v1/otp", map[string]any{
+	body := map[string]any{
 		"entity": in.entity,
 		"nonce":  in.nonce,
 		"mobile": stringField(req, "mobile"),
 		"name":   stringField(req, "name"),
-	})
+	}
+	if in.lang != "" {
+		body["lang"] = in.lang
+	}
+	resp, err := in.post("/v1/otp", body)
 	if err != nil {
 		return nil, err
 	}

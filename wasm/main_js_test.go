@@ -115,7 +115,7 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, token, code string
-		opts            map[string]any
+		opts              map[string]any
 	}{
 		{"tampered signature", string(flipped), "token_signature", nil},
 		{"other entity", f.token(t, func(a *kycvs.Attestation) { a.Audience = "ent_hotel" }), "token_audience", nil},

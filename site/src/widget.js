@@ -227,7 +227,7 @@
   resize();
 
   ready.then(function () {
-    return call('init', { entity: cfg.entity, nonce: cfg.nonce });
+    return call('init', { entity: cfg.entity, nonce: cfg.nonce, lang: cfg.lang });
   }).then(function () {
     send.disabled = false;
     body.dataset.state = 'start';

@@ -209,7 +209,7 @@ var widgetTmpl = template.Must(template.New("widget").Funcs(funcs).Parse(`<!doct
 <link rel="stylesheet" href="{{.CSS}}">
 <script src="{{.JS}}" defer></script>
 </head>
-<body data-entity="{{.Entity}}" data-nonce="{{.Nonce}}" data-origin="{{.Origin}}" data-wid="{{.WID}}" data-worker="{{.Worker}}" data-state="loading">
+<body data-entity="{{.Entity}}" data-nonce="{{.Nonce}}" data-origin="{{.Origin}}" data-wid="{{.WID}}" data-worker="{{.Worker}}" data-lang="{{.L.Tag}}" data-state="loading">
 <main class="kycvs" aria-labelledby="asks">
 <header>
 <p id="asks" class="asks">{{.Asks}}</p>
