@@ -1,0 +1,582 @@
+// Package service is the worker's HTTP API: the OTP flow that ends in a signed
+// status token, the public keyset, server-side token verification for
+// entities, the widget page and the dev SMS outbox. It is a plain
+// http.Handler: the worker main serves it inside workerd, tests serve it with
+// net/http/httptest on SQLite.
+package service
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"mime"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/mobile"
+	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/sms"
+	"github.com/kycvs/kycvs/worker/store"
+	"github.com/kycvs/kycvs/worker/widget"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 4 << 10
+
+var (
+	entityPattern = regexp.MustCompile(`^ent_[a-z0-9_]{1,60}$`)
+	noncePattern  = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,128}$`)
+	txnPattern    = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
+	otpPattern    = regexp.MustCompile(`^[0-9]{6}$`)
+)
+
+// Handler is the worker's http.Handler.
+type Handler struct {
+	cfg    Config
+	store  store.Store
+	otp    *otp.Engine
+	keyset *keys.Keyset
+	mux    *http.ServeMux
+}
+
+// New returns the handler. sender delivers SMS (sms.Outbox in dev).
+func New(cfg Config, st store.Store, sender sms.Sender) (*Handler, error) {
+	if cfg.SigningKey == nil || len(cfg.HashKey) < 16 {
+		return nil, errors.New("service: signing key and hash key are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TokenLifetime <= 0 || cfg.TokenLifetime > kycvs.MaxLifetime {
+		cfg.TokenLifetime = kycvs.MaxLifetime
+	}
+	ks := &keys.Keyset{}
+	if cfg.Keyset != nil {
+		ks.Merge(cfg.Keyset)
+	}
+	if _, ok := ks.Has(cfg.SigningKey.KeyID()); !ok {
+		// A dev key that was not published still verifies here, so the
+		// service's own /v1/tokens/verify and keys.json agree with what it signs.
+		if err := ks.Add(cfg.SigningKey.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
+			return nil, fmt.Errorf("service: %w", err)
+		}
+	}
+	h := &Handler{
+		cfg:    cfg,
+		store:  st,
+		keyset: ks,
+		otp:    &otp.Engine{Store: st, Sender: sender, HashKey: cfg.HashKey, Limits: cfg.Limits, Now: cfg.Now},
+		mux:    http.NewServeMux(),
+	}
+	h.mux.HandleFunc("/v1/otp", h.api(h.startOTP))
+	h.mux.HandleFunc("/v1/otp/verify", h.api(h.verifyOTP))
+	h.mux.HandleFunc("/v1/tokens/verify", h.api(h.verifyToken))
+	h.mux.HandleFunc("/.well-known/kycvs/keys.json", h.keys)
+	h.mux.HandleFunc("/widget", h.widget)
+	if cfg.Environment == "dev" {
+		h.mux.HandleFunc("/dev/outbox", h.outbox)
+	}
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+	})
+	return h, nil
+}
+
+// OTPEngine returns the engine, for features built on the same transactions
+// (booking).
+func (h *Handler) OTPEngine() *otp.Engine { return h.otp }
+
+// Mux returns the handler's mux, so features in other packages can add
+// routes (they get the same security headers).
+func (h *Handler) Mux() *http.ServeMux { return h.mux }
+
+// ServeHTTP sets the headers every response carries and recovers panics
+// into a 500 JSON error.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	if strings.HasPrefix(r.Header.Get("X-Forwarded-Proto"), "https") || r.TLS != nil || strings.HasPrefix(h.cfg.ServiceOrigin, "https:") {
+		hd.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			log.Printf("panic serving %s %s: %v", r.Method, r.URL.Path, v)
+			writeError(w, http.StatusInternalServerError, "internal", "internal error")
+		}
+	}()
+	h.mux.ServeHTTP(w, r)
+}
+
+// apiError is an error response with a stable code.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	extra   map[string]any
+	header  http.Header
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func fail(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal","message":"encoding response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	apiHeaders(w.Header())
+	writeJSON(w, status, map[string]any{"error": code, "message": message})
+}
+
+func apiHeaders(hd http.Header) {
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+}
+
+// serviceOrigin is the origin browsers may call the API from.
+func (h *Handler) serviceOrigin(r *http.Request) string {
+	if h.cfg.ServiceOrigin != "" {
+		return h.cfg.ServiceOrigin
+	}
+	scheme := "http"
+	if r.TLS != nil || r.URL.Scheme == "https" || strings.HasPrefix(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// api wraps a POST JSON endpoint: method, origin, content type, size and
+// UTF-8 checks, then the endpoint, then the JSON response or error.
+func (h *Handler) api(fn func(r *http.Request, body []byte) (int, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		apiHeaders(w.Header())
+		status, v, err := h.serveAPI(r, fn)
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				log.Printf("%s %s: %v", r.Method, r.URL.Path, err)
+				ae = fail(http.StatusInternalServerError, "internal", "internal error")
+			}
+			for k, vs := range ae.header {
+				w.Header()[k] = vs
+			}
+			body := map[string]any{"error": ae.code, "message": ae.message}
+			for k, x := range ae.extra {
+				body[k] = x
+			}
+			writeJSON(w, ae.status, body)
+			return
+		}
+		writeJSON(w, status, v)
+	}
+}
+
+func (h *Handler) serveAPI(r *http.Request, fn func(r *http.Request, body []byte) (int, any, error)) (int, any, error) {
+	// Browsers send Origin on every cross-origin request and on same-origin
+	// POSTs; only the service's own pages (the widget) may call the API.
+	// Entity servers calling /v1/tokens/verify send no Origin.
+	if o := r.Header.Get("Origin"); o != "" && o != h.serviceOrigin(r) {
+		return 0, nil, fail(http.StatusForbidden, "origin_not_allowed", "origin %q may not call this API", o)
+	}
+	if r.Method != http.MethodPost {
+		return 0, nil, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+			message: "use POST", header: http.Header{"Allow": {"POST"}}}
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return 0, nil, fail(http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
+	}
+	if r.ContentLength > MaxBody {
+		return 0, nil, fail(http.StatusRequestEntityTooLarge, "body_too_large", "body over %d bytes", MaxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return 0, nil, fail(http.StatusBadRequest, "bad_body", "reading body failed")
+	}
+	if len(body) > MaxBody {
+		return 0, nil, fail(http.StatusRequestEntityTooLarge, "body_too_large", "body over %d bytes", MaxBody)
+	}
+	if !utf8.Valid(body) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_utf8", "body is not valid UTF-8")
+	}
+	return fn(r, body)
+}
+
+// decode parses body strictly into v (a struct of string fields): one JSON
+// object, no unknown fields, no trailing data.
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return fail(http.StatusBadRequest, "bad_json", "field %q has the wrong type", te.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return fail(http.StatusBadRequest, "unknown_field", "%s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return fail(http.StatusBadRequest, "bad_json", "body is not a JSON object")
+	}
+	if dec.More() {
+		return fail(http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fail(http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
+	}
+	return nil
+}
+
+func required(fields ...[2]string) error {
+	for _, f := range fields {
+		if f[1] == "" {
+			return fail(http.StatusBadRequest, "missing_field", "%s is required", f[0])
+		}
+	}
+	return nil
+}
+
+func clientIP(r *http.Request) string {
+	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
+		return ip
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+func hostname(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		return h
+	}
+	return r.Host
+}
+
+// lookupEntity maps a missing entity to 403, as the contract says.
+func (h *Handler) lookupEntity(ctx context.Context, id string) (*store.Entity, error) {
+	e, err := h.store.Entity(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fail(http.StatusForbidden, "unknown_entity", "entity %q is not registered", id)
+	}
+	return e, err
+}
+
+type startRequest struct {
+	Entity string `json:"entity"`
+	Mobile string `json:"mobile"`
+	Name   string `json:"name"`
+	Nonce  string `json:"nonce"`
+	Lang   string `json:"lang"`
+}
+
+func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
+	var req startRequest
+	if err := decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile},
+		[2]string{"name", req.Name}, [2]string{"nonce", req.Nonce}); err != nil {
+		return 0, nil, err
+	}
+	if !entityPattern.MatchString(req.Entity) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_entity", "entity must look like ent_…")
+	}
+	digits, err := mobile.Parse(req.Mobile)
+	if err != nil {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+	}
+	if !names.Valid(req.Name) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
+	}
+	if !noncePattern.MatchString(req.Nonce) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
+	}
+	if req.Lang != "" && sms.Lang(req.Lang) != req.Lang {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
+	}
+	ent, err := h.lookupEntity(r.Context(), req.Entity)
+	if err != nil {
+		return 0, nil, err
+	}
+	lang := req.Lang
+	if lang == "" {
+		lang = ent.Lang
+	}
+	t, err := h.otp.Start(r.Context(), otp.Start{
+		Purpose: otp.PurposeStatus, EntityID: ent.ID, EntityName: ent.DisplayName, Lang: lang,
+		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: clientIP(r), Host: hostname(r),
+	})
+	var le *otp.LimitError
+	if errors.As(err, &le) {
+		secs := int((le.RetryAfter + time.Second - 1) / time.Second)
+		return 0, nil, &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
+			message: "too many codes requested; try again later",
+			extra:   map[string]any{"retry_after": secs, "limit": le.Limit},
+			header:  http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, map[string]any{
+		"txn":        t.ID,
+		"expires_in": int(h.cfg.Limits.Lifetime / time.Second),
+		"resend_in":  int(h.cfg.Limits.ResendAfter / time.Second),
+	}, nil
+}
+
+type verifyRequest struct {
+	Txn string `json:"txn"`
+	OTP string `json:"otp"`
+}
+
+func (h *Handler) verifyOTP(r *http.Request, body []byte) (int, any, error) {
+	var req verifyRequest
+	if err := decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
+		return 0, nil, err
+	}
+	if !txnPattern.MatchString(req.Txn) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
+	}
+	if !otpPattern.MatchString(req.OTP) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
+	}
+	ctx := r.Context()
+	t, err := h.otp.Verify(ctx, req.Txn, otp.PurposeStatus, req.OTP)
+	var ie *otp.IncorrectError
+	switch {
+	case errors.As(err, &ie):
+		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "otp_incorrect", message: "the code is not correct",
+			extra: map[string]any{"attempts_left": ie.AttemptsLeft}}
+	case errors.Is(err, otp.ErrExpired):
+		return 0, nil, fail(http.StatusGone, "otp_expired", "the code expired; request a new one")
+	case errors.Is(err, otp.ErrUsed):
+		return 0, nil, fail(http.StatusGone, "otp_used", "the code was already used; request a new one")
+	case errors.Is(err, otp.ErrLocked):
+		return 0, nil, fail(http.StatusGone, "otp_locked", "too many wrong codes; request a new one")
+	case errors.Is(err, otp.ErrUnknown), errors.Is(err, otp.ErrPurpose):
+		return 0, nil, fail(http.StatusGone, "txn_unknown", "no such transaction; request a new code")
+	case err != nil:
+		return 0, nil, err
+	}
+	bens, err := h.store.Beneficiaries(ctx, t.MobileHash)
+	if err != nil {
+		return 0, nil, err
+	}
+	var ben *store.Beneficiary
+	for i := range bens {
+		if bens[i].NameNorm == t.NameNorm {
+			ben = &bens[i]
+			break
+		}
+	}
+	if ben == nil {
+		// Also the answer for numbers with nobody registered: the person has
+		// proved the number is theirs, so this tells them nothing new.
+		return 0, nil, fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
+	}
+	now := h.cfg.Now().Truncate(time.Second)
+	a := &kycvs.Attestation{
+		Issuer:    h.cfg.Issuer,
+		Audience:  t.EntityID,
+		Nonce:     t.Nonce,
+		Status:    ben.Status,
+		IssuedAt:  now,
+		ExpiresAt: now.Add(h.cfg.TokenLifetime),
+		Subject:   kycvs.PairwiseSubject(h.subjectKey(), t.EntityID, ben.ID),
+	}
+	if _, err := rand.Read(a.TokenID[:]); err != nil {
+		return 0, nil, fmt.Errorf("reading random: %w", err)
+	}
+	tok, err := kycvs.Sign(h.cfg.SigningKey, a)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"token": tok, "expires_at": a.ExpiresAt.Unix()}, nil
+}
+
+// subjectKey is the pairwise-subject key, derived from HASH_KEY so one secret
+// feeds all keyed hashes while each use gets its own key.
+func (h *Handler) subjectKey() []byte {
+	m := hmac.New(sha256.New, h.cfg.HashKey)
+	m.Write([]byte("kycvs/v1/subject-key"))
+	return m.Sum(nil)
+}
+
+// SecretHash is how entity secrets are stored: they are 256-bit random
+// strings, so an unsalted fast hash is enough.
+func SecretHash(secret string) string {
+	s := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(s[:])
+}
+
+type tokenRequest struct {
+	Token string `json:"token"`
+	Nonce string `json:"nonce"`
+}
+
+func (h *Handler) verifyToken(r *http.Request, body []byte) (int, any, error) {
+	ctx := r.Context()
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || secret == "" || len(secret) > 200 {
+		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "entity_auth", message: "send the entity secret as Authorization: Bearer",
+			header: http.Header{"Www-Authenticate": {`Bearer realm="kycvs"`}}}
+	}
+	var req tokenRequest
+	if err := decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := required([2]string{"token", req.Token}, [2]string{"nonce", req.Nonce}); err != nil {
+		return 0, nil, err
+	}
+	if len(req.Token) > kycvs.MaxTokenLength {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_token", "token longer than %d bytes", kycvs.MaxTokenLength)
+	}
+	if !noncePattern.MatchString(req.Nonce) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
+	}
+	ent, err := h.store.EntityBySecretHash(ctx, SecretHash(secret))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "entity_auth", message: "unknown entity secret",
+			header: http.Header{"Www-Authenticate": {`Bearer realm="kycvs", error="invalid_token"`}}}
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	now := h.cfg.Now()
+	a, err := kycvs.Verify(req.Token, h.keyset, kycvs.Expect{Audience: ent.ID, Nonce: req.Nonce, Now: now})
+	if err != nil {
+		return http.StatusOK, map[string]any{"valid": false, "reason": verifyReason(err), "message": err.Error()}, nil
+	}
+	first, err := h.store.UseToken(ctx, hex.EncodeToString(a.TokenID[:]), ent.ID, a.ExpiresAt, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !first {
+		return http.StatusOK, map[string]any{"valid": false, "reason": "already_used", "message": "this token was verified before"}, nil
+	}
+	return http.StatusOK, map[string]any{
+		"valid":       true,
+		"status":      int(a.Status),
+		"status_name": a.Status.String(),
+		"subject":     hex.EncodeToString(a.Subject[:]),
+		"token_id":    hex.EncodeToString(a.TokenID[:]),
+		"issued_at":   a.IssuedAt.Unix(),
+		"expires_at":  a.ExpiresAt.Unix(),
+	}, nil
+}
+
+func verifyReason(err error) string {
+	for _, c := range []struct {
+		err    error
+		reason string
+	}{
+		{kycvs.ErrMalformed, "malformed"}, {kycvs.ErrUnknownKey, "unknown_key"}, {kycvs.ErrSignature, "bad_signature"},
+		{kycvs.ErrAudience, "wrong_audience"}, {kycvs.ErrNonce, "wrong_nonce"}, {kycvs.ErrExpired, "expired"},
+		{kycvs.ErrNotYetValid, "not_yet_valid"},
+	} {
+		if errors.Is(err, c.err) {
+			return c.reason
+		}
+	}
+	return "invalid"
+}
+
+func (h *Handler) keys(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
+		return
+	}
+	b, err := h.keyset.MarshalJSON()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "encoding keyset")
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	hd.Set("Cache-Control", "public, max-age=300")
+	hd.Set("Access-Control-Allow-Origin", "*") // public data; lets any verifier fetch it
+	hd.Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+func (h *Handler) widget(w http.ResponseWriter, r *http.Request) {
+	var e *widget.Entity
+	if id := r.URL.Query().Get("entity"); entityPattern.MatchString(id) {
+		ent, err := h.store.Entity(r.Context(), id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			log.Printf("widget: %v", err)
+			writeError(w, http.StatusInternalServerError, "internal", "internal error")
+			return
+		}
+		if ent != nil {
+			e = &widget.Entity{ID: ent.ID, DisplayName: ent.DisplayName, Purpose: ent.Purpose, Origins: ent.Origins}
+		}
+	}
+	widget.Serve(w, r, e)
+}
+
+// outbox lists the dev SMS outbox: GET /dev/outbox[?to=<mobile>&limit=N].
+func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
+		return
+	}
+	q := r.URL.Query()
+	to := ""
+	if s := q.Get("to"); s != "" {
+		d, err := mobile.Parse(s)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_mobile", "to must be an Indian mobile number")
+			return
+		}
+		to = d
+	}
+	limit := 50
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 && n <= 500 {
+		limit = n
+	}
+	msgs, err := h.store.Outbox(r.Context(), to, limit)
+	if err != nil {
+		log.Printf("outbox: %v", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error")
+		return
+	}
+	apiHeaders(w.Header())
+	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+}

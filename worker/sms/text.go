@@ -1,0 +1,48 @@
+package sms
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Languages are the languages messages are written in; the first is the
+// fallback.
+var Languages = []string{"en", "hi", "ur", "bn"}
+
+// otpTexts are the status-check OTP messages; {entity} is the entity's
+// registered display name, never text from the host page.
+var otpTexts = map[string]string{
+	"en": "{otp} is your KYC-VS code to share your vaccination status with {entity}. It expires in {min} minutes. Do not share this code with anyone.",
+	"hi": "{otp} आपका KYC-VS कोड है, जिससे {entity} को आपकी टीकाकरण स्थिति बताई जाएगी। यह {min} मिनट में समाप्त हो जाएगा। यह कोड किसी को न बताएं।",
+	"ur": "{otp} آپ کا KYC-VS کوڈ ہے، جس سے {entity} کو آپ کی ویکسینیشن کی حیثیت بتائی جائے گی۔ یہ {min} منٹ میں ختم ہو جائے گا۔ یہ کوڈ کسی کو نہ بتائیں۔",
+	"bn": "{otp} আপনার KYC-VS কোড, এটি দিয়ে {entity}-কে আপনার টিকাকরণের অবস্থা জানানো হবে। এটি {min} মিনিটে মেয়াদোত্তীর্ণ হবে। এই কোড কাউকে বলবেন না।",
+}
+
+// bookingTexts are the OTP messages for proving a mobile before booking.
+var bookingTexts = map[string]string{
+	"en": "{otp} is your KYC-VS code to book a vaccination appointment. It expires in {min} minutes. Do not share this code with anyone.",
+	"hi": "{otp} टीकाकरण अपॉइंटमेंट बुक करने के लिए आपका KYC-VS कोड है। यह {min} मिनट में समाप्त हो जाएगा। यह कोड किसी को न बताएं।",
+	"ur": "{otp} ویکسینیشن اپوائنٹمنٹ بک کرنے کے لیے آپ کا KYC-VS کوڈ ہے۔ یہ {min} منٹ میں ختم ہو جائے گا۔ یہ کوڈ کسی کو نہ بتائیں۔",
+	"bn": "{otp} টিকাকরণের অ্যাপয়েন্টমেন্ট বুক করার জন্য আপনার KYC-VS কোড। এটি {min} মিনিটে মেয়াদোত্তীর্ণ হবে। এই কোড কাউকে বলবেন না।",
+}
+
+// Lang returns lang if messages exist in it, else "en".
+func Lang(lang string) string {
+	if _, ok := otpTexts[lang]; ok {
+		return lang
+	}
+	return "en"
+}
+
+// OTPText returns the OTP message for purpose ("status" or "booking") in
+// lang. The last line is the WebOTP format ("@host #otp") so Android Chrome
+// can offer to fill the code in; host is the service's host name.
+func OTPText(purpose, lang, entity, otp, host string, minutes int) string {
+	texts := otpTexts
+	if purpose == "booking" {
+		texts = bookingTexts
+	}
+	t := texts[Lang(lang)]
+	t = strings.NewReplacer("{otp}", otp, "{entity}", entity, "{min}", strconv.Itoa(minutes)).Replace(t)
+	return t + "\n\n@" + host + " #" + otp
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kycvs/kycvs"
+)
+
+// SQL implements Store on a database/sql handle to D1 or SQLite.
+type SQL struct {
+	DB *sql.DB
+}
+
+var _ Store = (*SQL)(nil)
+
+func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error) {
+	var e Entity
+	var origins string
+	err := s.DB.QueryRowContext(ctx, `SELECT id, display_name, purpose, origins, lang, secret_hash FROM entities WHERE `+where+` = ?`, arg).
+		Scan(&e.ID, &e.DisplayName, &e.Purpose, &origins, &e.Lang, &e.SecretHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading entity: %w", err)
+	}
+	e.Origins = strings.Fields(origins)
+	return &e, nil
+}
+
+// Entity implements Store.
+func (s *SQL) Entity(ctx context.Context, id string) (*Entity, error) { return s.entity(ctx, "id", id) }
+
+// EntityBySecretHash implements Store.
+func (s *SQL) EntityBySecretHash(ctx context.Context, h string) (*Entity, error) {
+	return s.entity(ctx, "secret_hash", h)
+}
+
+// statusSQL derives a beneficiary's status from their doses: no dose → 0,
+// fewer doses than the (first) vaccine's primary schedule → 1, complete → 2.
+const statusSQL = `CASE
+  WHEN NOT EXISTS (SELECT 1 FROM doses d WHERE d.beneficiary_id = b.id) THEN 0
+  WHEN (SELECT count(*) FROM doses d WHERE d.beneficiary_id = b.id) >=
+       (SELECT v.doses_required FROM doses d JOIN vaccines v ON v.id = d.vaccine_id
+         WHERE d.beneficiary_id = b.id ORDER BY d.dose_number LIMIT 1) THEN 2
+  ELSE 1 END`
+
+// Beneficiaries implements Store.
+func (s *SQL) Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficiary, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm, `+statusSQL+`
+		FROM beneficiaries b WHERE b.mobile_hash = ? ORDER BY b.id`, mobileHash)
+	if err != nil {
+		return nil, fmt.Errorf("reading beneficiaries: %w", err)
+	}
+	defer rows.Close()
+	var out []Beneficiary
+	for rows.Next() {
+		var b Beneficiary
+		var st int64
+		if err := rows.Scan(&b.ID, &b.MobileHash, &b.Name, &b.NameNorm, &st); err != nil {
+			return nil, fmt.Errorf("reading beneficiaries: %w", err)
+		}
+		b.Status = kycvs.Status(st)
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading beneficiaries: %w", err)
+	}
+	return out, nil
+}
+
+// Hit implements Store with one upsert: a new or expired window starts at
+// count 1; a live window is incremented only while below limit. RETURNING
+// yields a row only when the event was counted.
+func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit int, now time.Time) (bool, time.Duration, error) {
+	if limit <= 0 {
+		return false, window, nil
+	}
+	n, w := now.Unix(), int64(window/time.Second)
+	cutoff := n - w // a window that started at or before cutoff is over
+	rows, err := s.DB.QueryContext(ctx, `INSERT INTO rate_counters (key, window_start, count) VALUES (?1, ?2, 1)
+		ON CONFLICT (key) DO UPDATE SET
+		  count = CASE WHEN window_start <= ?3 THEN 1 ELSE count + 1 END,
+		  window_start = CASE WHEN window_start <= ?3 THEN ?2 ELSE window_start END
+		WHERE window_start <= ?3 OR count < ?4
+		RETURNING count`, key, n, cutoff, int64(limit))
+	if err != nil {
+		return false, 0, fmt.Errorf("counting %s: %w", key, err)
+	}
+	counted := rows.Next()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, 0, fmt.Errorf("counting %s: %w", key, err)
+	}
+	if counted {
+		return true, 0, nil
+	}
+	var start int64
+	if err := s.DB.QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, key).Scan(&start); err != nil {
+		return false, window, nil // the row exists (we were refused); a read failure only loses the hint
+	}
+	retry := time.Duration(start+w-n) * time.Second
+	if retry < time.Second {
+		retry = time.Second
+	}
+	return false, retry, nil
+}
+
+// CreateOTP implements Store.
+func (s *SQL) CreateOTP(ctx context.Context, t *OTPTransaction) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO otp_transactions
+		(id, purpose, entity_id, mobile_hash, name, name_norm, nonce, otp_hash, attempts, max_attempts, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		t.ID, t.Purpose, t.EntityID, t.MobileHash, t.Name, t.NameNorm, t.Nonce, t.OTPHash,
+		int64(t.MaxAttempts), t.CreatedAt.Unix(), t.ExpiresAt.Unix())
+	if err != nil {
+		return fmt.Errorf("creating OTP transaction: %w", err)
+	}
+	return nil
+}
+
+const otpColumns = `id, purpose, entity_id, mobile_hash, name, name_norm, nonce, otp_hash, attempts, max_attempts, created_at, expires_at, used_at`
+
+func scanOTP(sc interface{ Scan(...any) error }) (*OTPTransaction, error) {
+	var t OTPTransaction
+	var attempts, maxAttempts, created, expires int64
+	var used sql.NullInt64
+	if err := sc.Scan(&t.ID, &t.Purpose, &t.EntityID, &t.MobileHash, &t.Name, &t.NameNorm, &t.Nonce, &t.OTPHash,
+		&attempts, &maxAttempts, &created, &expires, &used); err != nil {
+		return nil, err
+	}
+	t.Attempts, t.MaxAttempts = int(attempts), int(maxAttempts)
+	t.CreatedAt, t.ExpiresAt = time.Unix(created, 0), time.Unix(expires, 0)
+	if used.Valid {
+		t.UsedAt = time.Unix(used.Int64, 0)
+	}
+	return &t, nil
+}
+
+// OTP implements Store.
+func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
+	t, err := scanOTP(s.DB.QueryRowContext(ctx, `SELECT `+otpColumns+` FROM otp_transactions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading OTP transaction: %w", err)
+	}
+	return t, nil
+}
+
+// ConsumeAttempt implements Store.
+func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error) {
+	rows, err := s.DB.QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1
+		WHERE id = ? AND used_at IS NULL AND attempts < max_attempts AND expires_at > ?
+		RETURNING `+otpColumns, id, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("counting OTP attempt: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("counting OTP attempt: %w", err)
+		}
+		return nil, ErrNotFound
+	}
+	t, err := scanOTP(rows)
+	if err != nil {
+		return nil, fmt.Errorf("counting OTP attempt: %w", err)
+	}
+	return t, nil
+}
+
+// MarkOTPUsed implements Store.
+func (s *SQL) MarkOTPUsed(ctx context.Context, id string, now time.Time) (bool, error) {
+	return s.returnsRow(ctx, "marking OTP used",
+		`UPDATE otp_transactions SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING id`, now.Unix(), id)
+}
+
+// UseToken implements Store.
+func (s *SQL) UseToken(ctx context.Context, tokenID, entityID string, expires, now time.Time) (bool, error) {
+	return s.returnsRow(ctx, "recording token use",
+		`INSERT INTO used_tokens (token_id, entity_id, used_at, expires_at) VALUES (?, ?, ?, ?)
+		 ON CONFLICT (token_id) DO NOTHING RETURNING token_id`, tokenID, entityID, now.Unix(), expires.Unix())
+}
+
+// returnsRow runs a data-changing statement with RETURNING (D1 and SQLite
+// both report RETURNING rows through Query) and reports whether it changed a
+// row. It avoids relying on RowsAffected, which D1 reports differently.
+func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (bool, error) {
+	rows, err := s.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	ok := rows.Next()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	return ok, nil
+}
+
+// AddOutbox implements Store.
+func (s *SQL) AddOutbox(ctx context.Context, to, body, kind string, now time.Time) error {
+	if _, err := s.DB.ExecContext(ctx, `INSERT INTO sms_outbox (to_mobile, body, kind, created_at) VALUES (?, ?, ?, ?)`,
+		to, body, kind, now.Unix()); err != nil {
+		return fmt.Errorf("writing outbox: %w", err)
+	}
+	return nil
+}
+
+// Outbox implements Store.
+func (s *SQL) Outbox(ctx context.Context, to string, limit int) ([]OutboxMessage, error) {
+	q := `SELECT id, to_mobile, body, kind, created_at FROM sms_outbox`
+	args := []any{}
+	if to != "" {
+		q += ` WHERE to_mobile = ?`
+		args = append(args, to)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, int64(limit))
+	rows, err := s.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading outbox: %w", err)
+	}
+	defer rows.Close()
+	out := []OutboxMessage{}
+	for rows.Next() {
+		var m OutboxMessage
+		var at int64
+		if err := rows.Scan(&m.ID, &m.To, &m.Body, &m.Kind, &at); err != nil {
+			return nil, fmt.Errorf("reading outbox: %w", err)
+		}
+		m.CreatedAt = time.Unix(at, 0).UTC()
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
