@@ -77,6 +77,20 @@ func TestFullFlowLanguages(t *testing.T) {
 			if done == "" || strings.Contains(done, "{") {
 				t.Errorf("done text %q", done)
 			}
+			if c.lang == "en" {
+				// The host can check the token in its own page too, with the
+				// same module (KYCVS.verify loads it in a worker on demand).
+				got := evalHost[int](p, `(async () => { const r = window.demoEvents.find(e => e.type === "result");
+					const v = await KYCVS.verify(r.token, {entity: document.body.dataset.entity, nonce: document.body.dataset.nonce}); return v.status })()`)
+				if got != int(c.who.Status) {
+					t.Errorf("KYCVS.verify status %d", got)
+				}
+				code := evalHost[string](p, `(async () => { const r = window.demoEvents.find(e => e.type === "result");
+					try { await KYCVS.verify(r.token, {entity: document.body.dataset.entity, nonce: "another-nonce"}); return "accepted" } catch (e) { return e.code } })()`)
+				if code != "token_nonce" {
+					t.Errorf("KYCVS.verify with another nonce: %q", code)
+				}
+			}
 		})
 	}
 	for s := 0; s <= 2; s++ {
