@@ -4,11 +4,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/sms"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // Config is everything the handler needs from its environment. The worker
@@ -92,4 +96,35 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// SenderFromEnv picks the SMS sender: SMS_MODE "outbox" (the default in the
+// dev environment) stores messages for /dev/outbox; "webhook" (the default
+// elsewhere) posts them to SMS_WEBHOOK_URL signed with SMS_WEBHOOK_SECRET,
+// sending with do (see sms.Webhook.Do).
+func SenderFromEnv(getenv func(string) string, env string, st store.Store, do func(*http.Request) (*http.Response, error)) (sms.Sender, error) {
+	mode := getenv("SMS_MODE")
+	if mode == "" {
+		mode = "webhook"
+		if env == "dev" {
+			mode = "outbox"
+		}
+	}
+	switch mode {
+	case "outbox":
+		if env != "dev" {
+			return nil, errors.New("SMS_MODE outbox is only for ENVIRONMENT dev")
+		}
+		return &sms.Outbox{Store: st}, nil
+	case "webhook":
+		u, secret := getenv("SMS_WEBHOOK_URL"), getenv("SMS_WEBHOOK_SECRET")
+		if !strings.HasPrefix(u, "https://") && !(env == "dev" && strings.HasPrefix(u, "http://")) {
+			return nil, errors.New("SMS_WEBHOOK_URL must be an https:// URL")
+		}
+		if len(secret) < 16 {
+			return nil, errors.New("SMS_WEBHOOK_SECRET must be at least 16 characters")
+		}
+		return &sms.Webhook{URL: u, Secret: []byte(secret), Do: do}, nil
+	}
+	return nil, fmt.Errorf("SMS_MODE %q is not outbox or webhook", mode)
 }

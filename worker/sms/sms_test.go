@@ -57,7 +57,7 @@ func TestWebhook(t *testing.T) {
 		calls int32
 	}{{"/ok", true, 1}, {"/flaky", true, 2}, {"/slow", false, 2}, {"/bad", false, 1}} {
 		calls.Store(0)
-		w := &Webhook{URL: srv.URL + c.path, Secret: secret, Timeout: 50 * time.Millisecond}
+		w := &Webhook{URL: srv.URL + c.path, Secret: secret, Timeout: 50 * time.Millisecond, Do: http.DefaultClient.Do}
 		err := w.Send(context.Background(), msg)
 		if (err == nil) != c.ok || calls.Load() != c.calls {
 			t.Errorf("%s: err %v, %d calls; want ok=%v, %d calls", c.path, err, calls.Load(), c.ok, c.calls)

@@ -13,7 +13,24 @@ import (
 
 // SQL implements Store on a database/sql handle to D1 or SQLite.
 type SQL struct {
+	// DB is the database, unless the request's context carries one (WithDB).
 	DB *sql.DB
+}
+
+type dbKey struct{}
+
+// WithDB returns a context whose requests use db instead of SQL.DB. The
+// worker opens the D1 binding per request this way, so a Go instance that
+// serves many requests never uses one request's binding for another.
+func WithDB(ctx context.Context, db *sql.DB) context.Context {
+	return context.WithValue(ctx, dbKey{}, db)
+}
+
+func (s *SQL) db(ctx context.Context) *sql.DB {
+	if db, ok := ctx.Value(dbKey{}).(*sql.DB); ok {
+		return db
+	}
+	return s.DB
 }
 
 var _ Store = (*SQL)(nil)
@@ -21,7 +38,7 @@ var _ Store = (*SQL)(nil)
 func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error) {
 	var e Entity
 	var origins string
-	err := s.DB.QueryRowContext(ctx, `SELECT id, display_name, purpose, origins, lang, secret_hash FROM entities WHERE `+where+` = ?`, arg).
+	err := s.db(ctx).QueryRowContext(ctx, `SELECT id, display_name, purpose, origins, lang, secret_hash FROM entities WHERE `+where+` = ?`, arg).
 		Scan(&e.ID, &e.DisplayName, &e.Purpose, &origins, &e.Lang, &e.SecretHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -52,7 +69,7 @@ const statusSQL = `CASE
 
 // Beneficiaries implements Store.
 func (s *SQL) Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficiary, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm, `+statusSQL+`
+	rows, err := s.db(ctx).QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm, `+statusSQL+`
 		FROM beneficiaries b WHERE b.mobile_hash = ? ORDER BY b.id`, mobileHash)
 	if err != nil {
 		return nil, fmt.Errorf("reading beneficiaries: %w", err)
@@ -83,7 +100,7 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 	}
 	n, w := now.Unix(), int64(window/time.Second)
 	cutoff := n - w // a window that started at or before cutoff is over
-	rows, err := s.DB.QueryContext(ctx, `INSERT INTO rate_counters (key, window_start, count) VALUES (?1, ?2, 1)
+	rows, err := s.db(ctx).QueryContext(ctx, `INSERT INTO rate_counters (key, window_start, count) VALUES (?1, ?2, 1)
 		ON CONFLICT (key) DO UPDATE SET
 		  count = CASE WHEN window_start <= ?3 THEN 1 ELSE count + 1 END,
 		  window_start = CASE WHEN window_start <= ?3 THEN ?2 ELSE window_start END
@@ -101,7 +118,7 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 		return true, 0, nil
 	}
 	var start int64
-	if err := s.DB.QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, key).Scan(&start); err != nil {
+	if err := s.db(ctx).QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, key).Scan(&start); err != nil {
 		return false, window, nil // the row exists (we were refused); a read failure only loses the hint
 	}
 	retry := time.Duration(start+w-n) * time.Second
@@ -113,7 +130,7 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 
 // CreateOTP implements Store.
 func (s *SQL) CreateOTP(ctx context.Context, t *OTPTransaction) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO otp_transactions
+	_, err := s.db(ctx).ExecContext(ctx, `INSERT INTO otp_transactions
 		(id, purpose, entity_id, mobile_hash, name, name_norm, nonce, otp_hash, attempts, max_attempts, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
 		t.ID, t.Purpose, t.EntityID, t.MobileHash, t.Name, t.NameNorm, t.Nonce, t.OTPHash,
@@ -144,7 +161,7 @@ func scanOTP(sc interface{ Scan(...any) error }) (*OTPTransaction, error) {
 
 // OTP implements Store.
 func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
-	t, err := scanOTP(s.DB.QueryRowContext(ctx, `SELECT `+otpColumns+` FROM otp_transactions WHERE id = ?`, id))
+	t, err := scanOTP(s.db(ctx).QueryRowContext(ctx, `SELECT `+otpColumns+` FROM otp_transactions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -156,7 +173,7 @@ func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
 
 // ConsumeAttempt implements Store.
 func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error) {
-	rows, err := s.DB.QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1
+	rows, err := s.db(ctx).QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1
 		WHERE id = ? AND used_at IS NULL AND attempts < max_attempts AND expires_at > ?
 		RETURNING `+otpColumns, id, now.Unix())
 	if err != nil {
@@ -193,7 +210,7 @@ func (s *SQL) UseToken(ctx context.Context, tokenID, entityID string, expires, n
 // both report RETURNING rows through Query) and reports whether it changed a
 // row. It avoids relying on RowsAffected, which D1 reports differently.
 func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (bool, error) {
-	rows, err := s.DB.QueryContext(ctx, query, args...)
+	rows, err := s.db(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", what, err)
 	}
@@ -207,7 +224,7 @@ func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (
 
 // AddOutbox implements Store.
 func (s *SQL) AddOutbox(ctx context.Context, to, body, kind string, now time.Time) error {
-	if _, err := s.DB.ExecContext(ctx, `INSERT INTO sms_outbox (to_mobile, body, kind, created_at) VALUES (?, ?, ?, ?)`,
+	if _, err := s.db(ctx).ExecContext(ctx, `INSERT INTO sms_outbox (to_mobile, body, kind, created_at) VALUES (?, ?, ?, ?)`,
 		to, body, kind, now.Unix()); err != nil {
 		return fmt.Errorf("writing outbox: %w", err)
 	}
@@ -224,7 +241,7 @@ func (s *SQL) Outbox(ctx context.Context, to string, limit int) ([]OutboxMessage
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, int64(limit))
-	rows, err := s.DB.QueryContext(ctx, q, args...)
+	rows, err := s.db(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading outbox: %w", err)
 	}

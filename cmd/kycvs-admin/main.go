@@ -1,0 +1,175 @@
+// Command kycvs-admin administers a KYC-VS deployment's data: it emits SQL for
+// D1 (apply with `wrangler d1 execute DB --file …`, or --apply-local for the
+// local dev database) and manages the local dev secrets.
+//
+//	kycvs-admin devkeys                       create .dev.vars if absent, write keys/dev.json
+//	kycvs-admin seed [--count 10000]          demo entities, centres, DemoPeople, synthetic registry
+//	kycvs-admin entity add --id ent_x --name "…" --purpose "…" --origin https://… [--origin …] [--lang hi]
+//	kycvs-admin entity remove --id ent_x
+//
+// Mobile hashes and demo secrets depend on HASH_KEY, read from --dev-vars
+// (default .dev.vars) or --hash-key. A new entity's server secret is printed
+// once, on stderr; only its hash is in the SQL.
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/devenv"
+	"github.com/kycvs/kycvs/worker/seed"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "kycvs-admin:", err)
+		os.Exit(1)
+	}
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, " ") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+var entityID = regexp.MustCompile(`^ent_[a-z0-9_]{1,60}$`)
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: kycvs-admin devkeys | seed | entity add | entity remove (see go doc ./cmd/kycvs-admin)")
+	}
+	cmd := args[0]
+	args = args[1:]
+	if cmd == "entity" {
+		if len(args) == 0 || (args[0] != "add" && args[0] != "remove") {
+			return errors.New("usage: kycvs-admin entity add|remove …")
+		}
+		cmd, args = "entity "+args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("kycvs-admin "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", ".", "repository root (devkeys)")
+	varsPath := fs.String("dev-vars", ".dev.vars", "file with HASH_KEY")
+	hashKeyHex := fs.String("hash-key", "", "HASH_KEY, hex (instead of --dev-vars)")
+	count := fs.Int("count", 10000, "synthetic beneficiaries (seed)")
+	id := fs.String("id", "", "entity id, ent_…")
+	name := fs.String("name", "", "entity display name, shown to the person")
+	purpose := fs.String("purpose", "", "why the entity asks, shown to the person")
+	lang := fs.String("lang", "en", "language of the entity's OTP SMS: en, hi, ur, bn")
+	applyLocal := fs.Bool("apply-local", false, "run the SQL on the local dev D1 (wrangler d1 execute DB --local)")
+	var origins multi
+	fs.Var(&origins, "origin", "allowed web origin of the entity's pages (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	hashKey := func() ([]byte, error) {
+		s := *hashKeyHex
+		if s == "" {
+			vars, err := devenv.ReadVars(*varsPath)
+			if err != nil {
+				return nil, fmt.Errorf("reading HASH_KEY: %w (pass --hash-key, or run devkeys)", err)
+			}
+			s = vars["HASH_KEY"]
+		}
+		k, err := hex.DecodeString(s)
+		if err != nil || len(k) < 16 {
+			return nil, errors.New("HASH_KEY must be at least 16 bytes, hex")
+		}
+		return k, nil
+	}
+	var sql bytes.Buffer
+	switch cmd {
+	case "devkeys":
+		vars, changed, err := devenv.Ensure(*root)
+		if err != nil {
+			return err
+		}
+		k, _ := keys.ParsePrivateKey(vars["SIGNING_KEY"])
+		fmt.Fprintf(stdout, "dev signing key %s (secret in %s)\n", k.Public(), filepath.Join(*root, ".dev.vars"))
+		if changed {
+			fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*root, "keys", "dev.json"))
+		}
+		return nil
+	case "seed":
+		k, err := hashKey()
+		if err != nil {
+			return err
+		}
+		if err := seed.WriteSQL(&sql, k, *count); err != nil {
+			return err
+		}
+	case "entity add":
+		if !entityID.MatchString(*id) {
+			return fmt.Errorf("--id %q: want ent_ and lowercase letters, digits, _", *id)
+		}
+		if *name == "" || *purpose == "" || len(origins) == 0 {
+			return errors.New("--name, --purpose and at least one --origin are required")
+		}
+		for _, o := range origins {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+				return fmt.Errorf("--origin %q is not scheme://host[:port]", o)
+			}
+		}
+		secret, err := NewSecret()
+		if err != nil {
+			return err
+		}
+		sql.WriteString(seed.EntitySQL(seed.Entity{ID: *id, DisplayName: *name, Purpose: *purpose, Origins: origins, Lang: *lang}, seed.SecretHash(secret)))
+		fmt.Fprintf(stderr, "server secret for %s (shown once, store it in the entity's server config):\n%s\n", *id, secret)
+	case "entity remove":
+		if !entityID.MatchString(*id) {
+			return fmt.Errorf("--id %q is not an entity id", *id)
+		}
+		sql.WriteString(seed.RemoveEntitySQL(*id))
+	default:
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if *applyLocal {
+		return applyLocalSQL(sql.Bytes(), stderr)
+	}
+	_, err := stdout.Write(sql.Bytes())
+	return err
+}
+
+// NewSecret returns a new entity server secret: 256 random bits.
+func NewSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("reading random: %w", err)
+	}
+	return seed.SecretPrefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func applyLocalSQL(sql []byte, stderr io.Writer) error {
+	f, err := os.CreateTemp("", "kycvs-*.sql")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(sql); err != nil {
+		return err
+	}
+	f.Close()
+	cmd := exec.Command("scripts/node_modules/.bin/wrangler", "d1", "execute", "DB", "--local", "--file", f.Name())
+	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "WRANGLER_SEND_ERROR_REPORTS=false",
+		"CLOUDFLARE_CF_FETCH_ENABLED=false", "WRANGLER_HIDE_BANNER=true")
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("wrangler d1 execute: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+//go:build js && wasm
+
+// Command worker is the KYC-VS Cloudflare Worker: service.Handler served by
+// github.com/syumai/workers inside workerd, with D1 as its database. Vars and
+// secrets come from the Worker's env (wrangler.toml [vars], .dev.vars locally,
+// wrangler secret in production).
+package main
+
+import (
+	"database/sql"
+	"log"
+	"net/http"
+
+	"github.com/syumai/workers"
+	"github.com/syumai/workers/cloudflare"
+	"github.com/syumai/workers/cloudflare/d1"
+	"github.com/syumai/workers/cloudflare/fetch"
+
+	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/service"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+func main() {
+	workers.Serve(handler())
+}
+
+func handler() http.Handler {
+	cfg, err := service.FromEnv(cloudflare.Getenv)
+	if err != nil {
+		return misconfigured(err)
+	}
+	cfg.Keyset = keys.Published()
+	st := &store.SQL{}
+	sender, err := service.SenderFromEnv(cloudflare.Getenv, cfg.Environment, st, func(r *http.Request) (*http.Response, error) {
+		return fetch.NewClient().Do(&fetch.Request{Request: r}, nil)
+	})
+	if err != nil {
+		return misconfigured(err)
+	}
+	h, err := service.New(cfg, st, sender)
+	if err != nil {
+		return misconfigured(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Open the D1 binding of this request's env: an instance may serve
+		// several requests (see worker/glue), each with its own env.
+		c, err := d1.OpenConnector("DB")
+		if err != nil {
+			log.Printf("D1 binding DB: %v", err)
+			http.Error(w, `{"error":"internal","message":"database unavailable"}`, http.StatusInternalServerError)
+			return
+		}
+		db := sql.OpenDB(c)
+		defer db.Close()
+		h.ServeHTTP(w, r.WithContext(store.WithDB(r.Context(), db)))
+	})
+}
+
+// misconfigured answers every request with 500 and logs why once, so a
+// missing secret shows up in `wrangler tail` instead of as a hung Worker.
+func misconfigured(err error) http.Handler {
+	log.Printf("kycvs worker misconfigured: %v", err)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"error":"misconfigured","message":"the service is not configured"}` + "\n"))
+	})
+}

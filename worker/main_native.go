@@ -1,0 +1,77 @@
+//go:build !js
+
+// Command worker, built natively, serves the same handler as the Worker on
+// SQLite instead of D1: for comparing behaviour and speed with workerd
+// without Cloudflare tooling. Configuration is read like wrangler does: the
+// [vars] defaults below, then .dev.vars, then the process environment.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"log"
+	"net/http"
+	"os"
+
+	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/devenv"
+	"github.com/kycvs/kycvs/worker/seed"
+	"github.com/kycvs/kycvs/worker/service"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8790", "listen address")
+	dbPath := flag.String("db", "build/native.sqlite", "SQLite database (created and migrated if missing)")
+	varsPath := flag.String("dev-vars", ".dev.vars", "secrets file (SIGNING_KEY, HASH_KEY)")
+	seedN := flag.Int("seed", 0, "load the demo seed with this many synthetic beneficiaries")
+	flag.Parse()
+
+	vars, err := devenv.ReadVars(*varsPath)
+	if err != nil {
+		log.Fatalf("reading %s (run scripts/dev once to create it): %v", *varsPath, err)
+	}
+	getenv := func(k string) string {
+		if v, ok := os.LookupEnv(k); ok {
+			return v
+		}
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		if k == "ENVIRONMENT" {
+			return "dev"
+		}
+		return ""
+	}
+	cfg, err := service.FromEnv(getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Keyset = keys.Published()
+	ctx := context.Background()
+	db, err := store.OpenSQLite(ctx, *dbPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *seedN > 0 {
+		var b bytes.Buffer
+		if err := seed.WriteSQL(&b, cfg.HashKey, *seedN); err != nil {
+			log.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, b.String()); err != nil {
+			log.Fatalf("seeding: %v", err)
+		}
+	}
+	st := &store.SQL{DB: db}
+	sender, err := service.SenderFromEnv(getenv, cfg.Environment, st, http.DefaultClient.Do)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := service.New(cfg, st, sender)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("kycvs (native, SQLite %s) on http://%s", *dbPath, *addr)
+	log.Fatal(http.ListenAndServe(*addr, h))
+}
