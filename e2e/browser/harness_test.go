@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kycvs/kycvs/demo"
@@ -461,4 +462,13 @@ func randomNonce() string {
 	var b [12]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("%x", b)
+}
+
+func targets(t *testing.T, p *page) []*target.Info {
+	t.Helper()
+	infos, err := chromedp.Targets(p.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return infos
 }

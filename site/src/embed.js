@@ -41,7 +41,7 @@
     f.title = LANGS[lang];
     f.allow = 'otp-credentials';
     f.setAttribute('data-kycvs-widget', w.id);
-    f.style.cssText = 'border:0;display:block;width:100%;min-width:300px;max-width:520px;height:400px;background:transparent';
+    f.style.cssText = 'border:0;display:block;width:100%;max-width:520px;height:400px;background:transparent';
     clearTimeout(w.expiry);
     w.iframe = f;
     w.done = false;
