@@ -10,10 +10,10 @@ import (
 	"testing"
 )
 
-// sharedVectors is where the workspace keeps the public Ed25519 suites. The
+// sharedVectors holds copies of the public Ed25519 suites (see its README). The
 // tests fail, rather than skip, if it is missing: they are the proof that
 // Verify matches crypto/ed25519.
-const sharedVectors = "../../shared/vectors"
+const sharedVectors = "testdata"
 
 func loadJSON(t *testing.T, name string, v any) {
 	t.Helper()
