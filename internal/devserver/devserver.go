@@ -1,0 +1,405 @@
+// Package devserver runs the real Worker for end-to-end tests: it builds the
+// wasm (once per test process), starts `wrangler dev` (workerd + local D1) on
+// free loopback ports with a fresh database holding the migrations and the
+// demo seed, and stops it when the test ends.
+//
+// Tests using it must skip unless KYCVS_E2E=1 (see Enabled), so that plain
+// `go test ./...` stays hermetic; scripts/test.d/30-worker sets it.
+//
+// Facts it relies on: wrangler 4.86.0 (scripts/package.json; the last release
+// that runs on Node 20), compatibility_date ≤ 2026-05-03, and a fresh
+// --persist-to directory per server (state written by newer wranglers crashes
+// the workerd of 4.86).
+package devserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/devenv"
+	"github.com/kycvs/kycvs/worker/seed"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+// Enabled reports whether end-to-end tests should run (KYCVS_E2E=1).
+func Enabled() bool { return os.Getenv("KYCVS_E2E") == "1" }
+
+// Skip skips t unless end-to-end tests are enabled.
+func Skip(t testing.TB) {
+	t.Helper()
+	if !Enabled() {
+		t.Skip("end-to-end test: set KYCVS_E2E=1 (scripts/test does)")
+	}
+}
+
+// Options configure a server.
+type Options struct {
+	// Entities are registered in addition to seed.DemoEntities; their
+	// secrets are in Server.Secrets.
+	Entities []seed.Entity
+	// Synthetic is the number of synthetic beneficiaries seeded besides
+	// seed.DemoPeople. Zero: 200 (fast); the full demo uses 10,000.
+	Synthetic int
+	// Vars override wrangler.toml [vars], e.g. {"OTP_RESEND_SECONDS": "0"}.
+	Vars map[string]string
+	// SQL is run after the seed (e.g. extra rows for a test).
+	SQL string
+}
+
+// Server is a running wrangler dev.
+type Server struct {
+	URL        string // http://127.0.0.1:<port>, the service origin
+	HashKey    []byte
+	PublicKey  keys.PublicKey
+	Keyset     *keys.Keyset      // what an entity server pins: the dev keyset (keys/dev.json)
+	Secrets    map[string]string // entity id → server secret, for demo and Options.Entities
+	PersistDir string
+	Root       string // repository root
+	cmd        *exec.Cmd
+	log        *bytes.Buffer
+	logMu      *sync.Mutex
+}
+
+// OfflineEnv is the environment wrangler needs to run without the network.
+var OfflineEnv = []string{
+	"WRANGLER_SEND_METRICS=false",
+	"WRANGLER_SEND_ERROR_REPORTS=false",
+	"CLOUDFLARE_CF_FETCH_ENABLED=false",
+	"WRANGLER_HIDE_BANNER=true",
+	"CI=true", // no interactive prompts
+}
+
+// RepoRoot finds the repository root (the directory holding go.mod).
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+type built struct {
+	root, dir, siteDir string
+	vars               map[string]string
+	err                error
+}
+
+var buildOnce = sync.OnceValue(func() built {
+	var b built
+	b.root, b.err = RepoRoot()
+	if b.err != nil {
+		return b
+	}
+	b.err = withLock(b.root, func() error {
+		if _, err := os.Stat(filepath.Join(b.root, "scripts/node_modules/.bin/wrangler")); err != nil {
+			if err := run(b.root, nil, "npm", "ci", "--prefix", "scripts", "--no-audit", "--no-fund", "--loglevel=error"); err != nil {
+				return err
+			}
+		}
+		vars, _, err := devenv.Ensure(b.root)
+		if err != nil {
+			return err
+		}
+		b.vars = vars
+		if _, err := os.Stat(filepath.Join(b.root, "scripts/build-site")); err == nil {
+			if err := run(b.root, nil, "scripts/build-site"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if b.err != nil {
+		return b
+	}
+	b.siteDir = filepath.Join(b.root, "site", "dist")
+	if _, err := os.Stat(b.siteDir); err != nil {
+		if b.siteDir, b.err = os.MkdirTemp("", "kycvs-empty-site-"); b.err != nil {
+			return b
+		}
+	}
+	// Each test process builds into its own directory: wrangler dev watches
+	// main and reloads when it changes, so a shared build/ would restart
+	// other processes' servers.
+	os.MkdirAll(filepath.Join(b.root, "build"), 0o755)
+	removeStale(filepath.Join(b.root, "build"))
+	if b.dir, b.err = os.MkdirTemp(filepath.Join(b.root, "build"), "devserver-"); b.err != nil {
+		return b
+	}
+	b.err = run(b.root, nil, "scripts/build-worker", b.dir)
+	return b
+})
+
+// removeStale deletes build/devserver-* directories older than a day.
+func removeStale(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "devserver-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// withLock serialises the steps that write shared files (npm ci, .dev.vars,
+// keys/dev.json, site/dist) across test processes.
+func withLock(root string, fn func() error) error {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "kycvs-devserver-"+hex.EncodeToString([]byte(root))[:16]+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return fn()
+}
+
+func run(dir string, env []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), OfflineEnv...), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+var (
+	mainLine   = regexp.MustCompile(`(?m)^main\s*=.*$`)
+	assetsLine = regexp.MustCompile(`(?m)^directory\s*=.*$`)
+	migrLine   = regexp.MustCompile(`(?m)^migrations_dir\s*=.*$`)
+)
+
+// Start builds (once per process) and starts a server with a fresh database.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	b := buildOnce()
+	if b.err != nil {
+		t.Fatalf("devserver: building: %v", b.err)
+	}
+	hashKey, err := hex.DecodeString(b.vars["HASH_KEY"])
+	if err != nil {
+		t.Fatalf("devserver: HASH_KEY: %v", err)
+	}
+	priv, err := keys.ParsePrivateKey(b.vars["SIGNING_KEY"])
+	if err != nil {
+		t.Fatalf("devserver: SIGNING_KEY: %v", err)
+	}
+	s := &Server{HashKey: hashKey, PublicKey: priv.Public(), Keyset: keys.Published(), Secrets: map[string]string{},
+		Root: b.root, log: &bytes.Buffer{}, logMu: &sync.Mutex{}}
+	if _, ok := s.Keyset.Has(priv.KeyID()); !ok {
+		// This test binary was not built with -tags kycvs_dev.
+		ks := &keys.Keyset{}
+		ks.Merge(s.Keyset)
+		if err := ks.Add(s.PublicKey, time.Unix(0, 0), time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		s.Keyset = ks
+	}
+
+	dir := t.TempDir()
+	s.PersistDir = filepath.Join(dir, "state")
+	cfgText, err := os.ReadFile(filepath.Join(b.root, "wrangler.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mainLine.ReplaceAllString(string(cfgText), fmt.Sprintf("main = %q", filepath.Join(b.dir, "worker.mjs")))
+	cfg = assetsLine.ReplaceAllString(cfg, fmt.Sprintf("directory = %q", b.siteDir))
+	cfg = migrLine.ReplaceAllString(cfg, fmt.Sprintf("migrations_dir = %q", filepath.Join(b.root, "worker", "migrations")))
+	cfgPath := filepath.Join(dir, "wrangler.toml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"SIGNING_KEY": b.vars["SIGNING_KEY"], "HASH_KEY": b.vars["HASH_KEY"]}
+	for k, v := range opts.Vars {
+		vars[k] = v
+	}
+	// .dev.vars beside the config: wrangler reads it and it overrides [vars].
+	if err := os.WriteFile(filepath.Join(dir, ".dev.vars"), devenv.FormatVars(vars), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var sqlText bytes.Buffer
+	n := opts.Synthetic
+	if n == 0 {
+		n = 200
+	}
+	if err := seed.WriteSQL(&sqlText, hashKey, n); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range seed.DemoEntities {
+		s.Secrets[e.ID] = seed.DemoSecret(hashKey, e.ID)
+	}
+	for _, e := range opts.Entities {
+		secret := seed.DemoSecret(hashKey, e.ID+"/"+t.Name())
+		s.Secrets[e.ID] = secret
+		sqlText.WriteString(seed.EntitySQL(e, seed.SecretHash(secret)))
+	}
+	sqlText.WriteString(opts.SQL)
+	seedPath := filepath.Join(dir, "seed.sql")
+	if err := os.WriteFile(seedPath, sqlText.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wrangler := filepath.Join(b.root, "scripts/node_modules/.bin/wrangler")
+	if err := run(dir, nil, wrangler, "d1", "migrations", "apply", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir); err != nil {
+		t.Fatalf("devserver: %v", err)
+	}
+	if err := run(dir, nil, wrangler, "d1", "execute", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir, "--file", seedPath); err != nil {
+		t.Fatalf("devserver: %v", err)
+	}
+
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inspector, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	s.cmd = exec.Command(wrangler, "dev", "--config", cfgPath, "--ip", "127.0.0.1", "--port", fmt.Sprint(port),
+		"--inspector-port", fmt.Sprint(inspector), "--persist-to", s.PersistDir, "--show-interactive-dev-session=false",
+		"--live-reload=false")
+	s.cmd.Dir = dir
+	s.cmd.Env = append(os.Environ(), OfflineEnv...)
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	w := &lockedWriter{buf: s.log, mu: s.logMu}
+	s.cmd.Stdout, s.cmd.Stderr = w, w
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("devserver: starting wrangler dev: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { s.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("wrangler dev output:\n%s", s.Log())
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		select {
+		case <-exited:
+			t.Fatalf("devserver: wrangler dev exited:\n%s", s.Log())
+		default:
+		}
+		resp, err := http.Get(s.URL + "/.well-known/kycvs/keys.json")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("devserver: not ready after 90 s (last error %v):\n%s", err, s.Log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+type lockedWriter struct {
+	buf *bytes.Buffer
+	mu  *sync.Mutex
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+// Log returns wrangler dev's output so far.
+func (s *Server) Log() string {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return s.log.String()
+}
+
+// Outbox returns the SMS sent to mobile (10 digits), newest first.
+func (s *Server) Outbox(ctx context.Context, mobile string) ([]store.OutboxMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/dev/outbox?limit=100&to="+url.QueryEscape(mobile), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /dev/outbox: %s", resp.Status)
+	}
+	var out struct {
+		Messages []store.OutboxMessage `json:"messages"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, fmt.Errorf("GET /dev/outbox: %w", err)
+	}
+	return out.Messages, nil
+}
+
+var otpLine = regexp.MustCompile(`#([0-9]{6})\s*$`)
+
+// LastOTP returns the code of the newest OTP SMS sent to mobile, read from
+// the WebOTP last line.
+func (s *Server) LastOTP(t testing.TB, mobile string) string {
+	t.Helper()
+	msgs, err := s.Outbox(context.Background(), mobile)
+	if err != nil {
+		t.Fatalf("devserver: %v", err)
+	}
+	for _, m := range msgs {
+		if m.Kind != "otp" {
+			continue
+		}
+		if sm := otpLine.FindStringSubmatch(m.Body); sm != nil {
+			return sm[1]
+		}
+	}
+	t.Fatalf("devserver: no OTP sent to %s", mobile)
+	return ""
+}

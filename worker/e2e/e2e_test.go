@@ -1,0 +1,210 @@
+// Package e2e runs the Worker inside workerd (wrangler dev, local D1) and
+// drives it over HTTP. Skipped unless KYCVS_E2E=1.
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/internal/devserver"
+	"github.com/kycvs/kycvs/worker/seed"
+)
+
+const nonce = "e2e-nonce-0123456789"
+
+type client struct {
+	t   *testing.T
+	s   *devserver.Server
+	hdr map[string]string
+}
+
+func (c *client) post(path string, body any, hdr ...string) (int, map[string]any, http.Header) {
+	c.t.Helper()
+	var b []byte
+	if s, ok := body.(string); ok {
+		b = []byte(s)
+	} else {
+		b, _ = json.Marshal(body)
+	}
+	req, _ := http.NewRequest("POST", c.s.URL+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", c.s.URL)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		c.t.Fatalf("POST %s: %d, not JSON: %q", path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, m, resp.Header
+}
+
+func (c *client) flow(entity string, p seed.Person, typed string) (int, map[string]any) {
+	c.t.Helper()
+	st, m, _ := c.post("/v1/otp", map[string]string{"entity": entity, "mobile": p.Mobile, "name": typed, "nonce": nonce})
+	if st != 202 {
+		c.t.Fatalf("start %q: %d %v", typed, st, m)
+	}
+	st, m, _ = c.post("/v1/otp/verify", map[string]string{"txn": m["txn"].(string), "otp": c.s.LastOTP(c.t, p.Mobile)})
+	return st, m
+}
+
+func TestWorkerEndToEnd(t *testing.T) {
+	devserver.Skip(t)
+	extra := seed.Entity{ID: "ent_e2e_shop", DisplayName: "E2E Shop", Purpose: "Testing", Origins: []string{"https://shop.e2e.example"}}
+	s := devserver.Start(t, devserver.Options{Entities: []seed.Entity{extra}})
+	c := &client{t: t, s: s}
+
+	t.Run("every status, verified by the Go package", func(t *testing.T) {
+		c := &client{t: t, s: s}
+		seen := map[kycvs.Status]bool{}
+		for _, p := range []seed.Person{seed.DemoPeople[0], seed.DemoPeople[1], seed.DemoPeople[2]} {
+			st, m := c.flow("ent_railways", p, p.Name)
+			if st != 200 {
+				t.Fatalf("%q: %d %v", p.Name, st, m)
+			}
+			a, err := kycvs.Verify(m["token"].(string), s.Keyset, kycvs.Expect{Audience: "ent_railways", Nonce: nonce, Now: time.Now()})
+			if err != nil {
+				t.Fatalf("%q: %v", p.Name, err)
+			}
+			if a.Status != p.Status {
+				t.Errorf("%q: status %v, want %v", p.Name, a.Status, p.Status)
+			}
+			seen[a.Status] = true
+		}
+		if len(seen) != 3 {
+			t.Errorf("statuses %v", seen)
+		}
+	})
+
+	t.Run("shared mobile, name in Bengali with odd spacing; single-use server verify", func(t *testing.T) {
+		c := &client{t: t, s: s}
+		p := seed.DemoPeople[6]
+		st, m := c.flow("ent_hotel", p, "  সুমন   দাস ")
+		if st != 200 {
+			t.Fatalf("%d %v", st, m)
+		}
+		tok := m["token"].(string)
+		call := func() map[string]any {
+			st, m, _ := c.post("/v1/tokens/verify", map[string]string{"token": tok, "nonce": nonce}, "Authorization", "Bearer "+s.Secrets["ent_hotel"], "Origin", "")
+			if st != 200 {
+				t.Fatalf("tokens/verify: %d %v", st, m)
+			}
+			return m
+		}
+		if m := call(); m["valid"] != true || m["status"] != float64(p.Status) {
+			t.Fatalf("first: %v", m)
+		}
+		if m := call(); m["valid"] != false || m["reason"] != "already_used" {
+			t.Fatalf("second: %v", m)
+		}
+	})
+
+	t.Run("wrong OTP locks, resend is limited, name mismatch", func(t *testing.T) {
+		c := &client{t: t, s: s}
+		p := seed.DemoPeople[7]
+		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_airline", "mobile": p.Mobile, "name": p.Name, "nonce": nonce})
+		if st != 202 {
+			t.Fatalf("%d %v", st, m)
+		}
+		txn := m["txn"].(string)
+		right := s.LastOTP(t, p.Mobile)
+		wrong := "000000"
+		if right == wrong {
+			wrong = "111111"
+		}
+		for left := 2; left >= 0; left-- {
+			st, m, _ := c.post("/v1/otp/verify", map[string]string{"txn": txn, "otp": wrong})
+			if st != 401 || m["attempts_left"] != float64(left) {
+				t.Fatalf("wrong: %d %v", st, m)
+			}
+		}
+		if st, m, _ := c.post("/v1/otp/verify", map[string]string{"txn": txn, "otp": right}); st != 410 || m["error"] != "otp_locked" {
+			t.Fatalf("after lock: %d %v", st, m)
+		}
+		st, m, h := c.post("/v1/otp", map[string]string{"entity": "ent_airline", "mobile": p.Mobile, "name": p.Name, "nonce": nonce})
+		if st != 429 || h.Get("Retry-After") == "" || m["error"] != "rate_limited" {
+			t.Fatalf("resend: %d %v", st, m)
+		}
+		if st, m := c.flow("ent_airline", seed.DemoPeople[8], "Somebody Else"); st != 422 || m["error"] != "name_mismatch" {
+			t.Fatalf("mismatch: %d %v", st, m)
+		}
+	})
+
+	t.Run("parallel wrong OTPs in workerd never exceed 3 attempts", func(t *testing.T) {
+		p := seed.DemoPeople[9]
+		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_employer", "mobile": p.Mobile, "name": p.Name, "nonce": nonce})
+		if st != 202 {
+			t.Fatalf("%d %v", st, m)
+		}
+		txn := m["txn"].(string)
+		right := s.LastOTP(t, p.Mobile)
+		var mu sync.Mutex
+		counts := map[float64]int{}
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				code := "1234" + string(rune('0'+i/10)) + string(rune('0'+i%10))
+				if code == right {
+					code = "999999"
+				}
+				b, _ := json.Marshal(map[string]string{"txn": txn, "otp": code})
+				req, _ := http.NewRequest("POST", s.URL+"/v1/otp/verify", bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				mu.Lock()
+				counts[float64(resp.StatusCode)]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if counts[401] != 3 || counts[410] != 17 {
+			t.Fatalf("outcomes %v, want 3×401 and 17×410", counts)
+		}
+	})
+
+	t.Run("origin, headers, widget for a registered entity", func(t *testing.T) {
+		c := &client{t: t, s: s}
+		st, m, h := c.post("/v1/otp", map[string]string{"entity": "ent_hotel", "mobile": "9876500001", "name": "x", "nonce": nonce}, "Origin", "https://shop.e2e.example")
+		if st != 403 || m["error"] != "origin_not_allowed" || h.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("foreign origin: %d %v", st, m)
+		}
+		for _, k := range []string{"X-Content-Type-Options", "Referrer-Policy", "Cache-Control"} {
+			if h.Get(k) == "" {
+				t.Errorf("missing %s", k)
+			}
+		}
+		st, m, _ = c.post("/v1/otp", `{"entity":"ent_hotel","mobile":"12345","name":"x","nonce":"`+nonce+`"}`)
+		if st != 400 || m["error"] != "invalid_mobile" {
+			t.Fatalf("bad mobile: %d %v", st, m)
+		}
+		resp, err := http.Get(s.URL + "/widget?entity=ent_e2e_shop&nonce=" + nonce + "&origin=https://shop.e2e.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if resp.StatusCode != 200 || !strings.Contains(csp, "frame-ancestors https://shop.e2e.example") || !strings.Contains(string(body), "E2E Shop") {
+			t.Fatalf("widget: %d CSP %q", resp.StatusCode, csp)
+		}
+	})
+}
