@@ -153,6 +153,7 @@ type env struct {
 	Hotel    string
 	mu       sync.Mutex
 	tamper   func(body []byte) []byte // rewrites /v1/otp/verify responses in transit
+	extra    http.Handler             // serves /__test/ paths on the service origin
 	requests []string
 }
 
@@ -236,6 +237,10 @@ func (e *env) serviceHandler() http.Handler {
 		e.requests = append(e.requests, r.URL.Path)
 		tamper := e.tamper
 		e.mu.Unlock()
+		if e.extra != nil && strings.HasPrefix(r.URL.Path, "/__test/") {
+			e.extra.ServeHTTP(w, r)
+			return
+		}
 		p := filepath.Join(dist, filepath.FromSlash(filepath.Clean("/"+r.URL.Path)))
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && !strings.HasSuffix(p, ".br") && !strings.HasSuffix(p, ".gz") {
 			h := w.Header()

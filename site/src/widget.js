@@ -220,7 +220,7 @@
   var main = document.querySelector('main');
   var lastH = 0;
   function resize() {
-    var h = Math.ceil(main.getBoundingClientRect().height + 2 * parseFloat(getComputedStyle(body).marginTop || 0));
+    var h = Math.ceil(main.getBoundingClientRect().bottom + window.scrollY + parseFloat(getComputedStyle(body).paddingBottom || 0));
     if (h !== lastH) { lastH = h; tell({ type: 'resize', height: h }); }
   }
   if (window.ResizeObserver) new ResizeObserver(resize).observe(main);

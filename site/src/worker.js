@@ -9,6 +9,8 @@
 'use strict';
 (function () {
   var base = self.KYCVS_BASE || self.location.origin;
+  // Start downloading the module before the (synchronous) importScripts.
+  var wasmResponse = fetch(base + '__WASM__', { credentials: 'omit' });
   importScripts(base + '__WASM_EXEC__');
 
   var METHODS = { start: 1, finish: 1, verify: 1, benchVerify: 1 };
@@ -17,10 +19,9 @@
 
   var ready = (async function () {
     var go = new self.Go();
-    var resp = fetch(base + '__WASM__', { credentials: 'omit' });
     var result;
     try {
-      result = await WebAssembly.instantiateStreaming(resp, go.importObject);
+      result = await WebAssembly.instantiateStreaming(wasmResponse, go.importObject);
     } catch (e) {
       // A server without application/wasm: fall back to bytes.
       var r = await fetch(base + '__WASM__', { credentials: 'omit' });

@@ -42,9 +42,11 @@ var manifestFS embed.FS
 // checkout compiles, the page just cannot load its script yet).
 var assets = sync.OnceValue(func() map[string]string {
 	m := map[string]string{
-		"widget.js":  "/a/widget.js",
-		"widget.css": "/a/widget.css",
-		"worker.js":  "/a/worker.js",
+		"widget.js":    "/a/widget.js",
+		"widget.css":   "/a/widget.css",
+		"worker.js":    "/a/worker.js",
+		"wasm_exec.js": "/a/wasm_exec.js",
+		"kycvs.wasm":   "/a/kycvs.wasm",
 	}
 	if b, err := manifestFS.ReadFile("manifest/assets.json"); err == nil {
 		var built map[string]string
@@ -129,6 +131,8 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 		CSS:      a["widget.css"],
 		JS:       a["widget.js"],
 		Worker:   a["worker.js"],
+		WasmExec: a["wasm_exec.js"],
+		Wasm:     a["kycvs.wasm"],
 		Strings:  template.JS(strJSON),
 		Switcher: switcher,
 	}
@@ -145,12 +149,12 @@ type langLink struct {
 }
 
 type widgetPage struct {
-	L                          *lang
-	Asks, Purpose, Consent     string
-	Entity, Nonce, Origin, WID string
-	CSS, JS, Worker            string
-	Strings                    template.JS
-	Switcher                   []langLink
+	L                               *lang
+	Asks, Purpose, Consent          string
+	Entity, Nonce, Origin, WID      string
+	CSS, JS, Worker, WasmExec, Wasm string
+	Strings                         template.JS
+	Switcher                        []langLink
 }
 
 // csp is the page's policy: only our own script (plus wasm compilation),
@@ -208,6 +212,9 @@ var widgetTmpl = template.Must(template.New("widget").Funcs(funcs).Parse(`<!doct
 <title>{{t .L "title"}}</title>
 <link rel="stylesheet" href="{{.CSS}}">
 <script src="{{.JS}}" defer></script>
+<link rel="preload" href="{{.Worker}}" as="script">
+<link rel="preload" href="{{.WasmExec}}" as="script">
+<link rel="preload" href="{{.Wasm}}" as="fetch" crossorigin>
 </head>
 <body data-entity="{{.Entity}}" data-nonce="{{.Nonce}}" data-origin="{{.Origin}}" data-wid="{{.WID}}" data-worker="{{.Worker}}" data-lang="{{.L.Tag}}" data-state="loading">
 <main class="kycvs" aria-labelledby="asks">
