@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/kycvs/kycvs/demo"
 	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/devenv"
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/service"
@@ -57,14 +59,19 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	root = filepath.Dir(strings.TrimSpace(string(out)))
-	vars, err := readDevVars(filepath.Join(root, ".dev.vars"))
+	vars, changed, err := devenv.Ensure(root)
 	if err != nil {
-		return 0, fmt.Errorf("%w (run go run ./e2e/browser/devkey and scripts/build-site first)", err)
+		return 0, err
+	}
+	if changed {
+		return 0, fmt.Errorf("keys/dev.json changed: run scripts/build-site before the browser tests")
 	}
 	if devKey, err = keys.ParsePrivateKey(vars["SIGNING_KEY"]); err != nil {
 		return 0, fmt.Errorf(".dev.vars SIGNING_KEY: %w", err)
 	}
-	hashKey = []byte(vars["HASH_KEY"])
+	if hashKey, err = hex.DecodeString(vars["HASH_KEY"]); err != nil {
+		return 0, fmt.Errorf(".dev.vars HASH_KEY: %w", err)
+	}
 	var mf struct {
 		WasmTags []string `json:"wasm_tags"`
 	}
@@ -115,22 +122,6 @@ func chromiumPath() string {
 		}
 	}
 	return "chromium"
-}
-
-func readDevVars(path string) (map[string]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	vars := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
-		if !ok || strings.HasPrefix(k, "#") {
-			continue
-		}
-		vars[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
-	}
-	return vars, nil
 }
 
 func needE2E(t *testing.T) {
