@@ -93,32 +93,26 @@ BEGIN
     'dose ' || NEW.dose_number || ' ' || NEW.vaccine_id);
 END;
 
-CREATE TRIGGER appointments_audit_wrong_code AFTER UPDATE OF wrong_attempts ON appointments
-WHEN NEW.wrong_attempts > OLD.wrong_attempts
+-- One trigger for every appointment change, so the rows of one statement come
+-- in a fixed order (the third wrong code, then the lock).
+CREATE TRIGGER appointments_audit AFTER UPDATE ON appointments
 BEGIN
   INSERT INTO audit_log (at, actor, centre_id, appointment_id, event, detail)
-  VALUES (NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id, 'wrong_code', 'attempt ' || NEW.wrong_attempts);
-END;
-
-CREATE TRIGGER appointments_audit_status AFTER UPDATE OF status ON appointments
-WHEN NEW.status <> OLD.status AND NEW.status <> 'done'
-BEGIN
+  SELECT NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id, 'wrong_code', 'attempt ' || NEW.wrong_attempts
+  WHERE NEW.wrong_attempts > OLD.wrong_attempts;
   INSERT INTO audit_log (at, actor, centre_id, appointment_id, event, detail)
-  VALUES (NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id,
+  SELECT NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id,
     CASE
       WHEN NEW.status = 'locked' THEN 'locked'
       WHEN OLD.status = 'locked' AND NEW.status = 'live' THEN 'unlocked'
       WHEN NEW.status = 'cancelled' THEN 'cancelled'
       ELSE 'status_' || NEW.status
-    END, OLD.status || ' -> ' || NEW.status);
-END;
-
-CREATE TRIGGER appointments_audit_reschedule AFTER UPDATE OF slot_date, slot_time, centre_id ON appointments
-WHEN NEW.slot_date <> OLD.slot_date OR NEW.slot_time <> OLD.slot_time OR NEW.centre_id <> OLD.centre_id
-BEGIN
+    END, OLD.status || ' -> ' || NEW.status
+  WHERE NEW.status <> OLD.status AND NEW.status <> 'done';
   INSERT INTO audit_log (at, actor, centre_id, appointment_id, event, detail)
-  VALUES (NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id, 'rescheduled',
-    OLD.centre_id || ' ' || OLD.slot_date || ' ' || OLD.slot_time || ' -> ' || NEW.centre_id || ' ' || NEW.slot_date || ' ' || NEW.slot_time);
+  SELECT NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id, 'rescheduled',
+    OLD.centre_id || ' ' || OLD.slot_date || ' ' || OLD.slot_time || ' -> ' || NEW.centre_id || ' ' || NEW.slot_date || ' ' || NEW.slot_time
+  WHERE NEW.slot_date <> OLD.slot_date OR NEW.slot_time <> OLD.slot_time OR NEW.centre_id <> OLD.centre_id;
 END;
 
 CREATE TRIGGER appointments_audit_booked AFTER INSERT ON appointments

@@ -10,25 +10,23 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
 // MaxLen bounds a name in runes, before and after normalisation.
 const MaxLen = 100
 
-var folder = cases.Fold()
-
 // Normalize returns the matching form of name: Unicode NFKC (so full-width
 // letters, ligatures and composed/decomposed accents compare equal), case
 // folded, with runs of white space collapsed to one ASCII space and trimmed.
 // Zero-width joiners are kept: in Indic scripts they change the letter shown.
+//
+// Case folding is Unicode simple folding (the unicode package's tables, as
+// strings.EqualFold) plus ß → ss, rather than golang.org/x/text/cases: the
+// scripts of Indian names other than Latin have no case, and x/text/cases
+// would add ~100 KB (gzip) to the worker's wasm.
 func Normalize(name string) string {
 	s := norm.NFKC.String(name)
-	s = folder.String(s)
-	// Folding can denormalise (e.g. "ß" ↦ "ss" is fine, but some foldings
-	// produce decomposed forms); re-normalise so the result is stable.
-	s = norm.NFKC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -41,9 +39,15 @@ func Normalize(name string) string {
 			b.WriteByte(' ')
 		}
 		space = false
-		b.WriteRune(r)
+		if r == 'ß' || r == 'ẞ' {
+			b.WriteString("ss")
+			continue
+		}
+		b.WriteRune(unicode.ToLower(unicode.ToUpper(r)))
 	}
-	return b.String()
+	// Lower-casing can produce sequences NFKC composes differently (rare
+	// outside Latin/Greek); re-normalise so the form is stable.
+	return norm.NFKC.String(b.String())
 }
 
 // Valid reports whether name is acceptable input: valid UTF-8, 1..MaxLen runes

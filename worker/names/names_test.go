@@ -11,6 +11,9 @@ func TestNormalize(t *testing.T) {
 		{"محمد علی", "محمد   علی "},
 		{"সুমন দাস", " সুমন দাস"},
 		{"STRASSE", "straße"},
+		{"KELVIN", "\u212aelvin"}, // Kelvin sign folds to k
+		{"ΣΊΣΥΦΟΣ", "σίσυφος"},
+		{"ǅemal", "ǆemal"},
 	}
 	for _, c := range same {
 		if a, b := Normalize(c[0]), Normalize(c[1]); a != b {
@@ -25,6 +28,15 @@ func TestNormalize(t *testing.T) {
 	for _, c := range differ {
 		if Normalize(c[0]) == Normalize(c[1]) {
 			t.Errorf("Normalize(%q) == Normalize(%q); want different", c[0], c[1])
+		}
+	}
+}
+
+func TestNormalizeIdempotent(t *testing.T) {
+	for _, s := range []string{"Ramesh  KUMAR", "Ｒａｍｅｓｈ", "ǅemal", "ΣΊΣΥΦΟΣ", "मोहन लाल", "محمد عارف", "সুমন দাস", "ﬁnn", "İstanbul"} {
+		n := Normalize(s)
+		if Normalize(n) != n {
+			t.Errorf("Normalize(Normalize(%q)) = %q, want %q", s, Normalize(n), n)
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/kycvs/kycvs/worker/mobile"
@@ -131,28 +132,25 @@ type Start struct {
 func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, error) {
 	now := e.now()
 	mh := mobile.Hash(e.HashKey, s.Mobile)
-	hour := time.Hour
-	checks := []struct {
-		name, key string
-		window    time.Duration
-		limit     int
-	}{
-		{"ip", "ip:" + s.ClientIP, hour, e.Limits.PerIPHour},
-		{"entity", "entity:" + s.EntityID, hour, e.Limits.PerEntityHour},
-		{"resend", "resend:" + mh, e.Limits.ResendAfter, 1},
-		{"mobile", "mobile:" + mh, hour, e.Limits.PerMobileHour},
+	var limits []store.Limit
+	add := func(key string, window time.Duration, max int) {
+		if window > 0 {
+			limits = append(limits, store.Limit{Key: key, Window: window, Max: max})
+		}
 	}
-	for _, c := range checks {
-		if c.window <= 0 || (c.name == "entity" && s.EntityID == "") {
-			continue
-		}
-		ok, retry, err := e.Store.Hit(ctx, c.key, c.window, c.limit, now)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, &LimitError{Limit: c.name, RetryAfter: retry}
-		}
+	add("ip:"+s.ClientIP, time.Hour, e.Limits.PerIPHour)
+	if s.EntityID != "" {
+		add("entity:"+s.EntityID, time.Hour, e.Limits.PerEntityHour)
+	}
+	add("resend:"+mh, e.Limits.ResendAfter, 1)
+	add("mobile:"+mh, time.Hour, e.Limits.PerMobileHour)
+	refused, retry, err := e.Store.HitAll(ctx, limits, now)
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		name, _, _ := strings.Cut(refused.Key, ":")
+		return nil, &LimitError{Limit: name, RetryAfter: retry}
 	}
 
 	var idb [16]byte

@@ -128,6 +128,79 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 	return false, retry, nil
 }
 
+// HitAll implements Store with one multi-row upsert: each row starts a new
+// window or increments a live one while below its own limit (carried in the
+// row as win and lim); RETURNING lists the keys that were counted.
+func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit, time.Duration, error) {
+	if len(limits) == 0 {
+		return nil, 0, nil
+	}
+	n := now.Unix()
+	var q strings.Builder
+	q.WriteString(`INSERT INTO rate_counters (key, window_start, count, win, lim) VALUES `)
+	args := make([]any, 0, 4*len(limits))
+	for i, l := range limits {
+		if l.Max <= 0 || l.Window < time.Second {
+			return &limits[i], l.Window, nil
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, 1, ?, ?)")
+		args = append(args, l.Key, n, int64(l.Window/time.Second), int64(l.Max))
+	}
+	q.WriteString(` ON CONFLICT (key) DO UPDATE SET
+		  count = CASE WHEN window_start <= excluded.window_start - excluded.win THEN 1 ELSE count + 1 END,
+		  window_start = CASE WHEN window_start <= excluded.window_start - excluded.win THEN excluded.window_start ELSE window_start END,
+		  win = excluded.win, lim = excluded.lim
+		WHERE window_start <= excluded.window_start - excluded.win OR count < excluded.lim
+		RETURNING key`)
+	rows, err := s.db(ctx).QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("counting: %w", err)
+	}
+	counted := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("counting: %w", err)
+		}
+		counted[k] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("counting: %w", err)
+	}
+	var refused *Limit
+	var back []any
+	for i, l := range limits {
+		if counted[l.Key] {
+			back = append(back, l.Key)
+		} else if refused == nil {
+			refused = &limits[i]
+		}
+	}
+	if refused == nil {
+		return nil, 0, nil
+	}
+	// A refused event must not use up the other budgets (a resend pressed
+	// too early would otherwise eat one of the hour's sends): give back what
+	// it counted. Counts only ever go down here, so no limit is exceeded.
+	if len(back) > 0 {
+		q := `UPDATE rate_counters SET count = count - 1 WHERE count > 0 AND key IN (?` + strings.Repeat(", ?", len(back)-1) + `)`
+		if _, err := s.db(ctx).ExecContext(ctx, q, back...); err != nil {
+			return nil, 0, fmt.Errorf("returning counts: %w", err)
+		}
+	}
+	retry := refused.Window
+	var start int64
+	if err := s.db(ctx).QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, refused.Key).Scan(&start); err == nil {
+		retry = time.Duration(start+int64(refused.Window/time.Second)-n) * time.Second
+	}
+	return refused, max(retry, time.Second), nil
+}
+
 // CreateOTP implements Store.
 func (s *SQL) CreateOTP(ctx context.Context, t *OTPTransaction) error {
 	_, err := s.db(ctx).ExecContext(ctx, `INSERT INTO otp_transactions

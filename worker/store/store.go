@@ -58,6 +58,13 @@ type OTPTransaction struct {
 	UsedAt      time.Time // zero while unused
 }
 
+// Limit is one rate limit: at most Max events per Window under Key.
+type Limit struct {
+	Key    string
+	Window time.Duration
+	Max    int
+}
+
 // OutboxMessage is an SMS the dev sender recorded instead of sending.
 type OutboxMessage struct {
 	ID        int64     `json:"id"`
@@ -80,6 +87,11 @@ type Store interface {
 	// it was within limit; when it was not, retryAfter is when the window ends.
 	// The count is not increased past limit.
 	Hit(ctx context.Context, key string, window time.Duration, limit int, now time.Time) (ok bool, retryAfter time.Duration, err error)
+
+	// HitAll counts one event against several limits in one statement and
+	// returns the first limit (in order) that refused it, or nil. A refused
+	// event counts against none of the limits.
+	HitAll(ctx context.Context, limits []Limit, now time.Time) (refused *Limit, retryAfter time.Duration, err error)
 
 	CreateOTP(ctx context.Context, t *OTPTransaction) error
 	OTP(ctx context.Context, id string) (*OTPTransaction, error)

@@ -1,0 +1,463 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrConflict is returned when a write would break a uniqueness rule: a
+// second open appointment for a beneficiary, a second dose with the same
+// number (two vaccinators racing), a second dose for one appointment.
+var ErrConflict = errors.New("conflict")
+
+// Centre is a vaccination centre.
+type Centre struct {
+	ID             string
+	Name           string
+	District       string
+	TokenHash      string    // hex SHA-256 of the vaccinator token; "" if none issued
+	TokenExpiresAt time.Time // zero if none issued
+}
+
+// Vaccine is a vaccine and its primary schedule.
+type Vaccine struct {
+	ID              string
+	Name            string
+	DosesRequired   int
+	MinIntervalDays int
+}
+
+// Appointment statuses.
+const (
+	AppointmentLive      = "live"
+	AppointmentCancelled = "cancelled"
+	AppointmentDone      = "done"
+	AppointmentLocked    = "locked"
+)
+
+// Appointment is a booked slot. BeneficiaryName and CentreName are joined in
+// for the slip and the vaccinator's list; DoseNumber is the dose recorded for
+// it (0 unless Status is done).
+type Appointment struct {
+	ID              string
+	BeneficiaryID   string
+	BeneficiaryName string
+	CentreID        string
+	CentreName      string
+	Date            string // YYYY-MM-DD, India time
+	Time            string // HH:MM
+	Status          string
+	CodeHash        string
+	WrongAttempts   int
+	AccessHash      string
+	MobileEnc       string
+	Lang            string
+	BookingTxn      string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	UpdatedBy       string
+	DoseNumber      int
+}
+
+// Dose is a recorded dose.
+type Dose struct {
+	ID              string
+	BeneficiaryID   string
+	BeneficiaryName string
+	VaccineID       string
+	DoseNumber      int
+	AdministeredAt  time.Time
+	CentreID        string
+	AppointmentID   string
+	WalkIn          bool
+	Batch           string
+}
+
+// AuditEntry is one row of the append-only audit log.
+type AuditEntry struct {
+	ID            int64     `json:"id"`
+	At            time.Time `json:"at"`
+	Actor         string    `json:"actor"`
+	CentreID      string    `json:"centre_id,omitempty"`
+	AppointmentID string    `json:"appointment_id,omitempty"`
+	DoseID        string    `json:"dose_id,omitempty"`
+	Event         string    `json:"event"`
+	Detail        string    `json:"detail,omitempty"`
+}
+
+// RecordDose asks for a dose to be recorded. For an appointment: Appointment,
+// CodeHash (the stored hash the caller verified the code against) and Date
+// (today, which must be the slot's date). For a walk-in: MobileHash and
+// NameNorm pick the beneficiary, WalkIn is true.
+type RecordDose struct {
+	DoseID      string
+	CentreID    string
+	VaccineID   string
+	Batch       string
+	Now         time.Time
+	Appointment string
+	CodeHash    string
+	Date        string
+	WalkIn      bool
+	MobileHash  string
+	NameNorm    string
+}
+
+// BookingStore is what booking and dose recording need from storage, on top
+// of Store. Each method that changes state is one SQL statement (with the
+// schema's triggers writing the audit log and closing the appointment in that
+// same statement), so it stays atomic on D1, which has no interactive
+// transactions.
+type BookingStore interface {
+	Store
+	Centres(ctx context.Context) ([]Centre, error)
+	Centre(ctx context.Context, id string) (*Centre, error)
+	CentreByTokenHash(ctx context.Context, tokenHash string) (*Centre, error)
+	Vaccine(ctx context.Context, id string) (*Vaccine, error)
+	// Doses returns a beneficiary's doses in dose order.
+	Doses(ctx context.Context, beneficiaryID string) ([]Dose, error)
+
+	// CreateAppointment inserts a live appointment; ErrConflict if the
+	// beneficiary already has a live or locked one.
+	CreateAppointment(ctx context.Context, a *Appointment) error
+	Appointment(ctx context.Context, id string) (*Appointment, error)
+	// CancelAppointment cancels a live appointment held by accessHash;
+	// ErrNotFound if there is none.
+	CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error
+	// RescheduleAppointment moves a live appointment held by accessHash to a
+	// new centre and slot with a new code hash; ErrNotFound if there is none.
+	RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error
+	// CountWrongCode counts one wrong security code against a live
+	// appointment of centreID whose code hash is still codeHash, locking it
+	// at the third. ErrNotFound if nothing was counted (it is no longer live,
+	// or already locked).
+	CountWrongCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) (wrong int, locked bool, err error)
+	// RecordDose inserts the dose if every rule holds at that instant, and
+	// returns it; ErrNotFound if a rule did not hold (the caller re-reads to
+	// say which), ErrConflict if a parallel recording won.
+	RecordDose(ctx context.Context, r RecordDose) (*Dose, error)
+	// CentreDay lists a centre's appointments on date.
+	CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error)
+	// CentreDoses lists doses recorded at a centre in [from, to).
+	CentreDoses(ctx context.Context, centreID string, from, to time.Time) ([]Dose, error)
+	// Audit returns the audit rows of an appointment, oldest first.
+	Audit(ctx context.Context, appointmentID string) ([]AuditEntry, error)
+}
+
+var _ BookingStore = (*SQL)(nil)
+
+// isUnique reports whether err is a UNIQUE constraint failure; SQLite and D1
+// both say so in the message.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func scanCentre(sc interface{ Scan(...any) error }) (*Centre, error) {
+	var c Centre
+	var h sql.NullString
+	var exp sql.NullInt64
+	if err := sc.Scan(&c.ID, &c.Name, &c.District, &h, &exp); err != nil {
+		return nil, err
+	}
+	c.TokenHash = h.String
+	if exp.Valid {
+		c.TokenExpiresAt = time.Unix(exp.Int64, 0)
+	}
+	return &c, nil
+}
+
+const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_token_expires_at`
+
+// Centres implements BookingStore.
+func (s *SQL) Centres(ctx context.Context) ([]Centre, error) {
+	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+centreColumns+` FROM centres ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("reading centres: %w", err)
+	}
+	defer rows.Close()
+	var out []Centre
+	for rows.Next() {
+		c, err := scanCentre(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading centres: %w", err)
+		}
+		out = append(out, *c)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQL) centre(ctx context.Context, col, v string) (*Centre, error) {
+	c, err := scanCentre(s.db(ctx).QueryRowContext(ctx, `SELECT `+centreColumns+` FROM centres WHERE `+col+` = ?`, v))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading centre: %w", err)
+	}
+	return c, nil
+}
+
+// Centre implements BookingStore.
+func (s *SQL) Centre(ctx context.Context, id string) (*Centre, error) { return s.centre(ctx, "id", id) }
+
+// CentreByTokenHash implements BookingStore.
+func (s *SQL) CentreByTokenHash(ctx context.Context, h string) (*Centre, error) {
+	return s.centre(ctx, "vaccinator_token_hash", h)
+}
+
+// Vaccine implements BookingStore.
+func (s *SQL) Vaccine(ctx context.Context, id string) (*Vaccine, error) {
+	var v Vaccine
+	var req, gap int64
+	err := s.db(ctx).QueryRowContext(ctx, `SELECT id, name, doses_required, min_interval_days FROM vaccines WHERE id = ?`, id).
+		Scan(&v.ID, &v.Name, &req, &gap)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading vaccine: %w", err)
+	}
+	v.DosesRequired, v.MinIntervalDays = int(req), int(gap)
+	return &v, nil
+}
+
+const doseColumns = `d.id, d.beneficiary_id, b.name, d.vaccine_id, d.dose_number, d.administered_at,
+	coalesce(d.centre_id, ''), coalesce(d.appointment_id, ''), d.walk_in, d.batch`
+
+func (s *SQL) doses(ctx context.Context, where string, args ...any) ([]Dose, error) {
+	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+doseColumns+`
+		FROM doses d JOIN beneficiaries b ON b.id = d.beneficiary_id WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading doses: %w", err)
+	}
+	defer rows.Close()
+	var out []Dose
+	for rows.Next() {
+		var d Dose
+		var n, at, walkIn int64
+		if err := rows.Scan(&d.ID, &d.BeneficiaryID, &d.BeneficiaryName, &d.VaccineID, &n, &at,
+			&d.CentreID, &d.AppointmentID, &walkIn, &d.Batch); err != nil {
+			return nil, fmt.Errorf("reading doses: %w", err)
+		}
+		d.DoseNumber, d.AdministeredAt, d.WalkIn = int(n), time.Unix(at, 0), walkIn != 0
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Doses implements BookingStore.
+func (s *SQL) Doses(ctx context.Context, beneficiaryID string) ([]Dose, error) {
+	return s.doses(ctx, `d.beneficiary_id = ? ORDER BY d.dose_number`, beneficiaryID)
+}
+
+// CentreDoses implements BookingStore.
+func (s *SQL) CentreDoses(ctx context.Context, centreID string, from, to time.Time) ([]Dose, error) {
+	return s.doses(ctx, `d.centre_id = ? AND d.administered_at >= ? AND d.administered_at < ? ORDER BY d.administered_at, d.id`,
+		centreID, from.Unix(), to.Unix())
+}
+
+// CreateAppointment implements BookingStore. The NOT EXISTS answers the
+// common case without an error; the unique index settles races.
+func (s *SQL) CreateAppointment(ctx context.Context, a *Appointment) error {
+	ok, err := s.returnsRow(ctx, "creating appointment", `INSERT INTO appointments
+		(id, beneficiary_id, centre_id, slot_date, slot_time, status, code_hash, wrong_attempts, access_hash,
+		 mobile_enc, lang, booking_txn, created_at, updated_at, updated_by)
+		SELECT ?1, ?2, ?3, ?4, ?5, 'live', ?6, 0, ?7, ?8, ?9, ?10, ?11, ?11, 'beneficiary'
+		WHERE NOT EXISTS (SELECT 1 FROM appointments WHERE beneficiary_id = ?2 AND status IN ('live', 'locked'))
+		RETURNING id`,
+		a.ID, a.BeneficiaryID, a.CentreID, a.Date, a.Time, a.CodeHash, a.AccessHash, a.MobileEnc, a.Lang, a.BookingTxn,
+		a.CreatedAt.Unix())
+	if isUnique(err) || (err == nil && !ok) {
+		return ErrConflict
+	}
+	return err
+}
+
+const appointmentColumns = `a.id, a.beneficiary_id, b.name, a.centre_id, c.name, a.slot_date, a.slot_time, a.status,
+	a.code_hash, a.wrong_attempts, a.access_hash, a.mobile_enc, a.lang, a.booking_txn, a.created_at, a.updated_at,
+	a.updated_by, coalesce((SELECT d.dose_number FROM doses d WHERE d.appointment_id = a.id), 0)`
+
+const appointmentFrom = ` FROM appointments a JOIN beneficiaries b ON b.id = a.beneficiary_id JOIN centres c ON c.id = a.centre_id `
+
+func scanAppointment(sc interface{ Scan(...any) error }) (*Appointment, error) {
+	var a Appointment
+	var wrong, created, updated, dose int64
+	if err := sc.Scan(&a.ID, &a.BeneficiaryID, &a.BeneficiaryName, &a.CentreID, &a.CentreName, &a.Date, &a.Time,
+		&a.Status, &a.CodeHash, &wrong, &a.AccessHash, &a.MobileEnc, &a.Lang, &a.BookingTxn, &created, &updated,
+		&a.UpdatedBy, &dose); err != nil {
+		return nil, err
+	}
+	a.WrongAttempts, a.DoseNumber = int(wrong), int(dose)
+	a.CreatedAt, a.UpdatedAt = time.Unix(created, 0), time.Unix(updated, 0)
+	return &a, nil
+}
+
+// Appointment implements BookingStore.
+func (s *SQL) Appointment(ctx context.Context, id string) (*Appointment, error) {
+	a, err := scanAppointment(s.db(ctx).QueryRowContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE a.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading appointment: %w", err)
+	}
+	return a, nil
+}
+
+// CentreDay implements BookingStore.
+func (s *SQL) CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error) {
+	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+
+		`WHERE a.centre_id = ? AND a.slot_date = ? ORDER BY a.slot_time, a.created_at, a.id`, centreID, date)
+	if err != nil {
+		return nil, fmt.Errorf("reading appointments: %w", err)
+	}
+	defer rows.Close()
+	var out []Appointment
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading appointments: %w", err)
+		}
+		out = append(out, *a)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQL) changed(ctx context.Context, what, query string, args ...any) error {
+	ok, err := s.returnsRow(ctx, what, query, args...)
+	if isUnique(err) {
+		return ErrConflict
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// CancelAppointment implements BookingStore.
+func (s *SQL) CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error {
+	return s.changed(ctx, "cancelling appointment", `UPDATE appointments
+		SET status = 'cancelled', updated_at = ?, updated_by = 'beneficiary'
+		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`, now.Unix(), id, accessHash)
+}
+
+// RescheduleAppointment implements BookingStore.
+func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error {
+	return s.changed(ctx, "rescheduling appointment", `UPDATE appointments
+		SET centre_id = ?, slot_date = ?, slot_time = ?, code_hash = ?, updated_at = ?, updated_by = 'beneficiary'
+		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`,
+		centreID, date, slot, codeHash, now.Unix(), id, accessHash)
+}
+
+// CountWrongCode implements BookingStore. SET expressions see the row before
+// the update, so the third wrong code both counts and locks.
+func (s *SQL) CountWrongCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) (int, bool, error) {
+	var wrong int64
+	var status string
+	err := s.db(ctx).QueryRowContext(ctx, `UPDATE appointments
+		SET wrong_attempts = wrong_attempts + 1,
+		    status = CASE WHEN wrong_attempts + 1 >= 3 THEN 'locked' ELSE status END,
+		    updated_at = ?, updated_by = ?
+		WHERE id = ? AND centre_id = ? AND code_hash = ? AND status = 'live' AND wrong_attempts < 3
+		RETURNING wrong_attempts, status`, now.Unix(), actor, id, centreID, codeHash).Scan(&wrong, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, ErrNotFound
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("counting wrong code: %w", err)
+	}
+	return int(wrong), status == AppointmentLocked, nil
+}
+
+// scheduleOK is the vaccine-consistency rule for beneficiary expression ben
+// and vaccine row v, with ?2 the recording time: every earlier dose is of the
+// same vaccine, the primary schedule is not complete, and the last dose is at
+// least the vaccine's minimum interval ago.
+func scheduleOK(ben string) string {
+	return `NOT EXISTS (SELECT 1 FROM doses d WHERE d.beneficiary_id = ` + ben + ` AND d.vaccine_id <> v.id)
+	AND (SELECT count(*) FROM doses d WHERE d.beneficiary_id = ` + ben + `) < v.doses_required
+	AND NOT EXISTS (SELECT 1 FROM doses d WHERE d.beneficiary_id = ` + ben + `
+	                AND d.administered_at > ?2 - v.min_interval_days * 86400)`
+}
+
+// RecordDose implements BookingStore: one INSERT … SELECT whose WHERE holds
+// every rule, so a parallel request that changed anything makes it insert
+// nothing. The doses triggers close the appointment and write the audit row
+// in the same statement.
+func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
+	var q string
+	var args []any
+	now := r.Now.Unix()
+	if !r.WalkIn {
+		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch)
+		SELECT ?1, a.beneficiary_id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = a.beneficiary_id) + 1,
+		       ?2, a.centre_id, a.id, 0, ?3
+		FROM appointments a, vaccines v
+		WHERE a.id = ?4 AND a.centre_id = ?5 AND v.id = ?6 AND a.status = 'live' AND a.wrong_attempts < 3
+		  AND a.code_hash = ?7 AND a.slot_date = ?8 AND ` + scheduleOK("a.beneficiary_id") + `
+		RETURNING id, beneficiary_id, dose_number`
+		args = []any{r.DoseID, now, r.Batch, r.Appointment, r.CentreID, r.VaccineID, r.CodeHash, r.Date}
+	} else {
+		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch)
+		SELECT ?1, b.id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = b.id) + 1,
+		       ?2, ?5, NULL, 1, ?3
+		FROM beneficiaries b, vaccines v
+		WHERE b.mobile_hash = ?4 AND b.name_norm = ?7 AND v.id = ?6
+		  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.beneficiary_id = b.id AND a.status IN ('live', 'locked'))
+		  AND ` + scheduleOK("b.id") + `
+		RETURNING id, beneficiary_id, dose_number`
+		args = []any{r.DoseID, now, r.Batch, r.MobileHash, r.CentreID, r.VaccineID, r.NameNorm}
+	}
+	rows, err := s.db(ctx).QueryContext(ctx, q, args...)
+	if isUnique(err) {
+		return nil, ErrConflict
+	}
+	if err != nil {
+		return nil, fmt.Errorf("recording dose: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); isUnique(err) {
+			return nil, ErrConflict
+		} else if err != nil {
+			return nil, fmt.Errorf("recording dose: %w", err)
+		}
+		return nil, ErrNotFound
+	}
+	d := &Dose{VaccineID: r.VaccineID, AdministeredAt: time.Unix(now, 0), CentreID: r.CentreID,
+		AppointmentID: r.Appointment, WalkIn: r.WalkIn, Batch: r.Batch}
+	var n int64
+	if err := rows.Scan(&d.ID, &d.BeneficiaryID, &n); err != nil {
+		return nil, fmt.Errorf("recording dose: %w", err)
+	}
+	d.DoseNumber = int(n)
+	return d, nil
+}
+
+// Audit implements BookingStore.
+func (s *SQL) Audit(ctx context.Context, appointmentID string) ([]AuditEntry, error) {
+	rows, err := s.db(ctx).QueryContext(ctx, `SELECT id, at, actor, coalesce(centre_id, ''), coalesce(appointment_id, ''),
+		coalesce(dose_id, ''), event, detail FROM audit_log WHERE appointment_id = ? ORDER BY id`, appointmentID)
+	if err != nil {
+		return nil, fmt.Errorf("reading audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.CentreID, &e.AppointmentID, &e.DoseID, &e.Event, &e.Detail); err != nil {
+			return nil, fmt.Errorf("reading audit log: %w", err)
+		}
+		e.At = time.Unix(at, 0).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
