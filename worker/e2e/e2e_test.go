@@ -20,9 +20,8 @@ import (
 const nonce = "e2e-nonce-0123456789"
 
 type client struct {
-	t   *testing.T
-	s   *devserver.Server
-	hdr map[string]string
+	t *testing.T
+	s *devserver.Server
 }
 
 func (c *client) post(path string, body any, hdr ...string) (int, map[string]any, http.Header) {
