@@ -299,7 +299,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}
 <p>{{.Site.Intro}}</p>
 <div id="kycvs" data-kycvs-entity="{{.Site.Entity}}" data-kycvs-nonce="{{.Nonce}}" data-kycvs-lang="{{.Lang}}"
- data-kycvs-callback="demoResult" data-kycvs-error-callback="demoError" data-kycvs-expired-callback="demoExpired" data-kycvs-ready-callback="demoReady"></div>
+ data-kycvs-callback="demoResult" data-kycvs-error-callback="demoError" data-kycvs-expired-callback="demoExpired" data-kycvs-shown-callback="demoShown" data-kycvs-ready-callback="demoReady"></div>
 <p id="outcome" role="status" aria-live="polite"></p>
 <button id="confirm" type="button" disabled>{{.Site.Action}}</button>
 </main>

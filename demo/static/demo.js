@@ -7,6 +7,7 @@
   var events = window.demoEvents = [];
   var out = document.getElementById('outcome');
   var names = { 0: 'not vaccinated', 1: 'partially vaccinated', 2: 'fully vaccinated' };
+  window.demoShown = function (e) { events.push({ type: 'shown', id: e.id, t: performance.now() }); };
   window.demoReady = function (e) { events.push({ type: 'ready', id: e.id, t: performance.now() }); };
   window.demoError = function (e) { events.push({ type: 'error', code: e.code }); };
   window.demoExpired = function (r) {

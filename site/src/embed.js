@@ -1,7 +1,9 @@
 /*! KYC-VS embed loader. <script src="https://SERVICE/embed.js" async></script>
  * then either <div data-kycvs-entity="ent_…" data-kycvs-nonce="…"
  * data-kycvs-lang="hi" data-kycvs-callback="fnName"></div>, or
- * KYCVS.render(el, {entity, nonce, lang, onResult, onError, onExpired, onReady}).
+ * KYCVS.render(el, {entity, nonce, lang, onResult, onError, onExpired, onShown, onReady}).
+ * onShown: the form is on screen and accepts input; onReady: the module has
+ * started too (a submit before that waits for it).
  * Defines no global but KYCVS. */
 (function () {
   'use strict';
@@ -107,6 +109,10 @@
         var h = Number(d.height);
         if (h >= 80 && h <= 4000) w.iframe.style.height = Math.ceil(h) + 'px';
         break;
+      case 'shown':
+        call(o.onShown, { id: w.id });
+        emit(w, 'shown', { id: w.id });
+        break;
       case 'ready':
         call(o.onReady, { id: w.id });
         emit(w, 'ready', { id: w.id });
@@ -173,7 +179,7 @@
       render(el, {
         entity: ds.kycvsEntity, nonce: ds.kycvsNonce, lang: ds.kycvsLang,
         onResult: named(ds.kycvsCallback), onError: named(ds.kycvsErrorCallback),
-        onExpired: named(ds.kycvsExpiredCallback), onReady: named(ds.kycvsReadyCallback)
+        onExpired: named(ds.kycvsExpiredCallback), onShown: named(ds.kycvsShownCallback), onReady: named(ds.kycvsReadyCallback)
       });
     });
   }

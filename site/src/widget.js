@@ -51,13 +51,24 @@
   } catch (e) {
     onReadyFail(e);
   }
-  function call(method) {
-    var args = Array.prototype.slice.call(arguments, 1);
+  function rpc(method, args) {
     return new Promise(function (resolve, reject) {
       var id = ++seq;
       pending.set(id, { resolve: resolve, reject: reject });
       worker.postMessage({ id: id, method: method, args: args });
     });
+  }
+  // The form is usable before the module is: a person typing a mobile
+  // number takes longer than the module takes to start, and a submit made
+  // earlier simply waits here.
+  var moduleReady = ready.then(function () {
+    return rpc('init', [{ entity: cfg.entity, nonce: cfg.nonce, lang: cfg.lang }]);
+  }).catch(function (e) {
+    throw Object.assign(e instanceof Error ? e : new Error(String(e)), { code: 'module_unavailable' });
+  });
+  function call(method) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    return moduleReady.then(function () { return rpc(method, args); });
   }
 
   // --- UI helpers ----------------------------------------------------------
@@ -166,6 +177,7 @@
     if (st === 400) { fail('err_input'); return; }
     if (st === 403) { fail('err_forbidden'); return; }
     if (c === 'network') { fail('err_network'); return; }
+    if (c === 'module_unavailable') { fail('err_module'); return; }
     fail('err_generic');
   }
 
@@ -226,11 +238,9 @@
   if (window.ResizeObserver) new ResizeObserver(resize).observe(main);
   resize();
 
-  ready.then(function () {
-    return call('init', { entity: cfg.entity, nonce: cfg.nonce, lang: cfg.lang });
-  }).then(function () {
-    send.disabled = false;
-    body.dataset.state = 'start';
+  tell({ type: 'shown' });
+  moduleReady.then(function () {
+    if (body.dataset.state === 'loading') body.dataset.state = 'start';
     body.dataset.readyMs = String(Math.round(readyMs));
     tell({ type: 'ready' });
   }, function () {

@@ -16,6 +16,7 @@
   var METHODS = { start: 1, finish: 1, verify: 1, benchVerify: 1 };
   var mod = null;
   var t0 = performance.now();
+  var tCompiled = 0;
 
   var ready = (async function () {
     var go = new self.Go();
@@ -28,6 +29,7 @@
       if (!r.ok) throw new Error('loading module: HTTP ' + r.status);
       result = await WebAssembly.instantiate(await r.arrayBuffer(), go.importObject);
     }
+    tCompiled = performance.now() - t0;
     // run() settles only if Go's main returns, which it never does; by the
     // time it yields, newKYCVS is installed.
     go.run(result.instance).then(function () {
@@ -38,7 +40,7 @@
   })();
 
   ready.then(
-    function (ms) { self.postMessage({ ready: true, ms: ms }); },
+    function (ms) { self.postMessage({ ready: true, ms: ms, compileMs: tCompiled }); },
     function (e) { self.postMessage({ ready: false, error: String(e && e.message || e) }); }
   );
 

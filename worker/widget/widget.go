@@ -233,7 +233,7 @@ var widgetTmpl = template.Must(template.New("widget").Funcs(funcs).Parse(`<!doct
 <label for="name">{{t .L "name_label"}}</label>
 <input id="name" name="name" type="text" autocomplete="name" maxlength="100" required>
 </div>
-<button type="submit" id="send" disabled>{{t .L "send"}}</button>
+<button type="submit" id="send">{{t .L "send"}}</button>
 </form>
 <form id="otp" hidden novalidate>
 <p id="otp-sent"></p>
