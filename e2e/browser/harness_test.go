@@ -3,7 +3,6 @@ package browser
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -452,12 +451,6 @@ func (p *page) click(sel string) {
 // events returns the host page's recorded widget events (demo.js).
 func (p *page) events() []map[string]any {
 	return evalHost[[]map[string]any](p, `window.demoEvents || []`)
-}
-
-func randomNonce() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return fmt.Sprintf("%x", b)
 }
 
 func targets(t *testing.T, p *page) []*target.Info {
