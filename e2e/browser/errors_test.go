@@ -11,10 +11,6 @@ import (
 	"github.com/kycvs/kycvs/worker/otp"
 )
 
-func errorText(p *page) string {
-	return evalIn[string](p, `document.getElementById("error").textContent`)
-}
-
 func hostResults(p *page) int {
 	return evalHost[int](p, `(window.demoEvents || []).filter(e => e.type === "result").length`)
 }
