@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log"
 	"mime"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
 	"github.com/kycvs/kycvs/worker/otp"
@@ -91,6 +93,9 @@ func New(cfg Config, st store.Store, sender sms.Sender) (*Handler, error) {
 	h.mux.HandleFunc("/widget", h.widget)
 	if cfg.Environment == "dev" {
 		h.mux.HandleFunc("/dev/outbox", h.outbox)
+	}
+	if err := booking.Register(h.mux, st, h.otp, sender, cfg.HashKey, cfg.ServiceOrigin, cfg.Now); err != nil {
+		return nil, fmt.Errorf("service: %w", err)
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
@@ -348,6 +353,14 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	// Expired state is purged by the requests themselves, about one start
+	// in 256 (decided by the random transaction id), so the worker needs no
+	// cron trigger; a failed purge only delays it.
+	if t.ID[4] == 'A' && t.ID[5] >= 'A' && t.ID[5] <= 'P' {
+		if err := h.store.Purge(r.Context(), h.cfg.Now()); err != nil {
+			log.Printf("purging expired state: %v", err)
+		}
+	}
 	return http.StatusAccepted, map[string]any{
 		"txn":        t.ID,
 		"expires_in": int(h.cfg.Limits.Lifetime / time.Second),
@@ -578,5 +591,31 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	apiHeaders(w.Header())
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		writeOutboxHTML(w, msgs)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+}
+
+// writeOutboxHTML is the outbox for people running the demo. Plain string
+// building, not html/template: templates make the linker keep every exported
+// method (reflection), which costs the worker's wasm megabytes.
+func writeOutboxHTML(w http.ResponseWriter, msgs []store.OutboxMessage) {
+	var b strings.Builder
+	b.WriteString(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+		`<title>KYC-VS dev SMS outbox</title><style>body{font:16px system-ui;margin:1rem auto;max-width:40rem;padding:0 1rem}` +
+		`li{list-style:none;border:1px solid #ccc;border-radius:.5rem;margin:.5rem 0;padding:.5rem;white-space:pre-wrap}small{color:#555}</style>` +
+		`<h1>SMS outbox (dev)</h1><p>What the service would have sent by SMS, newest first. Reload to refresh.</p><ul>`)
+	for _, m := range msgs {
+		fmt.Fprintf(&b, "<li><small>to %s · %s · %s</small>\n%s</li>", html.EscapeString(m.To), html.EscapeString(m.Kind),
+			m.CreatedAt.Format(time.RFC3339), html.EscapeString(m.Body))
+	}
+	if len(msgs) == 0 {
+		b.WriteString("<li>No messages yet.</li>")
+	}
+	b.WriteString("</ul></html>\n")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.Write([]byte(b.String()))
 }

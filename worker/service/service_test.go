@@ -376,3 +376,27 @@ func TestHeadersAndOrigin(t *testing.T) {
 		t.Errorf("non-browser client (no Origin): %d %s", r.status, r.raw)
 	}
 }
+
+func TestPurgeAndOutboxHTML(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Limits.ResendAfter = 0 })
+	p := seed.DemoPeople[0]
+	tok := e.flow("ent_railways", p.Mobile, p.Name, nonce).body["token"].(string)
+	r := e.do("POST", "/v1/tokens/verify", map[string]string{"token": tok, "nonce": nonce}, "Authorization", "Bearer "+seed.DemoSecret(e.hashKey, "ent_railways"))
+	if r.body["valid"] != true {
+		t.Fatal(r.raw)
+	}
+	count := func() (n int) {
+		e.db.QueryRow(`SELECT (SELECT count(*) FROM otp_transactions) + (SELECT count(*) FROM rate_counters) + (SELECT count(*) FROM used_tokens)`).Scan(&n)
+		return n
+	}
+	if err := e.h.store.Purge(t.Context(), e.clock.Now()); err != nil || count() == 0 {
+		t.Fatalf("purge of live state: %v, %d rows left", err, count())
+	}
+	if err := e.h.store.Purge(t.Context(), e.clock.Now().Add(25*time.Hour)); err != nil || count() != 0 {
+		t.Fatalf("purge a day later: %v, %d rows left", err, count())
+	}
+	r = e.do("GET", "/dev/outbox", nil, "Accept", "text/html")
+	if r.status != 200 || !strings.Contains(r.raw, "#") || !strings.Contains(r.header.Get("Content-Type"), "text/html") || strings.Contains(r.raw, "<script") {
+		t.Fatalf("outbox HTML: %d %s", r.status, r.raw)
+	}
+}

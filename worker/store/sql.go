@@ -295,6 +295,24 @@ func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (
 	return ok, nil
 }
 
+// Purge implements Store.
+func (s *SQL) Purge(ctx context.Context, now time.Time) error {
+	day := now.Add(-24 * time.Hour).Unix()
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{
+		{`DELETE FROM otp_transactions WHERE expires_at < ?`, day},
+		{`DELETE FROM rate_counters WHERE window_start < ?`, day},
+		{`DELETE FROM used_tokens WHERE expires_at < ?`, now.Add(-time.Hour).Unix()},
+	} {
+		if _, err := s.db(ctx).ExecContext(ctx, q.sql, q.arg); err != nil {
+			return fmt.Errorf("purging: %w", err)
+		}
+	}
+	return nil
+}
+
 // AddOutbox implements Store.
 func (s *SQL) AddOutbox(ctx context.Context, to, body, kind string, now time.Time) error {
 	if _, err := s.db(ctx).ExecContext(ctx, `INSERT INTO sms_outbox (to_mobile, body, kind, created_at) VALUES (?, ?, ?, ?)`,

@@ -105,6 +105,10 @@ type Store interface {
 	// UseToken records a token id as used; false if it had been before.
 	UseToken(ctx context.Context, tokenID, entityID string, expires, now time.Time) (bool, error)
 
+	// Purge deletes state nothing can use any more: OTP transactions and
+	// rate counters older than a day, used token ids past their expiry.
+	Purge(ctx context.Context, now time.Time) error
+
 	AddOutbox(ctx context.Context, to, body, kind string, now time.Time) error
 	// Outbox returns the latest messages, newest first, optionally only to one number.
 	Outbox(ctx context.Context, to string, limit int) ([]OutboxMessage, error)
