@@ -3,7 +3,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"syscall/js"
 	"time"
@@ -33,7 +33,7 @@ type instance struct {
 func newInstance(_ js.Value, args []js.Value) (ret any) {
 	defer func() {
 		if r := recover(); r != nil {
-			ret = jsError(&moduleError{Code: "internal", Message: fmt.Sprint("panic in newKYCVS: ", r), AttemptsLeft: -1})
+			ret = jsError(&moduleError{Code: "internal", Message: "panic in newKYCVS: " + panicText(r), AttemptsLeft: -1})
 		}
 	}()
 	in := &instance{ks: pinnedKeyset()}
@@ -223,7 +223,7 @@ func newPromise(fn func() (any, error)) js.Value {
 		go func() {
 			defer func() {
 				if r := recover(); r != nil {
-					reject.Invoke(jsError(&moduleError{Code: "internal", Message: fmt.Sprint("panic: ", r), AttemptsLeft: -1}))
+					reject.Invoke(jsError(&moduleError{Code: "internal", Message: "panic: " + panicText(r), AttemptsLeft: -1}))
 				}
 			}()
 			v, err := fn()
@@ -259,7 +259,7 @@ func await(p js.Value) (js.Value, error) {
 		} else if e.Type() == js.TypeString {
 			msg = e.String()
 		}
-		ch <- settled{err: fmt.Errorf("%s", msg)}
+		ch <- settled{err: errors.New(msg)}
 		return nil
 	})
 	defer onOK.Release()
@@ -334,4 +334,16 @@ func bytesField(o js.Value, name string) []byte {
 	b := make([]byte, v.Get("length").Int())
 	js.CopyBytesToGo(b, v)
 	return b
+}
+
+// panicText describes a recovered value without fmt, which the module
+// avoids linking (it is a large part of a Go wasm binary).
+func panicText(r any) string {
+	switch v := r.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return "non-error value"
 }
