@@ -139,7 +139,35 @@ async function acquire(env, ctx) {
     if (live < poolSize) {
       continue;
     }
-    await new Promise((resolve) => waiters.push(resolve));
+    await waitForRelease();
+  }
+}
+
+// waitForRelease waits until some instance is released. release() wakes the
+// first waiter, but that wake-up comes from another request's context, and a
+// request whose only pending work is a promise settled elsewhere is what
+// workerd cancels as "hung". A timer of its own keeps the waiting request
+// alive and doubles as a re-check should a wake-up be missed.
+async function waitForRelease() {
+  let wake;
+  let timer;
+  const woken = new Promise((resolve) => {
+    wake = resolve;
+  });
+  waiters.push(wake);
+  try {
+    await Promise.race([
+      woken,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 20);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    const i = waiters.indexOf(wake);
+    if (i >= 0) {
+      waiters.splice(i, 1);
+    }
   }
 }
 

@@ -1,0 +1,309 @@
+//go:build !(js && wasm)
+
+// Package workerd runs a Worker under `wrangler dev` (local workerd and D1)
+// for end-to-end tests and benchmarks: free loopback ports, a fresh
+// --persist-to directory, offline settings, and the workerd processes' RSS.
+package workerd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Server is a running `wrangler dev`.
+type Server struct {
+	URL     string
+	cmd     *exec.Cmd
+	log     *syncBuffer
+	persist string
+	cleanup []string
+	waitErr chan error
+}
+
+// RepoRoot finds the module root (the directory holding go.mod) from the
+// working directory upwards.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "worker")); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Wrangler returns the pinned wrangler: $KYCVS_WRANGLER, or the one
+// `npm ci --prefix scripts` installs.
+func Wrangler(root string) (string, error) {
+	if w := os.Getenv("KYCVS_WRANGLER"); w != "" {
+		return w, nil
+	}
+	w := filepath.Join(root, "scripts", "node_modules", ".bin", "wrangler")
+	if _, err := os.Stat(w); err != nil {
+		return "", fmt.Errorf("wrangler not installed (run npm ci --prefix scripts): %w", err)
+	}
+	return w, nil
+}
+
+// BuildPooltest builds the pooltest worker with the project's glue into out
+// (a directory of its own: build/ belongs to scripts/build-worker, which wipes
+// it) and returns the path of the wrangler config copied there.
+func BuildPooltest(root, out string) (string, error) {
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(out, "app.wasm"), "./worker/internal/pooltest")
+	build.Dir = root
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build pooltest wasm: %w\n%s", err, b)
+	}
+	pooltest := filepath.Join(root, "worker", "internal", "pooltest")
+	copies := map[string]string{
+		filepath.Join(root, "worker", "glue", "worker.mjs"):            "worker.mjs",
+		filepath.Join(pooltest, "entry.mjs"):                           "entry.mjs",
+		filepath.Join(pooltest, "wrangler.toml"):                       "wrangler.toml",
+		filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
+	}
+	for from, to := range copies {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(out, to), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(out, "wrangler.toml"), nil
+}
+
+// StartPooltest builds the pooltest worker into a temporary directory and
+// starts it.
+func StartPooltest() (*Server, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	out, err := os.MkdirTemp("", "kycvs-pooltest-")
+	if err != nil {
+		return nil, err
+	}
+	config, err := BuildPooltest(root, out)
+	if err != nil {
+		os.RemoveAll(out)
+		return nil, err
+	}
+	s, err := Start(root, config, "/hello")
+	if err != nil {
+		os.RemoveAll(out)
+		return nil, err
+	}
+	s.cleanup = append(s.cleanup, out)
+	return s, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Start runs `wrangler dev --config config` on free loopback ports with a
+// fresh local state directory and waits until readyPath answers.
+func Start(root, config, readyPath string) (*Server, error) {
+	wrangler, err := Wrangler(root)
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	inspector, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	persist, err := os.MkdirTemp("", "kycvs-workerd-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		URL:     fmt.Sprintf("http://127.0.0.1:%d", port),
+		log:     &syncBuffer{},
+		persist: persist,
+		waitErr: make(chan error, 1),
+	}
+	s.cmd = exec.Command(wrangler, "dev", "--config", config, "--ip", "127.0.0.1",
+		"--port", strconv.Itoa(port), "--inspector-port", strconv.Itoa(inspector),
+		"--persist-to", persist, "--log-level", "warn")
+	s.cmd.Dir = root
+	s.cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "WRANGLER_SEND_ERROR_REPORTS=false",
+		"CLOUDFLARE_CF_FETCH_ENABLED=false", "WRANGLER_HIDE_BANNER=true", "CI=1", "NO_COLOR=1")
+	s.cmd.Stdout = s.log
+	s.cmd.Stderr = s.log
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		os.RemoveAll(persist)
+		return nil, fmt.Errorf("start wrangler: %w", err)
+	}
+	go func() { s.waitErr <- s.cmd.Wait() }()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		res, err := http.Get(s.URL + readyPath)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode < 500 {
+				return s, nil
+			}
+		}
+		select {
+		case err := <-s.waitErr:
+			os.RemoveAll(persist)
+			return nil, fmt.Errorf("wrangler exited (%v):\n%s", err, s.log.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("wrangler not ready after 90s:\n%s", s.log.String())
+		}
+	}
+}
+
+// Log returns everything wrangler and workerd printed so far.
+func (s *Server) Log() string { return s.log.String() }
+
+// badLog lists what workerd prints when requests leak into each other or
+// hang, and the glue's own failure reports.
+var badLog = []string{
+	"hung",
+	"different request context",
+	"Cannot perform I/O on behalf of a different request",
+	"never generate a response",
+	"call to released function",
+	"kycvs glue: dropping",
+}
+
+// CheckLog fails t if the server log shows hung or cross-request work.
+func (s *Server) CheckLog(t testing.TB) {
+	t.Helper()
+	log := s.log.String()
+	for _, bad := range badLog {
+		if i := strings.Index(log, bad); i >= 0 {
+			t.Errorf("workerd log contains %q:\n%s", bad, log[max(0, i-400):min(len(log), i+400)])
+		}
+	}
+}
+
+// RSS returns the summed resident memory of the workerd processes started by
+// this server, in bytes.
+func (s *Server) RSS() int64 {
+	var total int64
+	for _, pid := range descendants(s.cmd.Process.Pid) {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if !strings.HasPrefix(strings.TrimSpace(string(comm)), "workerd") {
+			continue
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				total += kb << 10
+			}
+		}
+	}
+	return total
+}
+
+func descendants(root int) []int {
+	entries, _ := os.ReadDir("/proc")
+	parent := map[int]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// The command may contain spaces; fields after the last ')' are fixed.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) > 1 {
+			parent[pid], _ = strconv.Atoi(f[1])
+		}
+	}
+	var out []int
+	for pid := range parent {
+		for p := pid; p > 1; p = parent[p] {
+			if p == root {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Stop ends wrangler and its workerd processes (its own process group) and
+// removes the local state directory.
+func (s *Server) Stop() error {
+	defer func() {
+		os.RemoveAll(s.persist)
+		for _, dir := range s.cleanup {
+			os.RemoveAll(dir)
+		}
+	}()
+	pgid := s.cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-s.waitErr:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-s.waitErr
+	}
+	// workerd may outlive wrangler by a moment; it is in the same group.
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	return nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
