@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"log"
 	"net/http"
+	"syscall/js"
 
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
@@ -33,7 +34,7 @@ func handler() http.Handler {
 	cfg.Keyset = keys.Published()
 	st := &store.SQL{}
 	sender, err := service.SenderFromEnv(cloudflare.Getenv, cfg.Environment, st, func(r *http.Request) (*http.Response, error) {
-		return fetch.NewClient().Do(&fetch.Request{Request: r}, nil)
+		return fetchClient().Do(&fetch.Request{Request: r}, nil)
 	})
 	if err != nil {
 		return misconfigured(err)
@@ -55,6 +56,17 @@ func handler() http.Handler {
 		defer db.Close()
 		h.ServeHTTP(w, r.WithContext(store.WithDB(r.Context(), db)))
 	})
+}
+
+// fetchClient returns a client for the global fetch. fetch.NewClient() calls
+// fetch on js.Global(), which wasm_exec.js (as generated for syumai/workers)
+// makes a Proxy of globalThis; workerd then refuses the call ("Illegal
+// invocation": fetch must be called with this = globalThis). So bind it.
+func fetchClient() *fetch.Client {
+	g := js.Global().Get("globalThis")
+	ns := js.Global().Get("Object").New()
+	ns.Set("fetch", g.Get("fetch").Call("bind", g))
+	return fetch.NewClient(fetch.WithBinding(ns))
 }
 
 // misconfigured answers every request with 500 and logs why once, so a

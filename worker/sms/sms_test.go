@@ -12,6 +12,17 @@ import (
 	"time"
 )
 
+func TestWebhookTimeoutIgnoredByDo(t *testing.T) {
+	var calls atomic.Int32
+	w := &Webhook{URL: "https://gw.example/send", Secret: []byte("s"), Timeout: 20 * time.Millisecond,
+		Do: func(*http.Request) (*http.Response, error) { calls.Add(1); time.Sleep(time.Second); return nil, nil }}
+	t0 := time.Now()
+	err := w.Send(context.Background(), Message{To: "9876543210", Body: "x"})
+	if err == nil || time.Since(t0) > 500*time.Millisecond || calls.Load() != 2 {
+		t.Fatalf("err %v after %s, %d calls", err, time.Since(t0), calls.Load())
+	}
+}
+
 func TestOTPText(t *testing.T) {
 	for _, lang := range append(Languages, "xx") {
 		s := OTPText("status", lang, "Indian Railways", "123456", "kycvs.example", 3)

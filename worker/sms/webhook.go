@@ -93,9 +93,32 @@ func (w *Webhook) post(ctx context.Context, body []byte, ts, sig, idem string) (
 	if w.Do == nil {
 		return false, errors.New("webhook sender has no Do function")
 	}
-	resp, err := w.Do(req)
-	if err != nil {
-		return true, err
+	// Wait for Do or the timeout, whichever comes first: the Workers fetch
+	// binding ignores the request's context, so a hanging gateway would
+	// otherwise hang the person's request.
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := w.Do(req)
+		done <- result{resp, err}
+	}()
+	var resp *http.Response
+	select {
+	case res := <-done:
+		if res.err != nil {
+			return true, res.err
+		}
+		resp = res.resp
+	case <-ctx.Done():
+		go func() {
+			if res := <-done; res.resp != nil {
+				res.resp.Body.Close()
+			}
+		}()
+		return true, fmt.Errorf("no answer: %w", ctx.Err())
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
