@@ -148,7 +148,8 @@ type env struct {
 }
 
 type envOpts struct {
-	limits otp.Limits
+	limits        otp.Limits
+	tokenLifetime time.Duration
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -186,7 +187,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if limits == (otp.Limits{}) {
 		limits = otp.DefaultLimits
 	}
-	cfg := service.Config{Environment: "dev", Issuer: "kycvs-e2e", SigningKey: devKey, HashKey: hashKey, Limits: limits}
+	cfg := service.Config{Environment: "dev", Issuer: "kycvs-e2e", SigningKey: devKey, HashKey: hashKey, Limits: limits, TokenLifetime: o.tokenLifetime}
 	e.svc, err = service.New(cfg, e.st, &sms.Outbox{Store: e.st})
 	if err != nil {
 		t.Fatal(err)
