@@ -66,6 +66,7 @@ var (
 	ErrUsed    = errors.New("transaction already used")
 	ErrLocked  = errors.New("too many wrong codes")
 	ErrPurpose = errors.New("transaction started for another purpose")
+	ErrSend    = errors.New("sending the SMS failed")
 )
 
 // IncorrectError is a wrong code; AttemptsLeft may be 0, after which the
@@ -182,7 +183,7 @@ func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, err
 	minutes := int((e.Limits.Lifetime + time.Minute - 1) / time.Minute)
 	body := sms.OTPText(s.Purpose, s.Lang, s.EntityName, code, s.Host, minutes)
 	if err := e.Sender.Send(ctx, sms.Message{To: s.Mobile, Body: body, Kind: "otp"}); err != nil {
-		return nil, fmt.Errorf("sending OTP: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrSend, err)
 	}
 	return t, nil
 }

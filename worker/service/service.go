@@ -350,6 +350,12 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 			extra:   map[string]any{"retry_after": secs, "limit": le.Limit},
 			header:  http.Header{"Retry-After": {strconv.Itoa(secs)}}}
 	}
+	if errors.Is(err, otp.ErrSend) {
+		log.Printf("POST /v1/otp: %v", err)
+		return 0, nil, &apiError{status: http.StatusServiceUnavailable, code: "sms_unavailable",
+			message: "the code could not be sent; try again in a minute", extra: map[string]any{"retry_after": 60},
+			header: http.Header{"Retry-After": {"60"}}}
+	}
 	if err != nil {
 		return 0, nil, err
 	}

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/worker/seed"
+	"github.com/kycvs/kycvs/worker/sms"
 )
 
 const nonce = "nonce-0123456789"
@@ -398,5 +401,22 @@ func TestPurgeAndOutboxHTML(t *testing.T) {
 	r = e.do("GET", "/dev/outbox", nil, "Accept", "text/html")
 	if r.status != 200 || !strings.Contains(r.raw, "#") || !strings.Contains(r.header.Get("Content-Type"), "text/html") || strings.Contains(r.raw, "<script") {
 		t.Fatalf("outbox HTML: %d %s", r.status, r.raw)
+	}
+}
+
+type failingSender struct{}
+
+func (failingSender) Send(context.Context, sms.Message) error { return errors.New("gateway down") }
+
+func TestSMSUnavailable(t *testing.T) {
+	e := newEnv(t, nil)
+	h, err := New(e.h.cfg, e.h.store, failingSender{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = h
+	r := e.start("ent_railways", seed.DemoPeople[0].Mobile, "x", nonce)
+	if r.status != 503 || r.code() != "sms_unavailable" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("%d %s", r.status, r.raw)
 	}
 }
