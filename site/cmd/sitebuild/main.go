@@ -85,7 +85,18 @@ func run(root, out, assetsOut, dev string) error {
 		return err
 	}
 
-	if err := os.RemoveAll(out); err != nil {
+	// Build next to out and swap it in at the end, so that a server or test
+	// reading out (wrangler dev watches it) never sees a half-built site.
+	final := out
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return err
+	}
+	out, err = os.MkdirTemp(filepath.Dir(final), ".dist-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(out)
+	if err := os.Chmod(out, 0o755); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(out, "a"), 0o755); err != nil {
@@ -150,11 +161,20 @@ func run(root, out, assetsOut, dev string) error {
 	if err := os.WriteFile(filepath.Join(out, "manifest.json"), append(mj, '\n'), 0o644); err != nil {
 		return err
 	}
+	old := final + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(final, old); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if err := os.Rename(out, final); err != nil {
+		return err
+	}
+	os.RemoveAll(old)
 	aj, _ := json.MarshalIndent(names, "", "  ")
 	if err := os.MkdirAll(filepath.Dir(assetsOut), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(assetsOut, append(aj, '\n'), 0o644); err != nil {
+	if err := writeAtomic(assetsOut, append(aj, '\n')); err != nil {
 		return err
 	}
 	keys := make([]string, 0, len(m.Files))
@@ -216,4 +236,25 @@ func command(name string, env []string, args ...string) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return b, nil
+}
+
+// writeAtomic replaces path with data through a rename, so a concurrent
+// compile never embeds a truncated file.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
