@@ -1,7 +1,7 @@
 // Package seed is the demo and test data: the demo entities, a fixed list of
 // demo people other tests rely on (DemoPeople), and a deterministic synthetic
-// registry of any size. It emits idempotent SQL (INSERT OR IGNORE with
-// deterministic ids), so loading it twice changes nothing.
+// registry of any size. It emits idempotent SQL (deterministic ids, INSERT OR
+// IGNORE or ON CONFLICT DO UPDATE), so loading it twice changes nothing.
 //
 // Mobile numbers are stored as keyed hashes, so the SQL depends on HASH_KEY:
 // generate it with the same key the worker runs with.
@@ -196,8 +196,10 @@ func Synthetic(n int) []Person {
 func WriteSQL(w io.Writer, hashKey []byte, n int) error {
 	var b strings.Builder
 	for _, e := range DemoEntities {
-		// OR IGNORE, unlike EntitySQL: re-seeding keeps an entity as it is.
-		b.WriteString(strings.Replace(EntitySQL(e, SecretHash(DemoSecret(hashKey, e.ID))), "INSERT OR REPLACE", "INSERT OR IGNORE", 1))
+		// Unlike EntitySQL, re-seeding keeps a demo entity as it is, except
+		// for its secret, which follows HASH_KEY.
+		q := strings.Replace(EntitySQL(e, SecretHash(DemoSecret(hashKey, e.ID))), "INSERT OR REPLACE", "INSERT", 1)
+		b.WriteString(strings.TrimSuffix(q, ";\n") + " ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash;\n")
 	}
 	for _, c := range Centres {
 		fmt.Fprintf(&b, "INSERT OR IGNORE INTO centres (id, name, district, created_at) VALUES (%s, %s, %s, %d);\n",
@@ -219,7 +221,9 @@ func WriteSQL(w io.Writer, hashKey []byte, n int) error {
 			fmt.Fprintf(&b, "(%s, %s, %s, %s, %d)", sqlString(p.ID), sqlString(mobile.Hash(hashKey, p.Mobile)),
 				sqlString(p.Name), sqlString(names.Normalize(p.Name)), createdAt)
 		}
-		b.WriteString(";\n")
+		// A new HASH_KEY (a deleted .dev.vars) changes every mobile hash:
+		// update in place, so the demo people stay findable.
+		b.WriteString("\nON CONFLICT (id) DO UPDATE SET mobile_hash = excluded.mobile_hash, name_norm = excluded.name_norm;\n")
 		var doses []string
 		for _, p := range chunk {
 			for d := 1; d <= p.Doses; d++ {

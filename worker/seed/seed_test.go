@@ -85,4 +85,22 @@ func TestSeed(t *testing.T) {
 	if bs, _ := st.Beneficiaries(ctx, mobile.Hash(key, UnregisteredMobile)); len(bs) != 0 {
 		t.Errorf("UnregisteredMobile has beneficiaries")
 	}
+
+	// Re-seeding with a new HASH_KEY re-keys the mobiles and demo secrets.
+	key2 := []byte("another-hash-key-after-deleting-dev-vars")
+	sql.Reset()
+	if err := WriteSQL(&sql, key2, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, sql.String()); err != nil {
+		t.Fatal(err)
+	}
+	p := DemoPeople[3]
+	bs, _ := st.Beneficiaries(ctx, mobile.Hash(key2, p.Mobile))
+	if len(bs) != 4 {
+		t.Errorf("after re-keying, %d people on the shared mobile", len(bs))
+	}
+	if _, err := st.EntityBySecretHash(ctx, SecretHash(DemoSecret(key2, "ent_hotel"))); err != nil {
+		t.Errorf("demo secret after re-keying: %v", err)
+	}
 }
