@@ -382,7 +382,7 @@ func (s *Server) Outbox(ctx context.Context, mobile string) ([]store.OutboxMessa
 	return out.Messages, nil
 }
 
-var otpLine = regexp.MustCompile(`#([0-9]{6})\s*$`)
+var otpLine = regexp.MustCompile(`#([0-9]{6})( @\S+)?\s*$`)
 
 // LastOTP returns the code of the newest OTP SMS sent to mobile, read from
 // the WebOTP last line.

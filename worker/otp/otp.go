@@ -125,6 +125,7 @@ type Start struct {
 	Nonce      string
 	ClientIP   string
 	Host       string // the service's host name, for the WebOTP line
+	TopHost    string // host name of the page framing the widget, if known (WebOTP iframe form)
 }
 
 // Start checks the limits, creates the transaction and sends the code. It
@@ -181,7 +182,7 @@ func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, err
 		return nil, err
 	}
 	minutes := int((e.Limits.Lifetime + time.Minute - 1) / time.Minute)
-	body := sms.OTPText(s.Purpose, s.Lang, s.EntityName, code, s.Host, minutes)
+	body := sms.OTPText(s.Purpose, s.Lang, s.EntityName, code, s.Host, s.TopHost, minutes)
 	if err := e.Sender.Send(ctx, sms.Message{To: s.Mobile, Body: body, Kind: "otp"}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSend, err)
 	}

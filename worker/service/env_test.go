@@ -136,7 +136,7 @@ func (e *env) start(entity, mobile, name, nonce string) *response {
 	return e.do("POST", "/v1/otp", map[string]string{"entity": entity, "mobile": mobile, "name": name, "nonce": nonce})
 }
 
-var otpLine = regexp.MustCompile(`#([0-9]{6})$`)
+var otpLine = regexp.MustCompile(`#([0-9]{6})( @\S+)?$`)
 
 // lastOTP reads the newest OTP sent to mobile from the outbox.
 func (e *env) lastOTP(mobile string) string {

@@ -21,7 +21,9 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -303,6 +305,11 @@ type startRequest struct {
 	Name   string `json:"name"`
 	Nonce  string `json:"nonce"`
 	Lang   string `json:"lang"`
+	// Origin is the host page's origin, as the widget knows it (optional).
+	// It must be one of the entity's registered origins; the OTP SMS then
+	// uses WebOTP's cross-origin iframe form so the browser can fill the
+	// code into the framed widget.
+	Origin string `json:"origin"`
 }
 
 func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
@@ -334,13 +341,21 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	topHost := ""
+	if req.Origin != "" {
+		u, err := url.Parse(req.Origin)
+		if err != nil || !slices.Contains(ent.Origins, req.Origin) {
+			return 0, nil, fail(http.StatusBadRequest, "invalid_origin", "origin is not a registered origin of %s", ent.ID)
+		}
+		topHost = u.Hostname()
+	}
 	lang := req.Lang
 	if lang == "" {
 		lang = ent.Lang
 	}
 	t, err := h.otp.Start(r.Context(), otp.Start{
 		Purpose: otp.PurposeStatus, EntityID: ent.ID, EntityName: ent.DisplayName, Lang: lang,
-		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: clientIP(r), Host: hostname(r),
+		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: clientIP(r), Host: hostname(r), TopHost: topHost,
 	})
 	var le *otp.LimitError
 	if errors.As(err, &le) {

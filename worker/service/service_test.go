@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -418,5 +419,23 @@ func TestSMSUnavailable(t *testing.T) {
 	r := e.start("ent_railways", seed.DemoPeople[0].Mobile, "x", nonce)
 	if r.status != 503 || r.code() != "sms_unavailable" || r.header.Get("Retry-After") == "" {
 		t.Fatalf("%d %s", r.status, r.raw)
+	}
+}
+
+func TestWebOTPIframeForm(t *testing.T) {
+	e := newEnv(t, nil)
+	p := seed.DemoPeople[0]
+	r := e.do("POST", "/v1/otp", map[string]string{"entity": "ent_railways", "mobile": p.Mobile, "name": p.Name, "nonce": nonce, "origin": seed.DemoHostOrigin})
+	if r.status != 202 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	var body string
+	e.db.QueryRow(`SELECT body FROM sms_outbox ORDER BY id DESC LIMIT 1`).Scan(&body)
+	if !regexp.MustCompile(`\n@localhost #[0-9]{6} @kycvs\.test$`).MatchString(body) {
+		t.Fatalf("SMS %q", body)
+	}
+	r = e.do("POST", "/v1/otp", map[string]string{"entity": "ent_railways", "mobile": seed.DemoPeople[1].Mobile, "name": p.Name, "nonce": nonce, "origin": "https://evil.example"})
+	if r.status != 400 || r.code() != "invalid_origin" {
+		t.Fatalf("unregistered origin: %d %s", r.status, r.raw)
 	}
 }

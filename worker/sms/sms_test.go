@@ -25,7 +25,7 @@ func TestWebhookTimeoutIgnoredByDo(t *testing.T) {
 
 func TestOTPText(t *testing.T) {
 	for _, lang := range append(Languages, "xx") {
-		s := OTPText("status", lang, "Indian Railways", "123456", "kycvs.example", 3)
+		s := OTPText("status", lang, "Indian Railways", "123456", "kycvs.example", "", 3)
 		lines := strings.Split(s, "\n")
 		if last := lines[len(lines)-1]; last != "@kycvs.example #123456" {
 			t.Errorf("%s: last line %q", lang, last)
@@ -33,6 +33,13 @@ func TestOTPText(t *testing.T) {
 		if !strings.Contains(s, "Indian Railways") || !strings.HasPrefix(s, "123456") {
 			t.Errorf("%s: %q", lang, s)
 		}
+	}
+}
+
+func TestOTPTextFramed(t *testing.T) {
+	s := OTPText("status", "en", "Indian Railways", "123456", "kycvs.example", "www.irctc.example", 3)
+	if !strings.HasSuffix(s, "\n@www.irctc.example #123456 @kycvs.example") {
+		t.Fatalf("%q", s)
 	}
 }
 

@@ -35,14 +35,19 @@ func Lang(lang string) string {
 }
 
 // OTPText returns the OTP message for purpose ("status" or "booking") in
-// lang. The last line is the WebOTP format ("@host #otp") so Android Chrome
-// can offer to fill the code in; host is the service's host name.
-func OTPText(purpose, lang, entity, otp, host string, minutes int) string {
+// lang. The last line is the WebOTP format so Android Chrome can offer to
+// fill the code in: "@host #otp" for a page on the service's own host, or,
+// when the code is typed into the widget framed by a page on topHost,
+// "@topHost #otp @host" (WebOTP's form for cross-origin iframes).
+func OTPText(purpose, lang, entity, otp, host, topHost string, minutes int) string {
 	texts := otpTexts
 	if purpose == "booking" {
 		texts = bookingTexts
 	}
 	t := texts[Lang(lang)]
 	t = strings.NewReplacer("{otp}", otp, "{entity}", entity, "{min}", strconv.Itoa(minutes)).Replace(t)
+	if topHost != "" && topHost != host {
+		return t + "\n\n@" + topHost + " #" + otp + " @" + host
+	}
 	return t + "\n\n@" + host + " #" + otp
 }
