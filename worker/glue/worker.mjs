@@ -288,4 +288,24 @@ async function fetch(req, env, ctx) {
   return new Response(body, res);
 }
 
+// poolStats reports, per live instance, how many JS values the Go program
+// holds references to and the size of its linear memory: the two numbers a
+// leak of js.Func callbacks or of Go heap would grow. Not routed by the glue;
+// tests and benchmarks wrap the worker to expose it.
+export function poolStats() {
+  const all = [...idle, ...leased];
+  return {
+    poolSize,
+    live,
+    idle: idle.length,
+    leased: leased.size,
+    instances: all
+      .filter((inst) => !inst.exited)
+      .map((inst) => ({
+        jsValues: inst.go._ids?.size ?? 0,
+        memoryBytes: inst.go._inst?.exports.mem.buffer.byteLength ?? 0,
+      })),
+  };
+}
+
 export default { fetch };

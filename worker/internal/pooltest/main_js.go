@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"sync"
 	"syscall/js"
 	"time"
@@ -152,6 +153,24 @@ func main() {
 	http.HandleFunc("POST /sign", sign)
 	http.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"hello": "world"})
+	})
+	http.HandleFunc("GET /mem", func(w http.ResponseWriter, r *http.Request) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		writeJSON(w, http.StatusOK, map[string]any{
+			"instance": fmt.Sprintf("%016x", instanceID), "heap_alloc": m.HeapAlloc, "sys": m.Sys,
+			"goroutines": runtime.NumGoroutine(), "num_gc": m.NumGC,
+		})
+	})
+	// /gc collects garbage so that js.Value finalizers drop the references
+	// they hold, then keeps the instance busy a moment, so that concurrent
+	// calls reach different instances (see TestMemory).
+	http.HandleFunc("GET /gc", func(w http.ResponseWriter, r *http.Request) {
+		runtime.GC()
+		time.Sleep(20 * time.Millisecond)
+		runtime.GC()
+		time.Sleep(200 * time.Millisecond)
+		writeJSON(w, http.StatusOK, map[string]string{"instance": fmt.Sprintf("%016x", instanceID)})
 	})
 	http.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("pooltest: deliberate panic")
