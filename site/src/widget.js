@@ -168,12 +168,25 @@
       fail('err_otp_incorrect', { n: e.attemptsLeft == null ? '?' : e.attemptsLeft }, code);
       return;
     }
-    if (st === 410 || /expired|locked|used/.test(c)) {
-      if (/expired/.test(c)) { body.dataset.otp = 'expired'; fail('err_otp_expired'); resend.disabled = false; return; }
-      backToStart(); fail('err_otp_locked'); return;
+    if (c === 'otp_locked') { backToStart(); fail('err_otp_locked'); return; }
+    if (st === 410) {
+      // Expired, already used or unknown: the way on is a new code.
+      body.dataset.otp = 'expired'; fail('err_otp_expired');
+      clearInterval(resendTimer); $('resend-timer').textContent = ''; resend.disabled = false;
+      return;
     }
     if (st === 422 || c === 'name_mismatch') { backToStart(); fail('err_name_mismatch', null, name); return; }
-    if (st === 429) { fail('err_rate', { s: e.retryAfter || 30 }); return; }
+    if (st === 429) {
+      var wait = e.retryAfter || 30;
+      fail('err_rate', { s: wait });
+      if (body.dataset.state === 'otp') {
+        clearInterval(resendTimer);
+        resendTimer = countdown(wait, function (s) {
+          $('resend-timer').textContent = s > 0 ? fmt('resend_in', { s: s }) : '';
+        }, function () { resend.disabled = false; });
+      }
+      return;
+    }
     if (st === 400) { fail('err_input'); return; }
     if (st === 403) { fail('err_forbidden'); return; }
     if (c === 'network') { fail('err_network'); return; }
