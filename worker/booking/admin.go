@@ -1,0 +1,42 @@
+package booking
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The statements below are what the centre admin command (cmd/kycvs-centres)
+// emits for D1; tests run the same text on SQLite.
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// CentreSQL returns the statement that creates (or renames) a centre,
+// keeping its token if it has one.
+func CentreSQL(id, name, district string, now time.Time) string {
+	return fmt.Sprintf("INSERT INTO centres (id, name, district, created_at) VALUES (%s, %s, %s, %d)\n"+
+		"  ON CONFLICT (id) DO UPDATE SET name = excluded.name, district = excluded.district;\n",
+		sqlString(id), sqlString(name), sqlString(district), now.Unix())
+}
+
+// CentreTokenSQL returns the statement that sets a centre's vaccinator token
+// (by hash) and its expiry, replacing any earlier token.
+func CentreTokenSQL(id, tokenHash string, expires time.Time) string {
+	return fmt.Sprintf("UPDATE centres SET vaccinator_token_hash = %s, vaccinator_token_expires_at = %d WHERE id = %s;\n",
+		sqlString(tokenHash), expires.Unix(), sqlString(id))
+}
+
+// RevokeCentreTokenSQL returns the statement that withdraws a centre's token.
+func RevokeCentreTokenSQL(id string) string {
+	return fmt.Sprintf("UPDATE centres SET vaccinator_token_hash = NULL, vaccinator_token_expires_at = NULL WHERE id = %s;\n", sqlString(id))
+}
+
+// UnlockSQL returns the statement a supervisor's unlock runs: a locked
+// appointment becomes live with its wrong-code count reset and the same
+// security code. The status trigger writes the "unlocked" audit row with the
+// supervisor's name; RETURNING shows whether anything was unlocked.
+func UnlockSQL(appointmentID, supervisor string, now time.Time) string {
+	return fmt.Sprintf("UPDATE appointments SET status = 'live', wrong_attempts = 0, updated_at = %d, updated_by = %s\n"+
+		"  WHERE id = %s AND status = 'locked' RETURNING id, status;\n",
+		now.Unix(), sqlString("supervisor:"+supervisor), sqlString(appointmentID))
+}

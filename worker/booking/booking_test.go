@@ -1,0 +1,439 @@
+package booking_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kycvs/kycvs"
+	. "github.com/kycvs/kycvs/worker/booking"
+)
+
+// Arjun Singh (seed ben_demo_03) has no dose; Priya Sharma (ben_demo_02) has
+// one Covaxin dose from 2024; Fatema Begum (ben_demo_10) none.
+const (
+	arjunMobile = "9876500003"
+	arjun       = "Arjun Singh"
+	priyaMobile = "9876500002"
+	priya       = "Priya Sharma"
+	fatemaMob   = "9876500007"
+	fatema      = "ফাতেমা বেগম"
+	delhi       = "ctr_delhi_aiims"
+	kolkata     = "ctr_kolkata_sskm"
+)
+
+func TestBookRecordStatus(t *testing.T) {
+	e := newEnv(t)
+	if st := e.status(arjunMobile, arjun); st != kycvs.NotVaccinated {
+		t.Fatalf("status before any dose: %v", st)
+	}
+	b := e.book(arjunMobile, arjun, delhi, 0)
+
+	// The slip, for the access token's holder only, without the code.
+	r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil)
+	e.want(r, http.StatusOK, "")
+	if r.str("status") != "live" || r.str("name") != arjun || r.str("centre", "id") != delhi || strings.Contains(r.raw, b.code) {
+		t.Fatalf("slip: %s", r.raw)
+	}
+	e.want(e.do("GET", "/v1/appointments/"+b.id, AccessTokenPrefix+"AAAA", nil), http.StatusNotFound, "appointment_not_found")
+	e.want(e.do("GET", "/v1/appointments/"+b.id, "", nil), http.StatusUnauthorized, "unauthorized")
+
+	// The vaccinator's day: the appointment, no mobile, no code.
+	r = e.do("GET", "/v1/centre/appointments?date="+e.day(0), e.tokens[delhi], nil)
+	e.want(r, http.StatusOK, "")
+	if !strings.Contains(r.raw, b.id) || strings.Contains(r.raw, arjunMobile) || strings.Contains(r.raw, `"`+b.code+`"`) || strings.Contains(r.raw, "code_hash") {
+		t.Fatalf("centre day: %s", r.raw)
+	}
+	r = e.do("GET", "/v1/centre/appointments?date="+e.day(0), e.tokens[kolkata], nil)
+	if strings.Contains(r.raw, b.id) {
+		t.Fatalf("another centre sees the appointment: %s", r.raw)
+	}
+
+	if s := e.lastSMS(arjunMobile, "dose"); s != "" {
+		t.Fatalf("dose SMS before any recording: %q", s)
+	}
+	r = e.record(delhi, b.id, b.code, "covaxin")
+	e.want(r, http.StatusCreated, "")
+	if r.str("dose", "dose_number") != "1" || r.str("status") != "1" || r.str("confirmation_sent") != "true" || r.str("dose", "walk_in") != "false" {
+		t.Fatalf("record: %s", r.raw)
+	}
+	if s := e.lastSMS(arjunMobile, "dose"); !strings.Contains(s, "dose 1 of Covaxin recorded") || !strings.Contains(s, "certificate generated") {
+		t.Fatalf("confirmation SMS: %q", s)
+	}
+	if st := e.status(arjunMobile, arjun); st != kycvs.PartiallyVaccinated {
+		t.Fatalf("status after dose 1: %v", st)
+	}
+	r = e.do("GET", "/v1/appointments/"+b.id, b.access, nil)
+	if r.str("status") != "done" || r.str("dose_number") != "1" {
+		t.Fatalf("slip after recording: %s", r.raw)
+	}
+
+	// Dose 2 of Covaxin, 28 days later.
+	b2 := e.book(arjunMobile, arjun, delhi, 28)
+	e.clock.Add(28 * 24 * time.Hour)
+	r = e.record(delhi, b2.id, b2.code, "covaxin")
+	e.want(r, http.StatusCreated, "")
+	if r.str("dose", "dose_number") != "2" || r.str("status") != "2" {
+		t.Fatalf("record dose 2: %s", r.raw)
+	}
+	if s := e.lastSMS(arjunMobile, "dose"); !strings.Contains(s, "dose 2 of Covaxin recorded") {
+		t.Fatalf("confirmation SMS: %q", s)
+	}
+	if st := e.status(arjunMobile, arjun); st != kycvs.FullyVaccinated {
+		t.Fatalf("status after dose 2: %v", st)
+	}
+	// Complete: no third booking.
+	s := e.session(arjunMobile)
+	r = e.do("POST", "/v1/appointments", s, map[string]string{"mobile": arjunMobile, "name": arjun, "centre": delhi, "date": e.day(1), "time": "10:00"})
+	e.want(r, http.StatusConflict, "schedule_complete")
+
+	want := []string{"booked beneficiary", "recorded vaccinator@" + delhi}
+	if got := e.audit(b.id); !slices.Equal(got, want) {
+		t.Fatalf("audit %v, want %v", got, want)
+	}
+}
+
+func TestWrongCodeLocksAndUnlock(t *testing.T) {
+	e := newEnv(t)
+	b := e.book(arjunMobile, arjun, delhi, 0)
+	wrong := "0000"
+	if b.code == wrong {
+		wrong = "1111"
+	}
+	for i, left := range []string{"2", "1", "0"} {
+		r := e.record(delhi, b.id, wrong, "covishield")
+		e.want(r, http.StatusUnprocessableEntity, "security_code_incorrect")
+		if r.str("attempts_left") != left || r.str("locked") != map[bool]string{true: "true", false: "false"}[i == 2] {
+			t.Fatalf("wrong code %d: %s", i+1, r.raw)
+		}
+	}
+	// Locked: even the right code is refused, nothing recorded, no SMS.
+	e.want(e.record(delhi, b.id, b.code, "covishield"), http.StatusLocked, "appointment_locked")
+	if n := e.count(`SELECT count(*) FROM doses WHERE beneficiary_id = 'ben_demo_03'`); n != 0 {
+		t.Fatalf("%d doses after a lock", n)
+	}
+	if s := e.lastSMS(arjunMobile, "dose"); s != "" {
+		t.Fatalf("dose SMS after a lock: %q", s)
+	}
+	if r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil); r.str("status") != "locked" {
+		t.Fatalf("slip: %s", r.raw)
+	}
+	want := []string{"booked beneficiary", "wrong_code vaccinator@" + delhi, "wrong_code vaccinator@" + delhi,
+		"wrong_code vaccinator@" + delhi, "locked vaccinator@" + delhi}
+	if got := e.audit(b.id); !slices.Equal(got, want) {
+		t.Fatalf("audit %v, want %v", got, want)
+	}
+	// No code or mobile in any audit row.
+	rows := e.dump()
+	for _, line := range strings.Split(rows, "\n") {
+		if strings.HasPrefix(line, "audit_log ") && (strings.Contains(line, arjunMobile) || strings.Contains(line, " "+b.code)) {
+			t.Fatalf("audit row with code or mobile: %s", line)
+		}
+	}
+
+	// The supervisor unlocks (the admin command's SQL); the right code works.
+	e.exec(UnlockSQL(b.id, "Dr. Meera Rao", e.clock.Now()))
+	want = append(want, "unlocked supervisor:Dr. Meera Rao")
+	if got := e.audit(b.id); !slices.Equal(got, want) {
+		t.Fatalf("audit %v, want %v", got, want)
+	}
+	e.want(e.record(delhi, b.id, b.code, "covishield"), http.StatusCreated, "")
+	if st := e.status(arjunMobile, arjun); st != kycvs.PartiallyVaccinated {
+		t.Fatalf("status: %v", st)
+	}
+}
+
+// Each refusal is a clear 4xx and changes nothing at all.
+func TestRefusalsChangeNothing(t *testing.T) {
+	e := newEnv(t)
+	// Priya: one Covaxin dose (seed, long ago). Arjun: none.
+	early := e.book(arjunMobile, arjun, delhi, 0)
+	e.want(e.record(delhi, early.id, early.code, "covaxin"), http.StatusCreated, "")
+	tooEarly := e.book(arjunMobile, arjun, delhi, 10)
+	cancelled := e.book(fatemaMob, fatema, delhi, 0)
+	e.want(e.do("DELETE", "/v1/appointments/"+cancelled.id, cancelled.access, nil), http.StatusOK, "")
+	p := e.book(priyaMobile, priya, delhi, 0)
+	expiredTok, _ := NewToken(nil, CentreTokenPrefix)
+	e.exec(CentreTokenSQL("ctr_lucknow_kgmu", TokenHash(expiredTok), e.clock.Now().Add(-time.Second)))
+	e.clock.Add(10 * 24 * time.Hour)
+	// p is for 10 days ago now; move it to today.
+	e.want(e.do("PATCH", "/v1/appointments/"+p.id, p.access, map[string]string{"date": e.day(0)}), http.StatusOK, "")
+	p.code = codeLine.FindStringSubmatch(e.lastSMS(priyaMobile, "booking"))[1]
+
+	body := func(apt, code, vaccine string) map[string]any {
+		return map[string]any{"appointment": apt, "security_code": code, "vaccine": vaccine, "batch": "B-1"}
+	}
+	cases := []struct {
+		name   string
+		token  string
+		body   any
+		status int
+		code   string
+	}{
+		{"another centre", e.tokens[kolkata], body(tooEarly.id, tooEarly.code, "covaxin"), 403, "wrong_centre"},
+		{"another centre, wrong code", e.tokens[kolkata], body(tooEarly.id, "9999", "covaxin"), 403, "wrong_centre"},
+		{"expired token", expiredTok, body(tooEarly.id, tooEarly.code, "covaxin"), 401, "token_expired"},
+		{"unknown token", CentreTokenPrefix + "nope", body(tooEarly.id, tooEarly.code, "covaxin"), 401, "invalid_token"},
+		{"no token", "", body(tooEarly.id, tooEarly.code, "covaxin"), 401, "unauthorized"},
+		{"booking access token", tooEarly.access, body(tooEarly.id, tooEarly.code, "covaxin"), 401, "invalid_token"},
+		{"cancelled appointment", e.tokens[delhi], body(cancelled.id, cancelled.code, "covaxin"), 409, "appointment_cancelled"},
+		{"reused appointment", e.tokens[delhi], body(early.id, early.code, "covaxin"), 409, "already_recorded"},
+		{"too early second dose", e.tokens[delhi], body(tooEarly.id, tooEarly.code, "covaxin"), 409, "too_early"},
+		{"different vaccine for dose 2", e.tokens[delhi], body(p.id, p.code, "covishield"), 409, "vaccine_mismatch"},
+		{"unknown vaccine", e.tokens[delhi], body(p.id, p.code, "moderna"), 404, "unknown_vaccine"},
+		{"unknown appointment", e.tokens[delhi], body("apt_AAAAAAAAAAAAAAAA", "1234", "covaxin"), 404, "appointment_not_found"},
+		{"3-digit code", e.tokens[delhi], body(p.id, "123", "covaxin"), 400, "invalid_security_code"},
+		{"no batch", e.tokens[delhi], map[string]any{"appointment": p.id, "security_code": p.code, "vaccine": "covaxin"}, 400, "missing_field"},
+		{"walk-in with a code", e.tokens[delhi], map[string]any{"walk_in": true, "appointment": p.id, "security_code": p.code, "vaccine": "covaxin", "batch": "B"}, 400, "bad_json"},
+		{"walk-in with an appointment", e.tokens[delhi], map[string]any{"walk_in": true, "mobile": priyaMobile, "name": priya, "vaccine": "covaxin", "batch": "B"}, 409, "has_appointment"},
+		{"walk-in unknown person", e.tokens[delhi], map[string]any{"walk_in": true, "mobile": priyaMobile, "name": "Someone Else", "vaccine": "covaxin", "batch": "B"}, 404, "beneficiary_not_found"},
+		{"walk_in wrong type", e.tokens[delhi], `{"walk_in":"yes","vaccine":"covaxin","batch":"B"}`, 400, "bad_json"},
+		{"not JSON", e.tokens[delhi], `{"appointment":`, 400, "bad_json"},
+	}
+	before := e.dump()
+	for _, c := range cases {
+		r := e.do("POST", "/v1/vaccinations", c.token, c.body)
+		if r.status != c.status || r.code() != c.code {
+			t.Errorf("%s: %d %s, want %d %s", c.name, r.status, strings.TrimSpace(r.raw), c.status, c.code)
+		}
+		if after := e.dump(); after != before {
+			t.Fatalf("%s changed the database", c.name)
+		}
+	}
+	// Not today: an appointment for tomorrow.
+	e.want(e.do("PATCH", "/v1/appointments/"+p.id, p.access, map[string]string{"date": e.day(1)}), http.StatusOK, "")
+	p.code = codeLine.FindStringSubmatch(e.lastSMS(priyaMobile, "booking"))[1]
+	before = e.dump()
+	e.want(e.record(delhi, p.id, p.code, "covaxin"), http.StatusConflict, "not_today")
+	if e.dump() != before {
+		t.Fatal("not_today changed the database")
+	}
+	// And the right vaccine on the right day works.
+	e.clock.Add(24 * time.Hour)
+	r := e.record(delhi, p.id, p.code, "covaxin")
+	e.want(r, http.StatusCreated, "")
+	if r.str("status") != "2" || e.status(priyaMobile, priya) != kycvs.FullyVaccinated {
+		t.Fatalf("Priya's dose 2: %s", r.raw)
+	}
+}
+
+func TestParallelRightCodes(t *testing.T) {
+	e := newEnv(t)
+	b := e.book(arjunMobile, arjun, delhi, 0)
+	var wg sync.WaitGroup
+	statuses := make([]*response, 20)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.record(delhi, b.id, b.code, "covishield")
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, r := range statuses {
+		switch {
+		case r.status == http.StatusCreated:
+			created++
+		case r.status == http.StatusConflict && r.code() == "already_recorded":
+		default:
+			t.Errorf("parallel record: %d %s", r.status, r.raw)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d recordings succeeded, want 1", created)
+	}
+	if n := e.count(`SELECT count(*) FROM doses WHERE beneficiary_id = 'ben_demo_03'`); n != 1 {
+		t.Fatalf("%d doses, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM sms_outbox WHERE to_mobile = ? AND kind = 'dose'`, arjunMobile); n != 1 {
+		t.Fatalf("%d confirmation SMS, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE appointment_id = ? AND event = 'recorded'`, b.id); n != 1 {
+		t.Fatalf("%d recorded audit rows, want 1", n)
+	}
+}
+
+func TestParallelWrongCodes(t *testing.T) {
+	e := newEnv(t)
+	b := e.book(arjunMobile, arjun, delhi, 0)
+	var wg sync.WaitGroup
+	res := make([]*response, 20)
+	for i := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code := ""
+			for c := 0; c < 10000 && code == ""; c++ { // distinct wrong codes
+				if s := fourDigits(i*37 + c); s != b.code {
+					code = s
+				}
+			}
+			res[i] = e.record(delhi, b.id, code, "covishield")
+		}()
+	}
+	wg.Wait()
+	counted := 0
+	for _, r := range res {
+		switch {
+		case r.status == http.StatusUnprocessableEntity && r.code() == "security_code_incorrect":
+			counted++
+		case r.status == http.StatusLocked && r.code() == "appointment_locked":
+		default:
+			t.Errorf("parallel wrong code: %d %s", r.status, r.raw)
+		}
+	}
+	if counted != 3 {
+		t.Errorf("%d wrong codes counted, want 3", counted)
+	}
+	if n := e.count(`SELECT wrong_attempts FROM appointments WHERE id = ?`, b.id); n != 3 {
+		t.Errorf("wrong_attempts %d, want 3", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE appointment_id = ? AND event = 'wrong_code'`, b.id); n != 3 {
+		t.Errorf("%d wrong_code audit rows, want 3", n)
+	}
+	e.want(e.record(delhi, b.id, b.code, "covishield"), http.StatusLocked, "appointment_locked")
+}
+
+func fourDigits(n int) string {
+	n %= 10000
+	b := []byte("0000")
+	for i := 3; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b)
+}
+
+func TestRescheduleAndCancel(t *testing.T) {
+	e := newEnv(t)
+	b := e.book(arjunMobile, arjun, delhi, 1)
+	// A second booking for the same person is refused while one is open.
+	s := e.session(arjunMobile)
+	e.want(e.do("POST", "/v1/appointments", s, map[string]string{"mobile": arjunMobile, "name": arjun, "centre": delhi,
+		"date": e.day(2), "time": "10:00"}), http.StatusConflict, "already_booked")
+
+	r := e.do("PATCH", "/v1/appointments/"+b.id, b.access, map[string]string{"centre": kolkata, "date": e.day(0), "time": "15:00"})
+	e.want(r, http.StatusOK, "")
+	if r.str("centre", "id") != kolkata || r.str("date") != e.day(0) || r.str("time") != "15:00" {
+		t.Fatalf("rescheduled slip: %s", r.raw)
+	}
+	newCode := codeLine.FindStringSubmatch(e.lastSMS(arjunMobile, "booking"))[1]
+	// The old centre no longer sees it; the old code no longer works.
+	e.want(e.record(delhi, b.id, b.code, "covishield"), http.StatusForbidden, "wrong_centre")
+	if newCode != b.code {
+		r = e.record(kolkata, b.id, b.code, "covishield")
+		e.want(r, http.StatusUnprocessableEntity, "security_code_incorrect")
+	}
+	// Cancel: the new code stops working too.
+	r = e.do("DELETE", "/v1/appointments/"+b.id, b.access, nil)
+	e.want(r, http.StatusOK, "")
+	if r.str("status") != "cancelled" {
+		t.Fatalf("cancel: %s", r.raw)
+	}
+	e.want(e.record(kolkata, b.id, newCode, "covishield"), http.StatusConflict, "appointment_cancelled")
+	e.want(e.do("DELETE", "/v1/appointments/"+b.id, b.access, nil), http.StatusConflict, "appointment_cancelled")
+	e.want(e.do("PATCH", "/v1/appointments/"+b.id, b.access, map[string]string{"time": "09:00"}), http.StatusConflict, "appointment_cancelled")
+	// After cancelling, booking again works.
+	b2 := e.book(arjunMobile, arjun, kolkata, 0)
+	e.want(e.record(kolkata, b2.id, b2.code, "covishield"), http.StatusCreated, "")
+	got := e.audit(b.id)
+	want := []string{"booked beneficiary", "rescheduled beneficiary", "wrong_code vaccinator@" + kolkata, "cancelled beneficiary"}
+	if newCode == b.code {
+		want = slices.Delete(want, 2, 3)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit %v, want %v", got, want)
+	}
+}
+
+func TestWalkIn(t *testing.T) {
+	e := newEnv(t)
+	walk := map[string]any{"walk_in": true, "mobile": fatemaMob, "name": "  ফাতেমা   বেগম ", "vaccine": "sputnik_light", "batch": "SL-77", "lang": "bn"}
+	r := e.do("POST", "/v1/vaccinations", e.tokens[kolkata], walk)
+	e.want(r, http.StatusCreated, "")
+	if r.str("dose", "walk_in") != "true" || r.str("status") != "2" || r.str("dose", "dose_number") != "1" {
+		t.Fatalf("walk-in: %s", r.raw)
+	}
+	if s := e.lastSMS(fatemaMob, "dose"); !strings.Contains(s, "ডোজ 1") {
+		t.Fatalf("walk-in confirmation: %q", s)
+	}
+	if st := e.status(fatemaMob, fatema); st != kycvs.FullyVaccinated {
+		t.Fatalf("status after a one-dose vaccine: %v", st)
+	}
+	// Visible as a walk-in in the centre's day, and in the audit log.
+	r = e.do("GET", "/v1/centre/appointments", e.tokens[kolkata], nil)
+	if !strings.Contains(r.raw, `"walk_in":true`) || strings.Contains(r.raw, fatemaMob) {
+		t.Fatalf("centre day: %s", r.raw)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event = 'recorded_walk_in' AND centre_id = ?`, kolkata); n != 1 {
+		t.Fatalf("%d walk-in audit rows", n)
+	}
+	// Complete now.
+	e.want(e.do("POST", "/v1/vaccinations", e.tokens[kolkata], walk), http.StatusConflict, "schedule_complete")
+}
+
+func TestBookingSession(t *testing.T) {
+	e := newEnv(t)
+	// A status transaction cannot open a booking session.
+	r := e.do("POST", "/v1/otp", "", map[string]string{"entity": "ent_railways", "mobile": arjunMobile, "name": arjun, "nonce": "nonce-0123456789"})
+	otp := otpLine.FindStringSubmatch(e.lastSMS(arjunMobile, "otp"))[1]
+	e.want(e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": otp}), http.StatusGone, "txn_unknown")
+
+	r = e.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": "9876500004"})
+	e.want(r, http.StatusAccepted, "")
+	otp = otpLine.FindStringSubmatch(e.lastSMS("9876500004", "otp"))[1]
+	e.want(e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": "000000"}), http.StatusUnauthorized, "otp_incorrect")
+	r = e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": otp})
+	e.want(r, http.StatusOK, "")
+	if n := len(r.body["beneficiaries"].([]any)); n != 4 {
+		t.Fatalf("%d beneficiaries on the shared mobile: %s", n, r.raw)
+	}
+	s := r.str("session")
+	book := func(mobile, name string) *response {
+		return e.do("POST", "/v1/appointments", s, map[string]string{"mobile": mobile, "name": name, "centre": delhi, "date": e.day(3), "time": "11:00"})
+	}
+	e.want(book(arjunMobile, arjun), http.StatusForbidden, "mobile_mismatch")
+	e.want(book("9876500004", "Mohan Lal"), http.StatusUnprocessableEntity, "name_mismatch")
+	e.want(book("9876500004", "Sunita Devi"), http.StatusConflict, "schedule_complete")
+	e.want(e.do("POST", "/v1/appointments", s, map[string]string{"mobile": "9876500004", "name": "محمد عارف", "centre": "ctr_nowhere", "date": e.day(3), "time": "11:00"}), http.StatusNotFound, "unknown_centre")
+	e.want(e.do("POST", "/v1/appointments", s, map[string]string{"mobile": "9876500004", "name": "محمد عارف", "centre": delhi, "date": e.day(-1), "time": "11:00"}), http.StatusBadRequest, "invalid_date")
+	e.want(e.do("POST", "/v1/appointments", s, map[string]string{"mobile": "9876500004", "name": "محمد عارف", "centre": delhi, "date": e.day(3), "time": "03:00"}), http.StatusBadRequest, "invalid_time")
+	// Two people on one session.
+	e.want(book("9876500004", "محمد عارف"), http.StatusCreated, "")
+	e.want(book("+91 98765 00004", " मोहन  लाल"), http.StatusCreated, "")
+	// Forged and expired sessions.
+	e.want(e.do("POST", "/v1/appointments", s[:len(s)-2]+"AA", map[string]string{}), http.StatusUnauthorized, "invalid_token")
+	e.clock.Add(16 * time.Minute)
+	e.want(book("9876500004", "محمد عارف"), http.StatusUnauthorized, "session_expired")
+}
+
+func TestAuditAppendOnly(t *testing.T) {
+	e := newEnv(t)
+	b := e.book(arjunMobile, arjun, delhi, 0)
+	for _, q := range []string{`UPDATE audit_log SET actor = 'x'`, `DELETE FROM audit_log`, `UPDATE audit_log SET event = 'x' WHERE appointment_id = '` + b.id + `'`} {
+		if _, err := e.db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	if got := e.audit(b.id); len(got) != 1 {
+		t.Fatalf("audit: %v", got)
+	}
+}
+
+func TestMethodsAndOrigin(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.do("GET", "/v1/vaccinations", e.tokens[delhi], nil), http.StatusMethodNotAllowed, "method_not_allowed")
+	e.want(e.do("PUT", "/v1/appointments/apt_AAAAAAAAAAAAAAAA", "x", `{}`), http.StatusMethodNotAllowed, "method_not_allowed")
+	r := e.do("GET", "/v1/centres", "", nil)
+	e.want(r, http.StatusOK, "")
+	if !strings.Contains(r.raw, delhi) || strings.Contains(r.raw, "token") {
+		t.Fatalf("centres: %s", r.raw)
+	}
+	if r.header.Get("X-Content-Type-Options") != "nosniff" || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("headers: %v", r.header)
+	}
+}

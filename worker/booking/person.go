@@ -1,0 +1,519 @@
+package booking
+
+import (
+	"crypto/hmac"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/mobile"
+	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/sms"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+var (
+	txnPattern         = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
+	otpPattern         = regexp.MustCompile(`^[0-9]{6}$`)
+	centrePattern      = regexp.MustCompile(`^ctr_[a-z0-9_]{1,60}$`)
+	appointmentPattern = regexp.MustCompile(`^apt_[A-Za-z0-9_-]{16}$`)
+	datePattern        = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+)
+
+// Slots are the bookable times of day at every centre (India time).
+var Slots = []string{"09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00"}
+
+// india is India Standard Time; appointment dates are India dates. A fixed
+// zone, because the worker's wasm has no time zone database.
+var india = time.FixedZone("IST", 5*3600+1800)
+
+// Today returns t's date in India, YYYY-MM-DD.
+func Today(t time.Time) string { return t.In(india).Format(time.DateOnly) }
+
+// bookings per mobile per day: each sends an SMS, and a cancel-and-rebook
+// loop must not become an SMS cannon.
+const (
+	bookingsPerMobileDay = 10
+	reschedulesPerDay    = 3
+)
+
+func clientIP(r *http.Request) string {
+	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
+		return ip
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+func hostname(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		return h
+	}
+	return r.Host
+}
+
+func rateLimited(retry time.Duration) error {
+	secs := int((retry + time.Second - 1) / time.Second)
+	return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests; try again later",
+		extra: map[string]any{"retry_after": secs}, header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+}
+
+func checkLang(lang string) error {
+	if lang != "" && sms.Lang(lang) != lang {
+		return fail(http.StatusBadRequest, "invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
+	}
+	return nil
+}
+
+type otpRequest struct {
+	Mobile string `json:"mobile"`
+	Lang   string `json:"lang"`
+}
+
+// startOTP sends a booking OTP: the same engine, limits and response shape as
+// POST /v1/otp, whether or not the number is registered.
+func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
+	var req otpRequest
+	if err := decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := required([2]string{"mobile", req.Mobile}); err != nil {
+		return 0, nil, err
+	}
+	digits, err := mobile.Parse(req.Mobile)
+	if err != nil {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+	}
+	if err := checkLang(req.Lang); err != nil {
+		return 0, nil, err
+	}
+	t, err := h.cfg.OTP.Start(r.Context(), otp.Start{
+		Purpose: otp.PurposeBooking, Lang: sms.Lang(req.Lang), Mobile: digits, ClientIP: clientIP(r), Host: hostname(r),
+	})
+	var le *otp.LimitError
+	if errors.As(err, &le) {
+		return 0, nil, rateLimited(le.RetryAfter)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, map[string]any{
+		"txn":        t.ID,
+		"expires_in": int(h.cfg.OTP.Limits.Lifetime / time.Second),
+		"resend_in":  int(h.cfg.OTP.Limits.ResendAfter / time.Second),
+	}, nil
+}
+
+type sessionRequest struct {
+	Txn string `json:"txn"`
+	OTP string `json:"otp"`
+}
+
+// session checks the booking OTP and returns a session token and the
+// beneficiaries on the mobile (names and status only: the person has just
+// proved the number is theirs).
+func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
+	var req sessionRequest
+	if err := decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
+		return 0, nil, err
+	}
+	if !txnPattern.MatchString(req.Txn) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
+	}
+	if !otpPattern.MatchString(req.OTP) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
+	}
+	ctx := r.Context()
+	t, err := h.cfg.OTP.Verify(ctx, req.Txn, otp.PurposeBooking, req.OTP)
+	var ie *otp.IncorrectError
+	switch {
+	case errors.As(err, &ie):
+		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "otp_incorrect", message: "the code is not correct",
+			extra: map[string]any{"attempts_left": ie.AttemptsLeft}}
+	case errors.Is(err, otp.ErrExpired):
+		return 0, nil, fail(http.StatusGone, "otp_expired", "the code expired; request a new one")
+	case errors.Is(err, otp.ErrUsed):
+		return 0, nil, fail(http.StatusGone, "otp_used", "the code was already used; request a new one")
+	case errors.Is(err, otp.ErrLocked):
+		return 0, nil, fail(http.StatusGone, "otp_locked", "too many wrong codes; request a new one")
+	case errors.Is(err, otp.ErrUnknown), errors.Is(err, otp.ErrPurpose):
+		return 0, nil, fail(http.StatusGone, "txn_unknown", "no such transaction; request a new code")
+	case err != nil:
+		return 0, nil, err
+	}
+	bens, err := h.cfg.Store.Beneficiaries(ctx, t.MobileHash)
+	if err != nil {
+		return 0, nil, err
+	}
+	list := []map[string]any{}
+	for _, b := range bens {
+		doses, err := h.cfg.Store.Doses(ctx, b.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		e := map[string]any{"name": b.Name, "status": int(b.Status), "doses": len(doses)}
+		if len(doses) > 0 {
+			e["vaccine"] = doses[0].VaccineID
+		}
+		list = append(list, e)
+	}
+	return http.StatusOK, map[string]any{
+		"session":       h.keys.sessionToken(t.ID),
+		"expires_in":    int(h.cfg.SessionLifetime / time.Second),
+		"beneficiaries": list,
+	}, nil
+}
+
+// sessionTxn authenticates a booking session: a genuine token for a booking
+// transaction verified less than SessionLifetime ago.
+func (h *Handler) sessionTxn(r *http.Request) (*store.OTPTransaction, error) {
+	tok, err := bearer(r)
+	if err != nil {
+		return nil, err
+	}
+	id, ok := h.keys.parseSession(tok)
+	if !ok {
+		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
+	}
+	t, err := h.cfg.Store.OTP(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Purpose != otp.PurposeBooking || t.UsedAt.IsZero() {
+		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
+	}
+	if !h.now().Before(t.UsedAt.Add(h.cfg.SessionLifetime)) {
+		return nil, fail(http.StatusUnauthorized, "session_expired", "the booking session expired; verify the mobile again")
+	}
+	return t, nil
+}
+
+// centres lists the centres and slots, for the booking form.
+func (h *Handler) centres(r *http.Request, _ []byte) (int, any, error) {
+	cs, err := h.cfg.Store.Centres(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []map[string]any{}
+	for _, c := range cs {
+		out = append(out, map[string]any{"id": c.ID, "name": c.Name, "district": c.District})
+	}
+	today := h.now()
+	return http.StatusOK, map[string]any{"centres": out, "slots": Slots,
+		"first_date": Today(today), "last_date": Today(today.AddDate(0, 0, h.cfg.DaysAhead))}, nil
+}
+
+// checkSlot validates a centre, date and time for booking.
+func (h *Handler) checkSlot(r *http.Request, centre, date, slot string) (*store.Centre, error) {
+	if !centrePattern.MatchString(centre) {
+		return nil, fail(http.StatusBadRequest, "invalid_centre", "centre must look like ctr_…")
+	}
+	d, err := time.ParseInLocation(time.DateOnly, date, india)
+	if !datePattern.MatchString(date) || err != nil {
+		return nil, fail(http.StatusBadRequest, "invalid_date", "date must be YYYY-MM-DD")
+	}
+	now := h.now()
+	if date < Today(now) || d.After(now.AddDate(0, 0, h.cfg.DaysAhead)) {
+		return nil, fail(http.StatusBadRequest, "invalid_date", "date must be from today to %d days ahead", h.cfg.DaysAhead)
+	}
+	okSlot := false
+	for _, s := range Slots {
+		okSlot = okSlot || s == slot
+	}
+	if !okSlot {
+		return nil, fail(http.StatusBadRequest, "invalid_time", "time must be one of %s", strings.Join(Slots, ", "))
+	}
+	c, err := h.cfg.Store.Centre(r.Context(), centre)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fail(http.StatusNotFound, "unknown_centre", "no centre %q", centre)
+	}
+	return c, err
+}
+
+type bookRequest struct {
+	Mobile string `json:"mobile"`
+	Name   string `json:"name"`
+	Centre string `json:"centre"`
+	Date   string `json:"date"`
+	Time   string `json:"time"`
+	Lang   string `json:"lang"`
+}
+
+// book creates an appointment for the beneficiary named on the session's
+// mobile and sends the slip with the security code.
+func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
+	t, err := h.sessionTxn(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req bookRequest
+	if err := decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}, [2]string{"centre", req.Centre},
+		[2]string{"date", req.Date}, [2]string{"time", req.Time}); err != nil {
+		return 0, nil, err
+	}
+	digits, err := mobile.Parse(req.Mobile)
+	if err != nil {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+	}
+	if !names.Valid(req.Name) {
+		return 0, nil, fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
+	}
+	if err := checkLang(req.Lang); err != nil {
+		return 0, nil, err
+	}
+	// The session proves the mobile; the body carries the number itself for
+	// the SMS, and must be the proved one.
+	if !hmac.Equal([]byte(mobile.Hash(h.cfg.HashKey, digits)), []byte(t.MobileHash)) {
+		return 0, nil, fail(http.StatusForbidden, "mobile_mismatch", "mobile is not the one verified for this session")
+	}
+	centre, err := h.checkSlot(r, req.Centre, req.Date, req.Time)
+	if err != nil {
+		return 0, nil, err
+	}
+	ctx := r.Context()
+	bens, err := h.cfg.Store.Beneficiaries(ctx, t.MobileHash)
+	if err != nil {
+		return 0, nil, err
+	}
+	var ben *store.Beneficiary
+	norm := names.Normalize(req.Name)
+	for i := range bens {
+		if bens[i].NameNorm == norm {
+			ben = &bens[i]
+		}
+	}
+	if ben == nil {
+		return 0, nil, fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
+	}
+	if ben.Status == kycvs.FullyVaccinated {
+		return 0, nil, fail(http.StatusConflict, "schedule_complete", "%s has completed the primary schedule", ben.Name)
+	}
+	now := h.now()
+	if ok, retry, err := h.cfg.Store.Hit(ctx, "booking:"+t.MobileHash, 24*time.Hour, bookingsPerMobileDay, now); err != nil {
+		return 0, nil, err
+	} else if !ok {
+		return 0, nil, rateLimited(retry)
+	}
+
+	id, err := h.newID("apt_")
+	if err != nil {
+		return 0, nil, err
+	}
+	code, err := h.newSecurityCode()
+	if err != nil {
+		return 0, nil, err
+	}
+	access, err := NewToken(h.randReader(), AccessTokenPrefix)
+	if err != nil {
+		return 0, nil, err
+	}
+	sealed, err := h.keys.sealMobile(h.randReader(), id, digits)
+	if err != nil {
+		return 0, nil, err
+	}
+	a := &store.Appointment{
+		ID: id, BeneficiaryID: ben.ID, BeneficiaryName: ben.Name, CentreID: centre.ID, CentreName: centre.Name,
+		Date: req.Date, Time: req.Time, Status: store.AppointmentLive, CodeHash: h.keys.codeHash(id, code),
+		AccessHash: TokenHash(access), MobileEnc: sealed, Lang: sms.Lang(req.Lang), BookingTxn: t.ID,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if err := h.cfg.Store.CreateAppointment(ctx, a); errors.Is(err, store.ErrConflict) {
+		return 0, nil, fail(http.StatusConflict, "already_booked", "%s already has an open appointment; cancel it or reschedule", ben.Name)
+	} else if err != nil {
+		return 0, nil, err
+	}
+	if err := h.sendSlip(r, a, digits, code); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"appointment": slip(a), "access_token": access}, nil
+}
+
+func (h *Handler) sendSlip(r *http.Request, a *store.Appointment, digits, code string) error {
+	body := text(slipTexts, a.Lang, "{id}", a.ID, "{name}", a.BeneficiaryName, "{centre}", a.CentreName,
+		"{date}", a.Date, "{time}", a.Time, "{code}", code)
+	if err := h.cfg.Sender.Send(r.Context(), sms.Message{To: digits, Body: body, Kind: "booking"}); err != nil {
+		return fmt.Errorf("sending appointment slip: %w", err)
+	}
+	return nil
+}
+
+// slip is what the booked person sees: never the code, never the mobile.
+func slip(a *store.Appointment) map[string]any {
+	s := map[string]any{
+		"id": a.ID, "name": a.BeneficiaryName, "centre": map[string]any{"id": a.CentreID, "name": a.CentreName},
+		"date": a.Date, "time": a.Time, "status": a.Status,
+	}
+	if a.DoseNumber > 0 {
+		s["dose_number"] = a.DoseNumber
+	}
+	return s
+}
+
+// appointment serves GET, PATCH and DELETE on /v1/appointments/{id}, for the
+// holder of the appointment's access token.
+func (h *Handler) appointment(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, map[string]endpoint{
+		http.MethodGet:    func(r *http.Request, _ []byte) (int, any, error) { return h.showAppointment(r) },
+		http.MethodDelete: func(r *http.Request, _ []byte) (int, any, error) { return h.cancel(r) },
+		http.MethodPatch:  h.reschedule,
+	})
+}
+
+// held returns the appointment in the path if the bearer holds its access
+// token. Unknown ids and wrong tokens both answer 404, so ids cannot be
+// probed.
+func (h *Handler) held(r *http.Request) (*store.Appointment, string, error) {
+	tok, err := bearer(r)
+	if err != nil {
+		return nil, "", err
+	}
+	id := r.PathValue("id")
+	if !appointmentPattern.MatchString(id) {
+		return nil, "", fail(http.StatusBadRequest, "invalid_appointment", "not an appointment id")
+	}
+	a, err := h.cfg.Store.Appointment(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	th := TokenHash(tok)
+	if !hmac.Equal([]byte(th), []byte(a.AccessHash)) {
+		return nil, "", fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
+	}
+	return a, th, nil
+}
+
+func (h *Handler) showAppointment(r *http.Request) (int, any, error) {
+	a, _, err := h.held(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, slip(a), nil
+}
+
+// notLive explains why a held appointment cannot change.
+func notLive(a *store.Appointment) error {
+	switch a.Status {
+	case store.AppointmentCancelled:
+		return fail(http.StatusConflict, "appointment_cancelled", "the appointment was cancelled")
+	case store.AppointmentDone:
+		return fail(http.StatusConflict, "appointment_done", "the dose for this appointment was recorded")
+	case store.AppointmentLocked:
+		return fail(http.StatusLocked, "appointment_locked", "the appointment is locked after wrong security codes; the centre's supervisor can unlock it")
+	}
+	return fail(http.StatusConflict, "conflict", "the appointment changed meanwhile; reload it")
+}
+
+func (h *Handler) cancel(r *http.Request) (int, any, error) {
+	a, th, err := h.held(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if a.Status != store.AppointmentLive {
+		return 0, nil, notLive(a)
+	}
+	if err := h.cfg.Store.CancelAppointment(r.Context(), a.ID, th, h.now()); errors.Is(err, store.ErrNotFound) {
+		return 0, nil, h.reread(r, a.ID)
+	} else if err != nil {
+		return 0, nil, err
+	}
+	a.Status = store.AppointmentCancelled
+	return http.StatusOK, slip(a), nil
+}
+
+// reread explains a refused change by the appointment's state now.
+func (h *Handler) reread(r *http.Request, id string) error {
+	a, err := h.cfg.Store.Appointment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return notLive(a)
+}
+
+type rescheduleRequest struct {
+	Centre string `json:"centre"`
+	Date   string `json:"date"`
+	Time   string `json:"time"`
+}
+
+// reschedule moves a live appointment and sends a new slip with a new code:
+// the old code stops working in the same statement that moves the slot.
+func (h *Handler) reschedule(r *http.Request, body []byte) (int, any, error) {
+	a, th, err := h.held(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req rescheduleRequest
+	if err := decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Centre == "" && req.Date == "" && req.Time == "" {
+		return 0, nil, fail(http.StatusBadRequest, "missing_field", "give centre, date or time")
+	}
+	if a.Status != store.AppointmentLive {
+		return 0, nil, notLive(a)
+	}
+	if req.Centre == "" {
+		req.Centre = a.CentreID
+	}
+	if req.Date == "" {
+		req.Date = a.Date
+	}
+	if req.Time == "" {
+		req.Time = a.Time
+	}
+	centre, err := h.checkSlot(r, req.Centre, req.Date, req.Time)
+	if err != nil {
+		return 0, nil, err
+	}
+	ctx := r.Context()
+	now := h.now()
+	if ok, retry, err := h.cfg.Store.Hit(ctx, "reschedule:"+a.ID, 24*time.Hour, reschedulesPerDay, now); err != nil {
+		return 0, nil, err
+	} else if !ok {
+		return 0, nil, rateLimited(retry)
+	}
+	digits, err := h.keys.openMobile(a.ID, a.MobileEnc)
+	if err != nil {
+		return 0, nil, err
+	}
+	code, err := h.newSecurityCode()
+	if err != nil {
+		return 0, nil, err
+	}
+	err = h.cfg.Store.RescheduleAppointment(ctx, a.ID, th, centre.ID, req.Date, req.Time, h.keys.codeHash(a.ID, code), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, h.reread(r, a.ID)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	a.CentreID, a.CentreName, a.Date, a.Time = centre.ID, centre.Name, req.Date, req.Time
+	if err := h.sendSlip(r, a, digits, code); err != nil {
+		// The slot moved; the person can reschedule again to get a code.
+		log.Printf("booking: %v", err)
+		return 0, nil, err
+	}
+	return http.StatusOK, slip(a), nil
+}
