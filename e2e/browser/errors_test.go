@@ -183,3 +183,36 @@ func TestTokenForOtherNonceRefused(t *testing.T) {
 }
 
 func jsString(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func TestNameMismatchAndRateLimit(t *testing.T) {
+	lim := otp.DefaultLimits
+	lim.ResendAfter = 0
+	lim.PerMobileHour = 2
+	e := newEnv(t, envOpts{limits: lim})
+	who := person(t, "9876500001", "Ramesh Kumar")
+	p := open(t, e.Demo+"/railway?lang=en")
+	p.waitIn(`document.body.dataset.state === "start"`)
+	p.typeIn("#mobile", who.Mobile)
+	p.typeIn("#name", "Somebody Else")
+	code := sendCode(t, e, p, who.Mobile)
+	p.typeIn("#code", code)
+	p.click("#consent")
+	p.click("#verify")
+	p.waitIn(`document.body.dataset.state === "start" && document.getElementById("error").textContent.startsWith("The name does not match")`)
+	if id := evalIn[string](p, `document.activeElement.id`); id != "name" {
+		t.Errorf("focus after a name mismatch on %q, want the name field", id)
+	}
+	p.screenshot("en-9-name-mismatch")
+
+	// Second code to this number: allowed; third: over the hourly limit.
+	sendCode(t, e, p, who.Mobile)
+	p.click("#resend")
+	p.waitIn(`document.getElementById("error").textContent.startsWith("Too many requests. Please try again in ")`)
+	if !evalIn[bool](p, `document.getElementById("resend").disabled`) {
+		t.Error("resend enabled while rate limited")
+	}
+	p.screenshot("en-10-rate-limited")
+	if n := hostResults(p); n != 0 {
+		t.Fatalf("host got %d results", n)
+	}
+}
