@@ -180,6 +180,37 @@ func TestWorkerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("parallel sends to one number in workerd: one per resend gap", func(t *testing.T) {
+		p := seed.DemoPeople[10]
+		var mu sync.Mutex
+		counts := map[int]int{}
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				b, _ := json.Marshal(map[string]string{"entity": "ent_hotel", "mobile": p.Mobile, "name": p.Name, "nonce": nonce})
+				req, _ := http.NewRequest("POST", s.URL+"/v1/otp", bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				mu.Lock()
+				counts[resp.StatusCode]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		msgs, err := s.Outbox(t.Context(), p.Mobile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[202] != 1 || counts[429] != 19 || len(msgs) != 1 {
+			t.Fatalf("outcomes %v, %d SMS; want one sent", counts, len(msgs))
+		}
+	})
+
 	t.Run("origin, headers, widget for a registered entity", func(t *testing.T) {
 		c := &client{t: t, s: s}
 		st, m, h := c.post("/v1/otp", map[string]string{"entity": "ent_hotel", "mobile": "9876500001", "name": "x", "nonce": nonce}, "Origin", "https://shop.e2e.example")
