@@ -207,7 +207,7 @@ func TestNameMismatchAndRateLimit(t *testing.T) {
 	// Second code to this number: allowed; third: over the hourly limit.
 	sendCode(t, e, p, who.Mobile)
 	p.click("#resend")
-	p.waitIn(`document.getElementById("error").textContent.startsWith("Too many requests. Please try again in ")`)
+	p.waitIn(`/^Too many requests. Please try again in \d+ min\.$/.test(document.getElementById("error").textContent)`)
 	if !evalIn[bool](p, `document.getElementById("resend").disabled`) {
 		t.Error("resend enabled while rate limited")
 	}

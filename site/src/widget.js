@@ -107,6 +107,11 @@
     if (otpAbort) { otpAbort.abort(); otpAbort = null; }
   }
 
+  // Waits over two minutes read better in minutes.
+  function waitText(key, s) {
+    return s >= 120 ? fmt(key + '_min', { m: Math.ceil(s / 60) }) : fmt(key, { s: s });
+  }
+
   function countdown(seconds, tick, done) {
     var end = Date.now() + seconds * 1000;
     function step() {
@@ -129,7 +134,7 @@
     code.focus();
     resend.disabled = true;
     resendTimer = countdown(r.resendIn, function (s) {
-      $('resend-timer').textContent = s > 0 ? fmt('resend_in', { s: s }) : '';
+      $('resend-timer').textContent = s > 0 ? waitText('resend_in', s) : '';
     }, function () { resend.disabled = false; });
     expiryTimer = countdown(r.expiresIn, function (s) {
       $('otp-timer').textContent = s > 0 ? fmt('expires_in', { s: s }) : '';
@@ -178,11 +183,12 @@
     if (st === 422 || c === 'name_mismatch') { backToStart(); fail('err_name_mismatch', null, name); return; }
     if (st === 429) {
       var wait = e.retryAfter || 30;
-      fail('err_rate', { s: wait });
+      live.textContent = '';
+      error.textContent = waitText('err_rate', wait);
       if (body.dataset.state === 'otp') {
         clearInterval(resendTimer);
         resendTimer = countdown(wait, function (s) {
-          $('resend-timer').textContent = s > 0 ? fmt('resend_in', { s: s }) : '';
+          $('resend-timer').textContent = s > 0 ? waitText('resend_in', s) : '';
         }, function () { resend.disabled = false; });
       }
       return;
