@@ -72,6 +72,7 @@ type Server struct {
 	PersistDir string
 	Root       string // repository root
 	cmd        *exec.Cmd
+	cfgPath    string
 	log        *bytes.Buffer
 	logMu      *sync.Mutex
 }
@@ -245,6 +246,7 @@ func Start(t testing.TB, opts Options) *Server {
 	cfg = assetsLine.ReplaceAllString(cfg, fmt.Sprintf("directory = %q", b.siteDir))
 	cfg = migrLine.ReplaceAllString(cfg, fmt.Sprintf("migrations_dir = %q", filepath.Join(b.root, "worker", "migrations")))
 	cfgPath := filepath.Join(dir, "wrangler.toml")
+	s.cfgPath = cfgPath
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -338,6 +340,21 @@ func Start(t testing.TB, opts Options) *Server {
 			t.Fatalf("devserver: not ready after 90 s (last error %v):\n%s", err, s.Log())
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Exec runs SQL statements on the running server's D1 database (as an admin
+// command's output would be applied), through wrangler d1 execute.
+func (s *Server) Exec(t testing.TB, sql string) {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "exec.sql")
+	if err := os.WriteFile(f, []byte(sql), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wrangler := filepath.Join(s.Root, "scripts/node_modules/.bin/wrangler")
+	if err := run(filepath.Dir(s.cfgPath), nil, wrangler, "d1", "execute", "DB", "--local", "--config", s.cfgPath,
+		"--persist-to", s.PersistDir, "--file", f); err != nil {
+		t.Fatalf("devserver: %v", err)
 	}
 }
 

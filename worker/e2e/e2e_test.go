@@ -211,6 +211,15 @@ func TestWorkerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("SQL applied to the running server (admin commands)", func(t *testing.T) {
+		c := &client{t: t, s: s}
+		s.Exec(t, seed.RemoveEntitySQL("ent_employer"))
+		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_employer", "mobile": seed.DemoPeople[0].Mobile, "name": "x", "nonce": nonce})
+		if st != 403 || m["error"] != "unknown_entity" {
+			t.Fatalf("removed entity: %d %v", st, m)
+		}
+	})
+
 	t.Run("origin, headers, widget for a registered entity", func(t *testing.T) {
 		c := &client{t: t, s: s}
 		st, m, h := c.post("/v1/otp", map[string]string{"entity": "ent_hotel", "mobile": "9876500001", "name": "x", "nonce": nonce}, "Origin", "https://shop.e2e.example")
