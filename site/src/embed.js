@@ -9,7 +9,7 @@
   'use strict';
   if (window.KYCVS && window.KYCVS.version) return;
 
-  var me = document.currentScript;
+  var me = document.currentScript || document.querySelector('script[src$="/embed.js"]');
   // The service origin is wherever this script came from; messages are
   // accepted from it alone.
   var SERVICE = new URL(me && me.src ? me.src : location.href).origin;

@@ -188,6 +188,9 @@ func run(root, out, assetsOut, dev string) error {
 		fmt.Printf("%-14s %-32s %9d %9d %9d\n", k, f.Path, f.Size, f.Gzip, f.Brotli)
 	}
 	fmt.Printf("wasm tags: %s\n", tagArg)
+	if strings.Contains(tagArg, "kycvs_dev") {
+		fmt.Println("NOTE: this build trusts the local dev key (keys/dev.json); build production with --dev=no")
+	}
 	return nil
 }
 
