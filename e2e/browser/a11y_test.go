@@ -59,6 +59,10 @@ func TestAccessibilitySmoke(t *testing.T) {
 				t.Fatalf("focus after sending is on %q, want the code input", id)
 			}
 			p.typeIn("#code", code)
+			// Without consent nothing is sent: the box is announced and focused.
+			p.in(chromedp.KeyEvent(kb.Enter))
+			p.waitIn(`document.getElementById("error").textContent === "Please tick the box to agree first." && document.activeElement.id === "consent"`)
+			p.in(chromedp.Focus(chromedp.CSS("#code")))
 			p.in(chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(" ")) // consent by keyboard
 			if !evalIn[bool](p, `document.getElementById("consent").checked`) {
 				t.Fatal("consent checkbox not reachable by Tab + Space after the code")
