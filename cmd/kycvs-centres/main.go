@@ -1,0 +1,135 @@
+// Command kycvs-centres administers vaccination centres: it creates centres,
+// issues their vaccinator tokens and lets a supervisor unlock an appointment
+// locked after wrong security codes. Like kycvs-admin it emits SQL for D1
+// (apply with `wrangler d1 execute DB --file …`, or --apply-local for the local
+// dev database); secrets never appear in the SQL.
+//
+//	kycvs-centres add    --id ctr_x --name "…" [--district "…"] [--days 90]   create a centre and issue its token
+//	kycvs-centres token  --id ctr_x [--days 90]                                 issue a new token (the old one stops working)
+//	kycvs-centres revoke --id ctr_x                                             withdraw the token
+//	kycvs-centres unlock --appointment apt_… --by "supervisor name"             unlock a locked appointment
+//
+// A vaccinator token is printed once, on stderr; only its SHA-256 is stored.
+// An unlock is written to the audit log (by the schema's trigger) with the
+// supervisor's name; it keeps the appointment's security code and resets its
+// wrong-code count.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kycvs/kycvs/worker/booking"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr, time.Now()); err != nil {
+		fmt.Fprintln(os.Stderr, "kycvs-centres:", err)
+		os.Exit(1)
+	}
+}
+
+var (
+	centreID      = regexp.MustCompile(`^ctr_[a-z0-9_]{1,60}$`)
+	appointmentID = regexp.MustCompile(`^apt_[A-Za-z0-9_-]{16}$`)
+)
+
+func run(args []string, stdout, stderr io.Writer, now time.Time) error {
+	if len(args) == 0 {
+		return errors.New("usage: kycvs-centres add | token | revoke | unlock (see go doc ./cmd/kycvs-centres)")
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("kycvs-centres "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("id", "", "centre id, ctr_…")
+	name := fs.String("name", "", "centre name (add)")
+	district := fs.String("district", "", "district (add)")
+	days := fs.Int("days", 90, "days until the vaccinator token expires (add, token)")
+	apt := fs.String("appointment", "", "appointment id, apt_… (unlock)")
+	by := fs.String("by", "", "the supervisor's name, for the audit log (unlock)")
+	applyLocal := fs.Bool("apply-local", false, "run the SQL on the local dev D1 (wrangler d1 execute DB --local)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var sql bytes.Buffer
+	issue := func() error {
+		if *days < 1 || *days > 366 {
+			return fmt.Errorf("--days %d: want 1 to 366", *days)
+		}
+		tok, err := booking.NewToken(nil, booking.CentreTokenPrefix)
+		if err != nil {
+			return err
+		}
+		exp := now.Add(time.Duration(*days) * 24 * time.Hour)
+		sql.WriteString(booking.CentreTokenSQL(*id, booking.TokenHash(tok), exp))
+		fmt.Fprintf(stderr, "vaccinator token for %s, valid until %s (shown once; give it to the centre's vaccinators):\n%s\n",
+			*id, exp.UTC().Format(time.RFC3339), tok)
+		return nil
+	}
+	switch cmd {
+	case "add", "token", "revoke":
+		if !centreID.MatchString(*id) {
+			return fmt.Errorf("--id %q: want ctr_ and lowercase letters, digits, _", *id)
+		}
+	}
+	switch cmd {
+	case "add":
+		if strings.TrimSpace(*name) == "" {
+			return errors.New("--name is required")
+		}
+		sql.WriteString(booking.CentreSQL(*id, *name, *district, now))
+		if err := issue(); err != nil {
+			return err
+		}
+	case "token":
+		if err := issue(); err != nil {
+			return err
+		}
+	case "revoke":
+		sql.WriteString(booking.RevokeCentreTokenSQL(*id))
+	case "unlock":
+		if !appointmentID.MatchString(*apt) {
+			return fmt.Errorf("--appointment %q is not an appointment id", *apt)
+		}
+		if strings.TrimSpace(*by) == "" || len(*by) > 100 {
+			return errors.New("--by (the supervisor's name, up to 100 bytes) is required")
+		}
+		sql.WriteString(booking.UnlockSQL(*apt, strings.TrimSpace(*by), now))
+	default:
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if *applyLocal {
+		return applyLocalSQL(sql.Bytes(), stderr)
+	}
+	_, err := stdout.Write(sql.Bytes())
+	return err
+}
+
+// applyLocalSQL runs sql on the local dev D1, as kycvs-admin does.
+func applyLocalSQL(sql []byte, stderr io.Writer) error {
+	f, err := os.CreateTemp("", "kycvs-centres-*.sql")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(sql); err != nil {
+		return err
+	}
+	f.Close()
+	cmd := exec.Command("scripts/node_modules/.bin/wrangler", "d1", "execute", "DB", "--local", "--file", f.Name())
+	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "WRANGLER_SEND_ERROR_REPORTS=false",
+		"CLOUDFLARE_CF_FETCH_ENABLED=false", "WRANGLER_HIDE_BANNER=true", "CI=true")
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("wrangler d1 execute: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kycvs/kycvs/worker/booking"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+func TestAddTokenRevoke(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "c.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := &store.SQL{DB: db}
+	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	exec := func(args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(args, &out, &errOut, now); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if _, err := db.Exec(out.String()); err != nil {
+			t.Fatalf("%v: SQL %q: %v", args, out.String(), err)
+		}
+		if strings.Contains(out.String(), booking.CentreTokenPrefix) {
+			t.Fatalf("the SQL contains the token: %s", out.String())
+		}
+		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+		return lines[len(lines)-1]
+	}
+	tok := exec("add", "--id", "ctr_test", "--name", "Test's Centre", "--district", "Pune", "--days", "30")
+	if !strings.HasPrefix(tok, booking.CentreTokenPrefix) {
+		t.Fatalf("token %q", tok)
+	}
+	c, err := st.CentreByTokenHash(ctx, booking.TokenHash(tok))
+	if err != nil || c.ID != "ctr_test" || c.Name != "Test's Centre" || !c.TokenExpiresAt.Equal(now.Add(30*24*time.Hour)) {
+		t.Fatalf("centre %+v, %v", c, err)
+	}
+	tok2 := exec("token", "--id", "ctr_test")
+	if _, err := st.CentreByTokenHash(ctx, booking.TokenHash(tok)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("old token still works: %v", err)
+	}
+	if _, err := st.CentreByTokenHash(ctx, booking.TokenHash(tok2)); err != nil {
+		t.Fatal(err)
+	}
+	exec("revoke", "--id", "ctr_test")
+	if _, err := st.CentreByTokenHash(ctx, booking.TokenHash(tok2)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoked token still works: %v", err)
+	}
+	exec("unlock", "--appointment", "apt_AAAAAAAAAAAAAAAA", "--by", "O'Brien") // nothing locked: a no-op
+}
+
+func TestBadArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{}, {"frobnicate"}, {"add", "--id", "centre1", "--name", "x"}, {"add", "--id", "ctr_x"},
+		{"token", "--id", "ctr_x", "--days", "0"}, {"unlock", "--appointment", "apt_x", "--by", "a"},
+		{"unlock", "--appointment", "apt_AAAAAAAAAAAAAAAA"}, {"revoke"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(args, &out, &errOut, time.Now()); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: wrote SQL %q", args, out.String())
+		}
+	}
+}
