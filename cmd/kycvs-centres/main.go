@@ -8,6 +8,7 @@
 //	kycvs-centres token  --id ctr_x [--days 90]                                 issue a new token (the old one stops working)
 //	kycvs-centres revoke --id ctr_x                                             withdraw the token
 //	kycvs-centres unlock --appointment apt_… --by "supervisor name"             unlock a locked appointment
+//	kycvs-centres audit  --appointment apt_…                                    show its audit log (with --apply-local)
 //
 // A vaccinator token is printed once, on stderr; only its SHA-256 is stored.
 // An unlock is written to the audit log (by the schema's trigger) with the
@@ -44,7 +45,7 @@ var (
 
 func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	if len(args) == 0 {
-		return errors.New("usage: kycvs-centres add | token | revoke | unlock (see go doc ./cmd/kycvs-centres)")
+		return errors.New("usage: kycvs-centres add | token | revoke | unlock | audit (see go doc ./cmd/kycvs-centres)")
 	}
 	cmd, args := args[0], args[1:]
 	fs := flag.NewFlagSet("kycvs-centres "+cmd, flag.ContinueOnError)
@@ -103,6 +104,11 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 			return errors.New("--by (the supervisor's name, up to 100 bytes) is required")
 		}
 		sql.WriteString(booking.UnlockSQL(*apt, strings.TrimSpace(*by), now))
+	case "audit":
+		if !appointmentID.MatchString(*apt) {
+			return fmt.Errorf("--appointment %q is not an appointment id", *apt)
+		}
+		sql.WriteString(booking.AuditSQL(*apt))
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}

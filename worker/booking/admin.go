@@ -40,3 +40,9 @@ func UnlockSQL(appointmentID, supervisor string, now time.Time) string {
 		"  WHERE id = %s AND status = 'locked' RETURNING id, status;\n",
 		now.Unix(), sqlString("supervisor:"+supervisor), sqlString(appointmentID))
 }
+
+// AuditSQL returns the query that lists an appointment's audit log.
+func AuditSQL(appointmentID string) string {
+	return fmt.Sprintf("SELECT id, datetime(at, 'unixepoch') AS at, actor, centre_id, dose_id, event, detail FROM audit_log\n"+
+		"  WHERE appointment_id = %s ORDER BY id;\n", sqlString(appointmentID))
+}

@@ -392,6 +392,9 @@ func TestBookingSession(t *testing.T) {
 	if n := len(r.body["beneficiaries"].([]any)); n != 4 {
 		t.Fatalf("%d beneficiaries on the shared mobile: %s", n, r.raw)
 	}
+	if !strings.Contains(r.raw, `"next_dose_from":"2024-`) { // मोहन लाल: one Covaxin dose in 2024
+		t.Fatalf("no next_dose_from: %s", r.raw)
+	}
 	s := r.str("session")
 	book := func(mobile, name string) *response {
 		return e.do("POST", "/v1/appointments", s, map[string]string{"mobile": mobile, "name": name, "centre": delhi, "date": e.day(3), "time": "11:00"})
@@ -435,5 +438,84 @@ func TestMethodsAndOrigin(t *testing.T) {
 	}
 	if r.header.Get("X-Content-Type-Options") != "nosniff" || r.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("headers: %v", r.header)
+	}
+}
+
+// Malformed requests to the booking endpoints: a 4xx JSON error with a stable
+// code, never a 5xx, and nothing changed.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	s := e.session(arjunMobile)
+	b := e.book(priyaMobile, priya, delhi, 0)
+	vt := e.tokens[delhi]
+	ok := map[string]string{"mobile": arjunMobile, "name": arjun, "centre": delhi, "date": e.day(1), "time": "10:00"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range ok {
+			m[a] = b
+		}
+		if v == "\x00delete" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	cases := []struct {
+		method, path, bearer string
+		body                 any
+		status               int
+		code                 string
+	}{
+		{"POST", "/v1/booking/otp", "", map[string]string{"mobile": "12345"}, 400, "invalid_mobile"},
+		{"POST", "/v1/booking/otp", "", map[string]string{"mobile": "98765000031"}, 400, "invalid_mobile"},
+		{"POST", "/v1/booking/otp", "", map[string]string{"mobile": "0112345678"}, 400, "invalid_mobile"},
+		{"POST", "/v1/booking/otp", "", map[string]string{}, 400, "missing_field"},
+		{"POST", "/v1/booking/otp", "", map[string]string{"mobile": arjunMobile, "lang": "fr"}, 400, "invalid_lang"},
+		{"POST", "/v1/booking/otp", "", map[string]any{"mobile": 9876500003}, 400, "bad_json"},
+		{"POST", "/v1/booking/otp", "", `{"mobile":"9876500003"} {}`, 400, "bad_json"},
+		{"POST", "/v1/booking/otp", "", `{"mobile":"9876500003","x":1}`, 400, "unknown_field"},
+		{"POST", "/v1/booking/otp", "", "{\"mobile\":\"\xff\"}", 400, "invalid_utf8"},
+		{"POST", "/v1/booking/otp", "", `{"mobile":"` + strings.Repeat("9", 5000) + `"}`, 413, "body_too_large"},
+		{"GET", "/v1/booking/otp", "", nil, 405, "method_not_allowed"},
+		{"POST", "/v1/booking/session", "", map[string]string{"txn": "txn_x", "otp": "123456"}, 400, "invalid_txn"},
+		{"POST", "/v1/booking/session", "", map[string]string{"txn": "txn_AAAAAAAAAAAAAAAAAAAAAA", "otp": "12345"}, 400, "invalid_otp"},
+		{"POST", "/v1/booking/session", "", map[string]string{"txn": "txn_AAAAAAAAAAAAAAAAAAAAAA", "otp": "123456"}, 410, "txn_unknown"},
+		{"POST", "/v1/appointments", "", ok, 401, "unauthorized"},
+		{"POST", "/v1/appointments", "bks.txn_AAAAAAAAAAAAAAAAAAAAAA.AAAA", ok, 401, "invalid_token"},
+		{"POST", "/v1/appointments", s, with("mobile", "\x00delete"), 400, "missing_field"},
+		{"POST", "/v1/appointments", s, with("name", strings.Repeat("a", 101)), 400, "invalid_name"},
+		{"POST", "/v1/appointments", s, with("centre", "'; DROP TABLE appointments; --"), 400, "invalid_centre"},
+		{"POST", "/v1/appointments", s, with("date", "2026-02-30"), 400, "invalid_date"},
+		{"POST", "/v1/appointments", s, with("date", "tomorrow"), 400, "invalid_date"},
+		{"POST", "/v1/appointments", s, with("date", e.day(61)), 400, "invalid_date"},
+		{"POST", "/v1/appointments", s, with("time", "10:30"), 400, "invalid_time"},
+		{"POST", "/v1/appointments", s, with("lang", "xx"), 400, "invalid_lang"},
+		{"GET", "/v1/appointments/" + b.id + "x", b.access, nil, 400, "invalid_appointment"},
+		{"GET", "/v1/appointments/apt_AAAAAAAAAAAAAAAA", b.access, nil, 404, "appointment_not_found"},
+		{"PATCH", "/v1/appointments/" + b.id, b.access, map[string]string{}, 400, "missing_field"},
+		{"PATCH", "/v1/appointments/" + b.id, b.access, map[string]string{"time": "25:00"}, 400, "invalid_time"},
+		{"PATCH", "/v1/appointments/" + b.id, b.access, map[string]string{"centre": "ctr_nowhere"}, 404, "unknown_centre"},
+		{"PATCH", "/v1/appointments/" + b.id, b.access, `[]`, 400, "bad_json"},
+		{"DELETE", "/v1/appointments/" + b.id, "", nil, 401, "unauthorized"},
+		{"GET", "/v1/centre/appointments?date=01-05-2026", vt, nil, 400, "invalid_date"},
+		{"GET", "/v1/centre/appointments", "", nil, 401, "unauthorized"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": b.code, "vaccine": "COVAXIN", "batch": "B"}, 400, "invalid_vaccine"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": b.code, "vaccine": "covaxin", "batch": "B 1"}, 400, "invalid_batch"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": "12345", "vaccine": "covaxin", "batch": "B"}, 400, "invalid_security_code"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": 1234, "vaccine": "covaxin", "batch": "B"}, 400, "bad_json"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": b.code, "vaccine": "covaxin", "batch": "B", "name": "x"}, 400, "bad_json"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"walk_in": true, "mobile": "123", "name": "x", "vaccine": "covaxin", "batch": "B"}, 400, "invalid_mobile"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"walk_in": true, "mobile": priyaMobile, "vaccine": "covaxin", "batch": "B"}, 400, "missing_field"},
+	}
+	before := e.dump()
+	for _, c := range cases {
+		r := e.do(c.method, c.path, c.bearer, c.body)
+		if r.status != c.status || r.code() != c.code {
+			t.Errorf("%s %s %.60v: %d %s, want %d %s", c.method, c.path, c.body, r.status, strings.TrimSpace(r.raw), c.status, c.code)
+		}
+	}
+	if e.dump() != before {
+		t.Fatal("bad input changed the database")
 	}
 }

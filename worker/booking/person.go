@@ -167,6 +167,15 @@ func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
 		e := map[string]any{"name": b.Name, "status": int(b.Status), "doses": len(doses)}
 		if len(doses) > 0 {
 			e["vaccine"] = doses[0].VaccineID
+			// When the next dose may be given, so the person books a date the
+			// vaccinator can record.
+			v, err := h.cfg.Store.Vaccine(ctx, doses[0].VaccineID)
+			if err != nil {
+				return 0, nil, err
+			}
+			if len(doses) < v.DosesRequired {
+				e["next_dose_from"] = Today(doses[len(doses)-1].AdministeredAt.AddDate(0, 0, v.MinIntervalDays))
+			}
 		}
 		list = append(list, e)
 	}
