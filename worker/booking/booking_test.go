@@ -519,3 +519,19 @@ func TestBadInput(t *testing.T) {
 		t.Fatal("bad input changed the database")
 	}
 }
+
+// A missed appointment does not block booking again; it ends cancelled.
+func TestMissedAppointment(t *testing.T) {
+	e := newEnv(t)
+	b := e.book(arjunMobile, arjun, delhi, 0)
+	e.clock.Add(48 * time.Hour)
+	b2 := e.book(arjunMobile, arjun, delhi, 0)
+	if r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil); r.str("status") != "cancelled" {
+		t.Fatalf("missed appointment: %s", r.raw)
+	}
+	e.want(e.record(delhi, b.id, b.code, "covaxin"), http.StatusConflict, "appointment_cancelled")
+	e.want(e.record(delhi, b2.id, b2.code, "covaxin"), http.StatusCreated, "")
+	if got := e.audit(b.id); !slices.Equal(got, []string{"booked beneficiary", "cancelled system:missed"}) {
+		t.Fatalf("audit %v", got)
+	}
+}

@@ -345,6 +345,9 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 		AccessHash: TokenHash(access), MobileEnc: sealed, Lang: sms.Lang(req.Lang), BookingTxn: t.ID,
 		CreatedAt: now, UpdatedAt: now,
 	}
+	if err := h.cfg.Store.ExpireMissed(ctx, ben.ID, Today(now), now); err != nil {
+		return 0, nil, err
+	}
 	if err := h.cfg.Store.CreateAppointment(ctx, a); errors.Is(err, store.ErrConflict) {
 		return 0, nil, fail(http.StatusConflict, "already_booked", "%s already has an open appointment; cancel it or reschedule", ben.Name)
 	} else if err != nil {

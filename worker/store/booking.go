@@ -125,6 +125,9 @@ type BookingStore interface {
 	// beneficiary already has a live or locked one.
 	CreateAppointment(ctx context.Context, a *Appointment) error
 	Appointment(ctx context.Context, id string) (*Appointment, error)
+	// ExpireMissed cancels the beneficiary's live appointments dated before
+	// today (missed ones), so they do not block a new booking.
+	ExpireMissed(ctx context.Context, beneficiaryID, today string, now time.Time) error
 	// CancelAppointment cancels a live appointment held by accessHash;
 	// ErrNotFound if there is none.
 	CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error
@@ -337,6 +340,16 @@ func (s *SQL) changed(ctx context.Context, what, query string, args ...any) erro
 	}
 	if !ok {
 		return ErrNotFound
+	}
+	return nil
+}
+
+// ExpireMissed implements BookingStore.
+func (s *SQL) ExpireMissed(ctx context.Context, beneficiaryID, today string, now time.Time) error {
+	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE appointments
+		SET status = 'cancelled', updated_at = ?, updated_by = 'system:missed'
+		WHERE beneficiary_id = ? AND status = 'live' AND slot_date < ?`, now.Unix(), beneficiaryID, today); err != nil {
+		return fmt.Errorf("expiring missed appointments: %w", err)
 	}
 	return nil
 }
