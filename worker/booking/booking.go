@@ -17,13 +17,17 @@
 //	GET    /v1/centres                                     → 200 {centres:[{id, name, district}], slots:[…]}
 //	POST   /v1/appointments     Bearer <session> {mobile, name, centre, date, time, lang?}
 //	                                                       → 201 {appointment:<slip>, access_token}
-//	GET    /v1/appointments/{id}    Bearer <access_token>  → 200 <slip>
-//	PATCH  /v1/appointments/{id}    Bearer <access_token> {centre?, date?, time?}
+//	GET    /v1/appointments         Bearer <session>       → 200 {appointments:[<slip>…]} of the people on the mobile
+//	GET    /v1/appointments/{id}    Bearer <access_token or session>  → 200 <slip>
+//	PATCH  /v1/appointments/{id}    Bearer <access_token or session> {centre?, date?, time?}
 //	                                                       → 200 <slip>, a new code by SMS (reschedule)
-//	DELETE /v1/appointments/{id}    Bearer <access_token>  → 200 <slip> (cancelled)
+//	DELETE /v1/appointments/{id}    Bearer <access_token or session>  → 200 <slip> (cancelled)
 //
 // The slip never contains the security code. The access token is returned
-// once, at booking, and is stored hashed.
+// once, at booking, and is stored hashed; a person who lost it opens a new
+// booking session (the mobile's OTP) instead. A reschedule sends a new code
+// and the old one stops working; the wrong-code count stays with the
+// appointment.
 //
 // The vaccinator (Authorization: Bearer <centre token>, from kycvs-centres):
 //
@@ -100,7 +104,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("/v1/booking/otp", h.api(http.MethodPost, h.startOTP))
 	mux.HandleFunc("/v1/booking/session", h.api(http.MethodPost, h.session))
 	mux.HandleFunc("/v1/centres", h.api(http.MethodGet, h.centres))
-	mux.HandleFunc("/v1/appointments", h.api(http.MethodPost, h.book))
+	mux.HandleFunc("/v1/appointments", func(w http.ResponseWriter, r *http.Request) {
+		h.serve(w, r, map[string]endpoint{http.MethodPost: h.book, http.MethodGet: h.list})
+	})
 	mux.HandleFunc("/v1/appointments/{id}", h.appointment)
 	mux.HandleFunc("/v1/centre/appointments", h.api(http.MethodGet, h.centreDay))
 	mux.HandleFunc("/v1/vaccinations", h.api(http.MethodPost, h.record))

@@ -535,3 +535,26 @@ func TestMissedAppointment(t *testing.T) {
 		t.Fatalf("audit %v", got)
 	}
 }
+
+// A booking session for the mobile can list, show and cancel its people's
+// appointments (a lost access token); a session for another mobile cannot.
+func TestSessionManagesAppointments(t *testing.T) {
+	e := newEnv(t)
+	b := e.book(arjunMobile, arjun, delhi, 1)
+	s := e.session(arjunMobile)
+	r := e.do("GET", "/v1/appointments", s, nil)
+	e.want(r, http.StatusOK, "")
+	if !strings.Contains(r.raw, b.id) || strings.Contains(r.raw, `"`+b.code+`"`) {
+		t.Fatalf("list: %s", r.raw)
+	}
+	other := e.session(priyaMobile)
+	if r := e.do("GET", "/v1/appointments", other, nil); strings.Contains(r.raw, b.id) {
+		t.Fatalf("another mobile's list: %s", r.raw)
+	}
+	e.want(e.do("GET", "/v1/appointments/"+b.id, other, nil), http.StatusNotFound, "appointment_not_found")
+	e.want(e.do("DELETE", "/v1/appointments/"+b.id, other, nil), http.StatusNotFound, "appointment_not_found")
+	e.want(e.do("GET", "/v1/appointments/"+b.id, s, nil), http.StatusOK, "")
+	e.want(e.do("PATCH", "/v1/appointments/"+b.id, s, map[string]string{"time": "16:00"}), http.StatusOK, "")
+	e.want(e.do("DELETE", "/v1/appointments/"+b.id, s, nil), http.StatusOK, "")
+	e.want(e.do("GET", "/v1/appointments", b.access, nil), http.StatusUnauthorized, "invalid_token")
+}

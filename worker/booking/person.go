@@ -193,6 +193,10 @@ func (h *Handler) sessionTxn(r *http.Request) (*store.OTPTransaction, error) {
 	if err != nil {
 		return nil, err
 	}
+	return h.sessionOf(r, tok)
+}
+
+func (h *Handler) sessionOf(r *http.Request, tok string) (*store.OTPTransaction, error) {
 	id, ok := h.keys.parseSession(tok)
 	if !ok {
 		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
@@ -391,12 +395,20 @@ func (h *Handler) appointment(w http.ResponseWriter, r *http.Request) {
 }
 
 // held returns the appointment in the path if the bearer holds its access
-// token. Unknown ids and wrong tokens both answer 404, so ids cannot be
-// probed.
+// token, or a booking session for the beneficiary's mobile (a person who lost
+// the access token proves the mobile again). Unknown ids and wrong
+// credentials both answer 404, so ids cannot be probed. The second result is
+// the stored access hash, which the changing statements match on.
 func (h *Handler) held(r *http.Request) (*store.Appointment, string, error) {
 	tok, err := bearer(r)
 	if err != nil {
 		return nil, "", err
+	}
+	var session *store.OTPTransaction
+	if strings.HasPrefix(tok, "bks.") {
+		if session, err = h.sessionOf(r, tok); err != nil {
+			return nil, "", err
+		}
 	}
 	id := r.PathValue("id")
 	if !appointmentPattern.MatchString(id) {
@@ -409,11 +421,34 @@ func (h *Handler) held(r *http.Request) (*store.Appointment, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	th := TokenHash(tok)
-	if !hmac.Equal([]byte(th), []byte(a.AccessHash)) {
+	held := false
+	if session != nil {
+		held = hmac.Equal([]byte(session.MobileHash), []byte(a.MobileHash))
+	} else {
+		held = hmac.Equal([]byte(TokenHash(tok)), []byte(a.AccessHash))
+	}
+	if !held {
 		return nil, "", fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
 	}
-	return a, th, nil
+	return a, a.AccessHash, nil
+}
+
+// list shows a booking session the latest appointments of the people on its
+// mobile.
+func (h *Handler) list(r *http.Request, _ []byte) (int, any, error) {
+	t, err := h.sessionTxn(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	apts, err := h.cfg.Store.MobileAppointments(r.Context(), t.MobileHash, 20)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []map[string]any{}
+	for i := range apts {
+		out = append(out, slip(&apts[i]))
+	}
+	return http.StatusOK, map[string]any{"appointments": out}, nil
 }
 
 func (h *Handler) showAppointment(r *http.Request) (int, any, error) {

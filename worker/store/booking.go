@@ -46,6 +46,7 @@ type Appointment struct {
 	ID              string
 	BeneficiaryID   string
 	BeneficiaryName string
+	MobileHash      string // the beneficiary's, joined in
 	CentreID        string
 	CentreName      string
 	Date            string // YYYY-MM-DD, India time
@@ -145,6 +146,9 @@ type BookingStore interface {
 	RecordDose(ctx context.Context, r RecordDose) (*Dose, error)
 	// CentreDay lists a centre's appointments on date.
 	CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error)
+	// MobileAppointments lists the latest appointments of the beneficiaries
+	// on a mobile, newest first.
+	MobileAppointments(ctx context.Context, mobileHash string, limit int) ([]Appointment, error)
 	// CentreDoses lists doses recorded at a centre in [from, to).
 	CentreDoses(ctx context.Context, centreID string, from, to time.Time) ([]Dose, error)
 	// Audit returns the audit rows of an appointment, oldest first.
@@ -280,7 +284,7 @@ func (s *SQL) CreateAppointment(ctx context.Context, a *Appointment) error {
 	return err
 }
 
-const appointmentColumns = `a.id, a.beneficiary_id, b.name, a.centre_id, c.name, a.slot_date, a.slot_time, a.status,
+const appointmentColumns = `a.id, a.beneficiary_id, b.name, b.mobile_hash, a.centre_id, c.name, a.slot_date, a.slot_time, a.status,
 	a.code_hash, a.wrong_attempts, a.access_hash, a.mobile_enc, a.lang, a.booking_txn, a.created_at, a.updated_at,
 	a.updated_by, coalesce((SELECT d.dose_number FROM doses d WHERE d.appointment_id = a.id), 0)`
 
@@ -289,7 +293,7 @@ const appointmentFrom = ` FROM appointments a JOIN beneficiaries b ON b.id = a.b
 func scanAppointment(sc interface{ Scan(...any) error }) (*Appointment, error) {
 	var a Appointment
 	var wrong, created, updated, dose int64
-	if err := sc.Scan(&a.ID, &a.BeneficiaryID, &a.BeneficiaryName, &a.CentreID, &a.CentreName, &a.Date, &a.Time,
+	if err := sc.Scan(&a.ID, &a.BeneficiaryID, &a.BeneficiaryName, &a.MobileHash, &a.CentreID, &a.CentreName, &a.Date, &a.Time,
 		&a.Status, &a.CodeHash, &wrong, &a.AccessHash, &a.MobileEnc, &a.Lang, &a.BookingTxn, &created, &updated,
 		&a.UpdatedBy, &dose); err != nil {
 		return nil, err
@@ -313,8 +317,16 @@ func (s *SQL) Appointment(ctx context.Context, id string) (*Appointment, error) 
 
 // CentreDay implements BookingStore.
 func (s *SQL) CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+
-		`WHERE a.centre_id = ? AND a.slot_date = ? ORDER BY a.slot_time, a.created_at, a.id`, centreID, date)
+	return s.appointments(ctx, `a.centre_id = ? AND a.slot_date = ? ORDER BY a.slot_time, a.created_at, a.id`, centreID, date)
+}
+
+// MobileAppointments implements BookingStore.
+func (s *SQL) MobileAppointments(ctx context.Context, mobileHash string, limit int) ([]Appointment, error) {
+	return s.appointments(ctx, `b.mobile_hash = ? ORDER BY a.created_at DESC, a.id LIMIT ?`, mobileHash, int64(limit))
+}
+
+func (s *SQL) appointments(ctx context.Context, where string, args ...any) ([]Appointment, error) {
+	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading appointments: %w", err)
 	}
