@@ -13,7 +13,7 @@
 // "booking"):
 //
 //	POST   /v1/booking/otp      {mobile, lang?}            → 202 {txn, expires_in, resend_in}
-//	POST   /v1/booking/session  {txn, otp}                 → 200 {session, expires_in, beneficiaries:[{name, status, doses, vaccine}]}
+//	POST   /v1/booking/session  {txn, otp}                 → 200 {session, expires_in, beneficiaries:[{name, status, doses, vaccine, next_dose_from, dose_history}]}
 //	GET    /v1/centres                                     → 200 {centres:[{id, name, district}], slots:[…]}
 //	POST   /v1/appointments     Bearer <session> {mobile, name, centre, date, time, lang?}
 //	                                                       → 201 {appointment:<slip>, access_token}

@@ -374,6 +374,12 @@ func TestWalkIn(t *testing.T) {
 	}
 	// Complete now.
 	e.want(e.do("POST", "/v1/vaccinations", e.tokens[kolkata], walk), http.StatusConflict, "schedule_complete")
+	// The person sees it, marked as a walk-in, in a booking session.
+	r = e.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": fatemaMob})
+	r = e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": otpLine.FindStringSubmatch(e.lastSMS(fatemaMob, "otp"))[1]})
+	if !strings.Contains(r.raw, `"centre":"`+kolkata+`","date":"`+e.day(0)+`","dose_number":1,"vaccine":"sputnik_light","walk_in":true`) {
+		t.Fatalf("session without the walk-in dose: %s", r.raw)
+	}
 }
 
 func TestBookingSession(t *testing.T) {

@@ -165,6 +165,14 @@ func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
 			return 0, nil, err
 		}
 		e := map[string]any{"name": b.Name, "status": int(b.Status), "doses": len(doses)}
+		// The person sees every recorded dose, walk-ins marked, so a dose
+		// they never received stands out.
+		hist := []map[string]any{}
+		for _, d := range doses {
+			hist = append(hist, map[string]any{"dose_number": d.DoseNumber, "vaccine": d.VaccineID,
+				"date": Today(d.AdministeredAt), "centre": d.CentreID, "walk_in": d.WalkIn})
+		}
+		e["dose_history"] = hist
 		if len(doses) > 0 {
 			e["vaccine"] = doses[0].VaccineID
 			// When the next dose may be given, so the person books a date the
