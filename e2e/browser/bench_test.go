@@ -112,6 +112,9 @@ func TestEmbedBench(t *testing.T) {
 	say("Ed25519 verify: module %.3f ms, WebCrypto %.3f ms per verification (module/WebCrypto = %.1f×); first token verify after ready %.1f ms (incl. worker round trip)",
 		res.ModuleVerify, res.WebCryptoVerify, res.ModuleVerify/res.WebCryptoVerify, res.FirstVerify)
 
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		say("load average during the run: %s (timings on a busy 2-core machine are noisy)", strings.Join(strings.Fields(string(la))[:3], " "))
+	}
 	fmt.Print("\n== embed bench\n" + report.String())
 	os.WriteFile(filepath.Join(artifacts, "bench.txt"), []byte(report.String()), 0o644)
 }
