@@ -8,6 +8,7 @@
 //	kycvs-centres token  --id ctr_x [--days 90]                                 issue a new token (the old one stops working)
 //	kycvs-centres revoke --id ctr_x                                             withdraw the token
 //	kycvs-centres unlock --appointment apt_… --by "supervisor name"             unlock a locked appointment
+//	kycvs-centres cancel --appointment apt_… --by "supervisor name"             close a live or locked appointment
 //	kycvs-centres audit  --appointment apt_…                                    show its audit log (with --apply-local)
 //
 // A vaccinator token is printed once, on stderr; only its SHA-256 is stored.
@@ -45,7 +46,7 @@ var (
 
 func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	if len(args) == 0 {
-		return errors.New("usage: kycvs-centres add | token | revoke | unlock | audit (see go doc ./cmd/kycvs-centres)")
+		return errors.New("usage: kycvs-centres add | token | revoke | unlock | cancel | audit (see go doc ./cmd/kycvs-centres)")
 	}
 	cmd, args := args[0], args[1:]
 	fs := flag.NewFlagSet("kycvs-centres "+cmd, flag.ContinueOnError)
@@ -96,14 +97,18 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		}
 	case "revoke":
 		sql.WriteString(booking.RevokeCentreTokenSQL(*id))
-	case "unlock":
+	case "unlock", "cancel":
 		if !appointmentID.MatchString(*apt) {
 			return fmt.Errorf("--appointment %q is not an appointment id", *apt)
 		}
 		if strings.TrimSpace(*by) == "" || len(*by) > 100 {
 			return errors.New("--by (the supervisor's name, up to 100 bytes) is required")
 		}
-		sql.WriteString(booking.UnlockSQL(*apt, strings.TrimSpace(*by), now))
+		if cmd == "unlock" {
+			sql.WriteString(booking.UnlockSQL(*apt, strings.TrimSpace(*by), now))
+		} else {
+			sql.WriteString(booking.SupervisorCancelSQL(*apt, strings.TrimSpace(*by), now))
+		}
 	case "audit":
 		if !appointmentID.MatchString(*apt) {
 			return fmt.Errorf("--appointment %q is not an appointment id", *apt)

@@ -57,6 +57,7 @@ func TestAddTokenRevoke(t *testing.T) {
 		t.Fatalf("revoked token still works: %v", err)
 	}
 	exec("unlock", "--appointment", "apt_AAAAAAAAAAAAAAAA", "--by", "O'Brien") // nothing locked: a no-op
+	exec("cancel", "--appointment", "apt_AAAAAAAAAAAAAAAA", "--by", "O'Brien")
 	exec("audit", "--appointment", "apt_AAAAAAAAAAAAAAAA")
 }
 

@@ -46,3 +46,12 @@ func AuditSQL(appointmentID string) string {
 	return fmt.Sprintf("SELECT id, datetime(at, 'unixepoch') AS at, actor, centre_id, dose_id, event, detail FROM audit_log\n"+
 		"  WHERE appointment_id = %s ORDER BY id;\n", sqlString(appointmentID))
 }
+
+// SupervisorCancelSQL returns the statement with which a supervisor closes a
+// live or locked appointment (e.g. a locked one after review), so the person
+// can book again; the status trigger audits it with the supervisor's name.
+func SupervisorCancelSQL(appointmentID, supervisor string, now time.Time) string {
+	return fmt.Sprintf("UPDATE appointments SET status = 'cancelled', updated_at = %d, updated_by = %s\n"+
+		"  WHERE id = %s AND status IN ('live', 'locked') RETURNING id, status;\n",
+		now.Unix(), sqlString("supervisor:"+supervisor), sqlString(appointmentID))
+}

@@ -144,6 +144,26 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 	if st := e.status(arjunMobile, arjun); st != kycvs.PartiallyVaccinated {
 		t.Fatalf("status: %v", st)
 	}
+
+	// A locked appointment a supervisor closes instead: the person can book again.
+	f := e.book(fatemaMob, fatema, delhi, 0)
+	for range 3 {
+		e.record(delhi, f.id, pad(f.code), "covishield")
+	}
+	e.want(e.record(delhi, f.id, f.code, "covishield"), http.StatusLocked, "appointment_locked")
+	e.exec(SupervisorCancelSQL(f.id, "Dr. Meera Rao", e.clock.Now()))
+	if got := e.audit(f.id); got[len(got)-1] != "cancelled supervisor:Dr. Meera Rao" {
+		t.Fatalf("audit %v", got)
+	}
+	e.book(fatemaMob, fatema, delhi, 0)
+}
+
+// pad returns a 4-digit code other than code.
+func pad(code string) string {
+	if code == "0000" {
+		return "1111"
+	}
+	return "0000"
 }
 
 // Each refusal is a clear 4xx and changes nothing at all.
