@@ -9,6 +9,7 @@ import (
 	"log"
 	"mime"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -106,6 +107,7 @@ func (h *Handler) dispatch(r *http.Request, fns map[string]endpoint) (int, any, 
 		for m := range fns {
 			allow = append(allow, m)
 		}
+		sort.Strings(allow)
 		return 0, nil, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
 			message: "use " + strings.Join(allow, " or "), header: http.Header{"Allow": {strings.Join(allow, ", ")}}}
 	}
