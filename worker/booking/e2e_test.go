@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -128,16 +130,18 @@ func (x *e2e) status(mobile, name string) kycvs.Status {
 
 // execSQL runs SQL on the server's local D1 the way the admin command's
 // --apply-local does.
-func (x *e2e) execSQL(q string) {
+func (x *e2e) execSQL(q string) string {
 	x.t.Helper()
 	dir := filepath.Dir(x.s.PersistDir)
 	cmd := exec.Command(filepath.Join(x.s.Root, "scripts/node_modules/.bin/wrangler"), "d1", "execute", "DB", "--local",
-		"--config", filepath.Join(dir, "wrangler.toml"), "--persist-to", x.s.PersistDir, "--command", q)
+		"--config", filepath.Join(dir, "wrangler.toml"), "--persist-to", x.s.PersistDir, "--json", "--command", q)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), devserver.OfflineEnv...)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.Output()
+	if err != nil {
 		x.t.Fatalf("wrangler d1 execute: %v\n%s", err, out)
 	}
+	return string(out)
 }
 
 func TestE2EBookingInWorkerd(t *testing.T) {
@@ -225,6 +229,17 @@ func TestE2EBookingInWorkerd(t *testing.T) {
 	}
 	x.execSQL(UnlockSQL(f.id, "e2e supervisor", time.Now()))
 	x.want(x.record(kolkata, f.id, f.code, "covishield"), http.StatusCreated, "")
+	audit := x.execSQL(AuditSQL(f.id))
+	var events []string
+	for _, m := range regexp.MustCompile(`"event":\s*"([a-z_]+)"`).FindAllStringSubmatch(audit, -1) {
+		events = append(events, m[1])
+	}
+	if want := []string{"booked", "wrong_code", "wrong_code", "wrong_code", "locked", "unlocked", "recorded"}; !slices.Equal(events, want) {
+		t.Fatalf("audit events %v, want %v:\n%s", events, want, audit)
+	}
+	if strings.Contains(audit, fatemaMob) || strings.Contains(audit, `"`+f.code+`"`) || !strings.Contains(audit, "supervisor:e2e supervisor") {
+		t.Fatalf("audit log: %s", audit)
+	}
 
 	// 20 parallel right codes → one dose; 20 parallel wrong codes → 3 counted.
 	const shared = "9876500004"
