@@ -10,10 +10,21 @@
   window.demoShown = function (e) { events.push({ type: 'shown', id: e.id, t: performance.now() }); };
   window.demoReady = function (e) { events.push({ type: 'ready', id: e.id, t: performance.now() }); };
   window.demoError = function (e) { events.push({ type: 'error', code: e.code }); };
+  // An expired result is worthless to our server: start a fresh check with
+  // a fresh nonce from it.
   window.demoExpired = function (r) {
     events.push({ type: 'expired' });
     out.textContent = 'The check has expired; please verify again.';
     document.getElementById('confirm').disabled = true;
+    fetch('/api/nonce', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ site: ds.site })
+    }).then(function (resp) { return resp.json(); }).then(function (n) {
+      ds.nonce = n.nonce;
+      KYCVS.reset(document.getElementById('kycvs'), { nonce: n.nonce });
+      events.push({ type: 'renewed' });
+    });
   };
   window.demoResult = function (r) {
     events.push({ type: 'result', status: r.status, token: r.token, exp: r.exp });

@@ -74,6 +74,7 @@ func TestAccessibilitySmoke(t *testing.T) {
 			}
 			// Works at 320 px: nothing overflows horizontally.
 			p.run(chromedp.EmulateViewport(320, 640))
+			p.screenshot("en-11-done-320px")
 			if w := evalIn[int](p, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 0 {
 				t.Fatalf("widget overflows by %d px at 320 px", w)
 			}

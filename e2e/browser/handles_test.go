@@ -21,6 +21,11 @@ func TestHandlesAndExpiry(t *testing.T) {
 	if got := evalHost[string](p, `document.getElementById("outcome").textContent`); !strings.Contains(got, "expired") {
 		t.Fatalf("host page after expiry: %q", got)
 	}
+	// The demo host then starts over with a fresh nonce from its server.
+	p.waitHost(`window.demoEvents.some(e => e.type === "renewed")`)
+	if src := evalHost[string](p, `document.querySelector("iframe[data-kycvs-widget]").src`); !strings.Contains(src, "nonce="+evalHost[string](p, `document.body.dataset.nonce`)) {
+		t.Fatalf("widget not reset with the new nonce: %s", src)
+	}
 
 	// A second widget, then remove and reset through the handles.
 	ids := evalHost[[]string](p, `(() => {
