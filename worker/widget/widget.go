@@ -17,7 +17,7 @@ package widget
 import (
 	"embed"
 	"encoding/json"
-	"html/template"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -133,14 +133,14 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 		Worker:   a["worker.js"],
 		WasmExec: a["wasm_exec.js"],
 		Wasm:     a["kycvs.wasm"],
-		Strings:  template.JS(strJSON),
+		Strings:  string(strJSON),
 		Switcher: switcher,
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
 	}
-	_ = widgetTmpl.Execute(w, page)
+	_, _ = w.Write([]byte(page.render()))
 }
 
 type langLink struct {
@@ -153,7 +153,7 @@ type widgetPage struct {
 	Asks, Purpose, Consent          string
 	Entity, Nonce, Origin, WID      string
 	CSS, JS, Worker, WasmExec, Wasm string
-	Strings                         template.JS
+	Strings                         string // JSON; json.Marshal escapes <, > and &
 	Switcher                        []langLink
 }
 
@@ -196,89 +196,136 @@ func contains(list []string, s string) bool {
 
 func renderMessage(w http.ResponseWriter, code int, l *lang, msg string) {
 	w.WriteHeader(code)
-	_ = messageTmpl.Execute(w, struct {
-		L        *lang
-		CSS, Msg string
-	}{l, assets()["widget.css"], msg})
+	_, _ = w.Write([]byte(fill(messagePage, l, map[string]string{
+		"CSS":  html.EscapeString(assets()["widget.css"]),
+		"Msg":  html.EscapeString(msg),
+		"Lang": html.EscapeString(l.Tag),
+		"Dir":  html.EscapeString(l.Dir),
+	})))
 }
 
-var funcs = template.FuncMap{"t": func(l *lang, key string) string { return l.t(key) }}
+// The pages are filled by fill, not html/template: templates make the linker
+// keep every exported method of every type (reflection), which cost the
+// worker ~1 MiB gzip and pushed it over Cloudflare's 3 MiB limit. The pages
+// have no logic beyond substitution, and every substituted value is
+// HTML-escaped (attribute-safe: html.EscapeString escapes quotes) except the
+// pre-escaped JSON of {{Strings}}.
 
-var widgetTmpl = template.Must(template.New("widget").Funcs(funcs).Parse(`<!doctype html>
-<html lang="{{.L.Tag}}" dir="{{.L.Dir}}">
+// placeholder matches {{Name}} (a page field) and {{t key}} (a translation).
+var placeholder = regexp.MustCompile(`\{\{(t )?([A-Za-z_.]+)\}\}`)
+
+// fill replaces {{t key}} with the escaped translation of key in l and {{Name}}
+// with vals[Name], which the caller has escaped. A name missing from vals
+// panics: a page and its fields are written together, and the tests render
+// every page.
+func fill(page string, l *lang, vals map[string]string) string {
+	return placeholder.ReplaceAllStringFunc(page, func(m string) string {
+		sub := placeholder.FindStringSubmatch(m)
+		if sub[1] != "" {
+			return html.EscapeString(l.t(sub[2]))
+		}
+		v, ok := vals[sub[2]]
+		if !ok {
+			panic("widget: page field " + sub[2] + " not set")
+		}
+		return v
+	})
+}
+
+func (p widgetPage) render() string {
+	var sw strings.Builder
+	for _, s := range p.Switcher {
+		cur := ""
+		if s.Current {
+			cur = ` aria-current="true"`
+		}
+		sw.WriteString(`<a href="` + html.EscapeString(s.Href) + `" lang="` + html.EscapeString(s.Tag) +
+			`" hreflang="` + html.EscapeString(s.Tag) + `"` + cur + `>` + html.EscapeString(s.Name) + `</a> `)
+	}
+	e := html.EscapeString
+	return fill(widgetPageHTML, p.L, map[string]string{
+		"Asks": e(p.Asks), "Purpose": e(p.Purpose), "Consent": e(p.Consent),
+		"Entity": e(p.Entity), "Nonce": e(p.Nonce), "Origin": e(p.Origin), "WID": e(p.WID),
+		"CSS": e(p.CSS), "JS": e(p.JS), "Worker": e(p.Worker), "WasmExec": e(p.WasmExec), "Wasm": e(p.Wasm),
+		"Strings": p.Strings, "Switcher": sw.String(), "Lang": e(p.L.Tag), "Dir": e(p.L.Dir),
+	})
+}
+
+const widgetPageHTML = `<!doctype html>
+<html lang="{{Lang}}" dir="{{Dir}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{t .L "title"}}</title>
-<link rel="stylesheet" href="{{.CSS}}">
-<script src="{{.JS}}" defer></script>
-<link rel="preload" href="{{.Worker}}" as="script">
-<link rel="preload" href="{{.WasmExec}}" as="script">
-<link rel="preload" href="{{.Wasm}}" as="fetch" crossorigin>
+<title>{{t title}}</title>
+<link rel="stylesheet" href="{{CSS}}">
+<script src="{{JS}}" defer></script>
+<link rel="preload" href="{{Worker}}" as="script">
+<link rel="preload" href="{{WasmExec}}" as="script">
+<link rel="preload" href="{{Wasm}}" as="fetch" crossorigin>
 </head>
-<body data-entity="{{.Entity}}" data-nonce="{{.Nonce}}" data-origin="{{.Origin}}" data-wid="{{.WID}}" data-worker="{{.Worker}}" data-lang="{{.L.Tag}}" data-state="loading">
+<body data-entity="{{Entity}}" data-nonce="{{Nonce}}" data-origin="{{Origin}}" data-wid="{{WID}}" data-worker="{{Worker}}" data-lang="{{Lang}}" data-state="loading">
 <main class="kycvs" aria-labelledby="asks">
 <header>
-<p id="asks" class="asks">{{.Asks}}</p>
-<p class="purpose">{{.Purpose}}</p>
-<p class="shared-only">{{t .L "shared_only"}}</p>
+<p id="asks" class="asks">{{Asks}}</p>
+<p class="purpose">{{Purpose}}</p>
+<p class="shared-only">{{t shared_only}}</p>
 </header>
 <form id="start" novalidate>
 <div class="field">
-<label for="mobile">{{t .L "mobile_label"}}</label>
+<label for="mobile">{{t mobile_label}}</label>
 <input id="mobile" name="mobile" type="tel" inputmode="numeric" autocomplete="tel-national" maxlength="16" required aria-describedby="mobile-hint" dir="ltr">
-<p id="mobile-hint" class="hint">{{t .L "mobile_hint"}}</p>
+<p id="mobile-hint" class="hint">{{t mobile_hint}}</p>
 </div>
 <div class="field">
-<label for="name">{{t .L "name_label"}}</label>
+<label for="name">{{t name_label}}</label>
 <input id="name" name="name" type="text" autocomplete="name" maxlength="100" required>
 </div>
-<button type="submit" id="send">{{t .L "send"}}</button>
+<button type="submit" id="send">{{t send}}</button>
 </form>
 <form id="otp" hidden novalidate>
 <p id="otp-sent"></p>
 <div class="field">
-<label for="code">{{t .L "otp_label"}}</label>
+<label for="code">{{t otp_label}}</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required dir="ltr" aria-describedby="otp-timer">
 <p id="otp-timer" class="hint"></p>
 </div>
 <div class="consent">
 <input type="checkbox" id="consent" name="consent" required>
-<label for="consent">{{.Consent}}</label>
+<label for="consent">{{Consent}}</label>
 </div>
-<button type="submit" id="verify">{{t .L "verify"}}</button>
+<button type="submit" id="verify">{{t verify}}</button>
 <div class="row">
-<button type="button" id="resend" class="link" disabled aria-describedby="resend-timer">{{t .L "resend"}}</button>
+<button type="button" id="resend" class="link" disabled aria-describedby="resend-timer">{{t resend}}</button>
 <span id="resend-timer" class="hint"></span>
 </div>
-<button type="button" id="change" class="link">{{t .L "change"}}</button>
+<button type="button" id="change" class="link">{{t change}}</button>
 </form>
 <section id="done" hidden tabindex="-1" aria-labelledby="done-heading">
-<h2 id="done-heading">{{t .L "done_heading"}}</h2>
+<h2 id="done-heading">{{t done_heading}}</h2>
 <p id="done-text"></p>
-<p class="hint">{{t .L "done_note"}}</p>
+<p class="hint">{{t done_note}}</p>
 </section>
 <p id="live" class="live" role="status" aria-live="polite"></p>
 <p id="error" class="error" role="alert" aria-live="assertive"></p>
-<nav class="langs" aria-label="{{t .L "language"}}">
-{{range .Switcher}}<a href="{{.Href}}" lang="{{.Tag}}" hreflang="{{.Tag}}"{{if .Current}} aria-current="true"{{end}}>{{.Name}}</a> {{end}}
+<nav class="langs" aria-label="{{t language}}">
+{{Switcher}}
 </nav>
 </main>
-<script type="application/json" id="kycvs-strings">{{.Strings}}</script>
+<script type="application/json" id="kycvs-strings">{{Strings}}</script>
 </body>
 </html>
-`))
+`
 
-var messageTmpl = template.Must(template.New("message").Funcs(funcs).Parse(`<!doctype html>
-<html lang="{{.L.Tag}}" dir="{{.L.Dir}}">
+const messagePage = `<!doctype html>
+<html lang="{{Lang}}" dir="{{Dir}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{t .L "title"}}</title>
-<link rel="stylesheet" href="{{.CSS}}">
+<title>{{t title}}</title>
+<link rel="stylesheet" href="{{CSS}}">
 </head>
 <body data-state="unavailable">
-<main class="kycvs"><p class="error" role="alert">{{.Msg}}</p></main>
+<main class="kycvs"><p class="error" role="alert">{{Msg}}</p></main>
 </body>
 </html>
-`))
+`
