@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,12 +76,16 @@ func BuildPooltest(root, out string) (string, error) {
 	if b, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build pooltest wasm: %w\n%s", err, b)
 	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOROOT: %w", err)
+	}
 	pooltest := filepath.Join(root, "worker", "internal", "pooltest")
 	copies := map[string]string{
-		filepath.Join(root, "worker", "glue", "worker.mjs"):            "worker.mjs",
-		filepath.Join(pooltest, "entry.mjs"):                           "entry.mjs",
-		filepath.Join(pooltest, "wrangler.toml"):                       "wrangler.toml",
-		filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
+		filepath.Join(root, "worker", "glue", "worker.mjs"):                             "worker.mjs",
+		filepath.Join(pooltest, "entry.mjs"):                                            "entry.mjs",
+		filepath.Join(pooltest, "wrangler.toml"):                                        "wrangler.toml",
+		filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
 	}
 	for from, to := range copies {
 		b, err := os.ReadFile(from)
