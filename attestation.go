@@ -1,8 +1,6 @@
 package kycvs
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"time"
 )
@@ -56,29 +54,8 @@ type Attestation struct {
 	Subject   [16]byte  // pairwise: the same person has unrelated ids at different entities
 }
 
-// PairwiseSubject derives the subject id of a beneficiary for one audience:
-// HMAC-SHA256(key, "kycvs/v1/subject\x00" || audience || 0x00 || beneficiaryID),
-// truncated to 16 bytes. Without key, two entities cannot tell whether their
-// subjects are the same person; one entity sees the same id every time, which
-// is what lets it recognise a returning customer.
-func PairwiseSubject(key []byte, audience, beneficiaryID string) [16]byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("kycvs/v1/subject\x00"))
-	m.Write([]byte(audience))
-	m.Write([]byte{0})
-	m.Write([]byte(beneficiaryID))
-	var out [16]byte
-	copy(out[:], m.Sum(nil))
-	return out
-}
-
 // signedMessage returns the bytes the signature covers.
 func signedMessage(payload []byte) []byte {
 	m := make([]byte, 0, len(signatureContext)+len(payload))
 	return append(append(m, signatureContext...), payload...)
-}
-
-// encodeToken writes the text form "kycvs1.<kid>.<base64url payload>.<base64url signature>".
-func encodeToken(kid string, payload, sig []byte) string {
-	return tokenPrefix + kid + "." + b64.EncodeToString(payload) + "." + b64.EncodeToString(sig)
 }

@@ -1,9 +1,8 @@
 package kycvs
 
 import (
-	"encoding/binary"
-	"fmt"
 	"math"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -13,7 +12,8 @@ import (
 // UnmarshalMsg because that decoder is lenient in ways a verifier must not be
 // (it skips unknown fields and leaves missing ones zero), and because linking
 // the msgp package pulls encoding/json and fmt into the browser module
-// (~195 KB brotli); see the kycvs_verifyonly build tag.
+// (~195 KB brotli); see the kycvs_verifyonly build tag. For the same reason
+// it uses neither fmt nor encoding/binary (which links reflect): errors.go.
 
 // Field names and limits, as in SPEC.md.
 const (
@@ -29,10 +29,26 @@ type reader struct {
 	err error
 }
 
-func (r *reader) fail(format string, args ...any) {
+// fail records the first error: "malformed token: payload: " + detail.
+func (r *reader) fail(detail string) {
 	if r.err == nil {
-		r.err = fmt.Errorf("%w: payload: "+format, append([]any{ErrMalformed}, args...)...)
+		r.err = malformed("payload: " + detail)
 	}
+}
+
+// typeByte formats a MessagePack type byte for errors, as "0x%02x" would.
+func typeByte(t byte) string {
+	return "0x" + string([]byte{hexDigits[t>>4], hexDigits[t&0x0f]})
+}
+
+const hexDigits = "0123456789abcdef"
+
+// itoa formats a signed integer for errors.
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// outside formats "<v> outside [<min>, <max>]".
+func outside(v, min, max int64) string {
+	return itoa(v) + " outside [" + itoa(min) + ", " + itoa(max) + "]"
 }
 
 func (r *reader) next(n int) []byte {
@@ -66,11 +82,11 @@ func (r *reader) length(n int) int {
 	case 1:
 		return int(b[0])
 	case 2:
-		return int(binary.BigEndian.Uint16(b))
+		return int(b[0])<<8 | int(b[1])
 	default:
-		v := binary.BigEndian.Uint32(b)
+		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 		if v > math.MaxInt32 {
-			r.fail("length %d too large", v)
+			r.fail("length " + itoa(int64(v)) + " too large")
 			return 0
 		}
 		return int(v)
@@ -88,7 +104,7 @@ func (r *reader) mapHeader() int {
 	case t == 0xdf:
 		return r.length(4)
 	default:
-		r.fail("want a map, got type byte 0x%02x", t)
+		r.fail("want a map, got type byte " + typeByte(t))
 		return 0
 	}
 }
@@ -107,7 +123,7 @@ func (r *reader) str(field string, min, max int) string {
 	case t == 0xdb:
 		n = r.length(4)
 	default:
-		r.fail("%s: want a string, got type byte 0x%02x", field, t)
+		r.fail(field + ": want a string, got type byte " + typeByte(t))
 		return ""
 	}
 	b := r.next(n)
@@ -115,11 +131,11 @@ func (r *reader) str(field string, min, max int) string {
 		return ""
 	}
 	if n < min || n > max {
-		r.fail("%s: length %d outside [%d, %d]", field, n, min, max)
+		r.fail(field + ": length " + outside(int64(n), int64(min), int64(max)))
 		return ""
 	}
 	if !utf8.Valid(b) {
-		r.fail("%s: invalid UTF-8", field)
+		r.fail(field + ": invalid UTF-8")
 		return ""
 	}
 	return string(b)
@@ -137,12 +153,12 @@ func (r *reader) bin16(field string) (out [16]byte) {
 	case t == 0xc6:
 		n = r.length(4)
 	default:
-		r.fail("%s: want binary, got type byte 0x%02x", field, t)
+		r.fail(field + ": want binary, got type byte " + typeByte(t))
 		return
 	}
 	b := r.next(n)
 	if r.err == nil && n != 16 {
-		r.fail("%s: want 16 bytes, got %d", field, n)
+		r.fail(field + ": want 16 bytes, got " + strconv.Itoa(n))
 	}
 	if r.err == nil {
 		copy(out[:], b)
@@ -183,7 +199,7 @@ func (r *reader) int(field string, min, max int64) int64 {
 			v = int64(u)
 		case 0xcf:
 			if u > math.MaxInt64 {
-				r.fail("%s: %d out of range", field, u)
+				r.fail(field + ": " + strconv.FormatUint(u, 10) + " out of range")
 				return 0
 			}
 			v = int64(u)
@@ -199,13 +215,13 @@ func (r *reader) int(field string, min, max int64) int64 {
 		if b == nil {
 			return 0
 		}
-		v = int64(int16(binary.BigEndian.Uint16(b)))
+		v = int64(int16(uint16(b[0])<<8 | uint16(b[1])))
 	default:
-		r.fail("%s: want an integer, got type byte 0x%02x", field, t)
+		r.fail(field + ": want an integer, got type byte " + typeByte(t))
 		return 0
 	}
 	if r.err == nil && (v < min || v > max) {
-		r.fail("%s: %d outside [%d, %d]", field, v, min, max)
+		r.fail(field + ": " + outside(v, min, max))
 	}
 	return v
 }
@@ -216,7 +232,7 @@ func decodePayload(p []byte) (*Attestation, error) {
 	r := &reader{b: p}
 	n := r.mapHeader()
 	if r.err == nil && n != fieldCount {
-		r.fail("want %d fields, got %d", fieldCount, n)
+		r.fail("want " + strconv.Itoa(fieldCount) + " fields, got " + strconv.Itoa(n))
 	}
 	a := &Attestation{}
 	var seen uint16 // one bit per field, to refuse repeated keys without allocating
@@ -227,7 +243,7 @@ func decodePayload(p []byte) (*Attestation, error) {
 		}
 		bit := fieldBit(name)
 		if seen&bit != 0 {
-			r.fail("duplicate field %q", name)
+			r.fail("duplicate field " + strconv.Quote(name))
 			break
 		}
 		seen |= bit
@@ -253,11 +269,11 @@ func decodePayload(p []byte) (*Attestation, error) {
 		case "sub":
 			a.Subject = r.bin16(name)
 		default:
-			r.fail("unknown field %q", name)
+			r.fail("unknown field " + strconv.Quote(name))
 		}
 	}
 	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d trailing bytes", len(r.b))
+		r.fail(strconv.Itoa(len(r.b)) + " trailing bytes")
 	}
 	if r.err != nil {
 		return nil, r.err

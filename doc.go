@@ -17,6 +17,10 @@
 //	if seenBefore(a.TokenID) { refuse }   // single use is the entity's job
 //	use(a.Status)
 //
+// Built with the kycvs_verifyonly tag, as the browser module is, the package
+// has Verify but not Sign or PairwiseSubject, and links neither tinylib/msgp,
+// fmt nor crypto/hmac (see wasm/SIZE.md).
+//
 // This package is not the OTP flow, the registry or the embed: those are the
 // worker (worker/) and the browser module (wasm/).
 //

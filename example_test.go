@@ -1,3 +1,5 @@
+//go:build !kycvs_verifyonly
+
 package kycvs_test
 
 import (

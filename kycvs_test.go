@@ -1,3 +1,5 @@
+//go:build !kycvs_verifyonly
+
 package kycvs
 
 import (
@@ -67,42 +69,6 @@ func TestSignRefuses(t *testing.T) {
 	}
 }
 
-// TestEveryMutationRejected changes every byte of a valid token to every
-// other base64url character, and cuts it at every length: nothing but the
-// original verifies.
-func TestEveryMutationRejected(t *testing.T) {
-	k, ks := testKeyset(t)
-	tok := testToken(t, k)
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.="
-	for i := range len(tok) {
-		if _, err := Verify(tok[:i], ks, testExpect); err == nil {
-			t.Fatalf("truncation to %d bytes accepted", i)
-		}
-		for j := range len(alphabet) {
-			if tok[i] == alphabet[j] {
-				continue
-			}
-			b := []byte(tok)
-			b[i] = alphabet[j]
-			if _, err := Verify(string(b), ks, testExpect); err == nil {
-				t.Fatalf("byte %d changed to %q accepted: %s", i, alphabet[j], b)
-			}
-		}
-	}
-}
-
-func FuzzVerify(f *testing.F) {
-	k, ks := testKeyset(f)
-	f.Add(testToken(f, k))
-	f.Add("kycvs1.00000000.gA.AA")
-	f.Fuzz(func(t *testing.T, tok string) {
-		a, err := Verify(tok, ks, testExpect)
-		if err == nil && (a.Audience != testExpect.Audience || a.Nonce != testExpect.Nonce) {
-			t.Fatalf("accepted a token for %q/%q", a.Audience, a.Nonce)
-		}
-	})
-}
-
 // FuzzDecodePayload feeds arbitrary bytes to the strict decoder. It must
 // never panic, and whatever it accepts msgp's decoder must read identically.
 func FuzzDecodePayload(f *testing.F) {
@@ -122,14 +88,6 @@ func FuzzDecodePayload(f *testing.F) {
 			t.Fatalf("decoders disagree: %+v vs %+v", p, a)
 		}
 	})
-}
-
-func TestStatusString(t *testing.T) {
-	for s, want := range map[Status]string{0: "not_vaccinated", 1: "partially_vaccinated", 2: "fully_vaccinated", 7: "Status(7)"} {
-		if s.String() != want {
-			t.Errorf("%d.String() = %q", s, s.String())
-		}
-	}
 }
 
 func TestPairwiseSubject(t *testing.T) {
@@ -156,16 +114,6 @@ func BenchmarkSign(b *testing.B) {
 		Status: FullyVaccinated, IssuedAt: time.Unix(vIat, 0), ExpiresAt: time.Unix(vIat+300, 0)}
 	for b.Loop() {
 		if _, err := Sign(k, a); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkVerify(b *testing.B) {
-	k, ks := testKeyset(b)
-	tok := testToken(b, k)
-	for b.Loop() {
-		if _, err := Verify(tok, ks, testExpect); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -55,3 +55,8 @@ func Sign(s Signer, a *Attestation) (string, error) {
 	}
 	return encodeToken(a.KeyID, b, sig), nil
 }
+
+// encodeToken writes the text form "kycvs1.<kid>.<base64url payload>.<base64url signature>".
+func encodeToken(kid string, payload, sig []byte) string {
+	return tokenPrefix + kid + "." + b64.EncodeToString(payload) + "." + b64.EncodeToString(sig)
+}

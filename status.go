@@ -1,6 +1,6 @@
 package kycvs
 
-import "fmt"
+import "strconv"
 
 // Status is the only fact about a person that an entity learns.
 type Status uint8
@@ -21,7 +21,7 @@ func (s Status) String() string {
 	case FullyVaccinated:
 		return "fully_vaccinated"
 	}
-	return fmt.Sprintf("Status(%d)", uint8(s))
+	return "Status(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Valid reports whether s is one of the three defined statuses.

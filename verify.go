@@ -3,7 +3,7 @@ package kycvs
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,7 +30,7 @@ var b64 = base64.RawURLEncoding.Strict()
 // entities without their own store).
 func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
 	if e.Audience == "" || e.Nonce == "" {
-		return nil, fmt.Errorf("%w: verifier must set both audience and nonce", ErrMalformed)
+		return nil, malformed("verifier must set both audience and nonce")
 	}
 	now := e.Now
 	if now.IsZero() {
@@ -42,7 +42,7 @@ func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
 	}
 	key, ok := ks.Has(kid)
 	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownKey, kid)
+		return nil, wrap("", ErrUnknownKey, " "+strconv.Quote(kid))
 	}
 	if !key.Verify(signedMessage(payload), sig) {
 		return nil, ErrSignature
@@ -52,28 +52,28 @@ func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
 		return nil, err
 	}
 	if a.Version != Version {
-		return nil, fmt.Errorf("%w: version %d", ErrMalformed, a.Version)
+		return nil, malformed("version " + strconv.Itoa(a.Version))
 	}
 	if a.KeyID != kid {
-		return nil, fmt.Errorf("%w: payload key id %q differs from %q", ErrMalformed, a.KeyID, kid)
+		return nil, malformed("payload key id " + strconv.Quote(a.KeyID) + " differs from " + strconv.Quote(kid))
 	}
 	if _, err := ks.Lookup(kid, a.IssuedAt); err != nil {
-		return nil, fmt.Errorf("%w: key %s was not valid when the token was issued", ErrUnknownKey, kid)
+		return nil, wrap("", ErrUnknownKey, ": key "+kid+" was not valid when the token was issued")
 	}
 	if subtle.ConstantTimeCompare([]byte(a.Audience), []byte(e.Audience)) != 1 {
-		return nil, fmt.Errorf("%w: token is for %q", ErrAudience, a.Audience)
+		return nil, wrap("", ErrAudience, ": token is for "+strconv.Quote(a.Audience))
 	}
 	if subtle.ConstantTimeCompare([]byte(a.Nonce), []byte(e.Nonce)) != 1 {
 		return nil, ErrNonce
 	}
 	if !a.ExpiresAt.After(a.IssuedAt) || a.ExpiresAt.Sub(a.IssuedAt) > MaxLifetime {
-		return nil, fmt.Errorf("%w: lifetime %s", ErrMalformed, a.ExpiresAt.Sub(a.IssuedAt))
+		return nil, malformed("lifetime " + a.ExpiresAt.Sub(a.IssuedAt).String())
 	}
 	if a.IssuedAt.After(now.Add(MaxSkew)) {
-		return nil, fmt.Errorf("%w: issued at %s", ErrNotYetValid, a.IssuedAt.UTC().Format(time.RFC3339))
+		return nil, wrap("", ErrNotYetValid, ": issued at "+a.IssuedAt.UTC().Format(time.RFC3339))
 	}
 	if !now.Before(a.ExpiresAt) {
-		return nil, fmt.Errorf("%w at %s", ErrExpired, a.ExpiresAt.UTC().Format(time.RFC3339))
+		return nil, wrap("", ErrExpired, " at "+a.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return a, nil
 }
@@ -81,27 +81,27 @@ func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
 // splitToken parses "kycvs1.<kid>.<base64url payload>.<base64url signature>".
 func splitToken(token string) (kid string, payload, sig []byte, err error) {
 	if len(token) > MaxTokenLength {
-		return "", nil, nil, fmt.Errorf("%w: %d bytes is too long", ErrMalformed, len(token))
+		return "", nil, nil, malformed(strconv.Itoa(len(token)) + " bytes is too long")
 	}
 	rest, ok := strings.CutPrefix(token, tokenPrefix)
 	if !ok {
-		return "", nil, nil, fmt.Errorf("%w: missing %q prefix", ErrMalformed, tokenPrefix)
+		return "", nil, nil, malformed("missing " + strconv.Quote(tokenPrefix) + " prefix")
 	}
 	parts := strings.Split(rest, ".")
 	if len(parts) != 3 {
-		return "", nil, nil, fmt.Errorf("%w: want 4 dot-separated parts", ErrMalformed)
+		return "", nil, nil, malformed("want 4 dot-separated parts")
 	}
 	kid = parts[0]
 	if len(kid) != 8 || strings.Trim(kid, "0123456789abcdef") != "" {
-		return "", nil, nil, fmt.Errorf("%w: bad key id %q", ErrMalformed, kid)
+		return "", nil, nil, malformed("bad key id " + strconv.Quote(kid))
 	}
 	payload, err = b64.DecodeString(parts[1])
 	if err != nil || len(payload) == 0 {
-		return "", nil, nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+		return "", nil, nil, malformed("payload is not base64url")
 	}
 	sig, err = b64.DecodeString(parts[2])
 	if err != nil || len(sig) != 64 {
-		return "", nil, nil, fmt.Errorf("%w: signature is not 64 bytes of base64url", ErrMalformed)
+		return "", nil, nil, malformed("signature is not 64 bytes of base64url")
 	}
 	return kid, payload, sig, nil
 }
