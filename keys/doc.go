@@ -17,6 +17,16 @@
 // SHA-256("kycvs/v1/keyid\x00" || 0x01 || public key), in hex; parsers recompute
 // it, so a mistyped or mismatched key is refused rather than silently used.
 //
+// # The browser build
+//
+// Built with the kycvs_verifyonly tag (the browser module, wasm/), the package
+// is verify-only: PrivateKey, ParseKeyset, MarshalJSON and Published are left
+// out, SHA-2 comes from internal/sha2 instead of crypto/sha256 and
+// crypto/sha512, and nothing it links imports fmt or encoding/json. Those
+// would cost the module about 430 KB brotli against a 600 KB budget
+// (wasm/SIZE.md). The module reads PublishedJSON with the browser's JSON.parse
+// and fills a Keyset with Add. Other builds are unchanged.
+//
 // This package is not for storing private keys: the worker receives its key
 // as a secret, and the key tool (keys/cmd/kycvs-keys) writes it to a file
 // created with O_EXCL and mode 0600.

@@ -1,9 +1,8 @@
 package keys
 
 import (
-	"crypto/sha512"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"filippo.io/edwards25519"
 )
@@ -37,7 +36,7 @@ var (
 // is the same code crypto/ed25519 uses internally, so agreement is by design.
 func ParsePublicKey(raw []byte) (PublicKey, error) {
 	if len(raw) != 32 {
-		return PublicKey{}, fmt.Errorf("%w: got %d bytes", ErrKeyLength, len(raw))
+		return PublicKey{}, wrap("", ErrKeyLength, ": got "+strconv.Itoa(len(raw))+" bytes")
 	}
 	p, err := new(edwards25519.Point).SetBytes(raw)
 	if err != nil {
@@ -75,7 +74,7 @@ func (k PublicKey) Verify(message, sig []byte) bool {
 	if err != nil {
 		return false
 	}
-	h := sha512.New()
+	h := newSHA512()
 	h.Write(sig[:32])
 	h.Write(k.raw[:])
 	h.Write(message)

@@ -1,11 +1,9 @@
 package keys
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -33,12 +31,19 @@ var b64 = base64.RawURLEncoding.Strict()
 // SHA-256(context || alg || key). Ids are derived, never chosen, so a keyset
 // entry cannot claim an id that belongs to another key.
 func keyID(pub []byte) string {
-	h := sha256.New()
+	h := newSHA256()
 	h.Write([]byte(keyIDContext))
 	h.Write([]byte{algEd25519})
 	h.Write(pub)
-	return hex.EncodeToString(h.Sum(nil)[:4])
+	var sum [32]byte
+	var id [8]byte
+	for i, b := range h.Sum(sum[:0])[:4] { // hex by hand: encoding/hex would link fmt
+		id[2*i], id[2*i+1] = hexDigits[b>>4], hexDigits[b&0x0f]
+	}
+	return string(id[:])
 }
+
+const hexDigits = "0123456789abcdef"
 
 // ID returns the key id that tokens signed by k carry.
 func (k PublicKey) ID() string { return keyID(k.raw[:]) }
@@ -64,44 +69,46 @@ func (k *PublicKey) UnmarshalText(b []byte) error {
 // ParsePublicKeyText parses the text form made by PublicKey.String. The key id
 // in the text is recomputed from the key and must match.
 func ParsePublicKeyText(s string) (PublicKey, error) {
-	raw, err := parseKeyText(s, publicPrefix)
+	kid, raw, err := parseKeyText(s, publicPrefix)
 	if err != nil {
 		return PublicKey{}, err
 	}
+	if keyID(raw) != kid {
+		return PublicKey{}, errKeyIDMismatch(kid)
+	}
 	k, err := ParsePublicKey(raw)
 	if err != nil {
-		return PublicKey{}, fmt.Errorf("public key %q: %w", s, err)
+		return PublicKey{}, wrap("public key "+strconv.Quote(s)+": ", err, "")
 	}
 	return k, nil
 }
 
 // parseKeyText splits prefix + kid + "+" + base64url(alg || 32 bytes), checks
-// the algorithm byte and returns the 32 bytes and the claimed kid. The caller
-// re-derives the id from the public key and compares.
-func parseKeyText(s, prefix string) ([]byte, error) {
+// the algorithm byte and returns the claimed kid and the 32 bytes. The caller
+// derives the id from the public key (for a private key, from its seed) and
+// compares it with errKeyIDMismatch.
+func parseKeyText(s, prefix string) (kid string, material []byte, err error) {
 	if len(s) > 128 {
-		return nil, fmt.Errorf("%w: %d bytes is too long", ErrKeyText, len(s))
+		return "", nil, wrap("", ErrKeyText, ": "+strconv.Itoa(len(s))+" bytes is too long")
 	}
 	rest, ok := strings.CutPrefix(s, prefix)
 	if !ok {
-		return nil, fmt.Errorf("%w: missing %q prefix", ErrKeyText, prefix)
+		return "", nil, wrap("", ErrKeyText, ": missing "+strconv.Quote(prefix)+" prefix")
 	}
 	kid, enc, ok := strings.Cut(rest, "+")
 	if !ok || !validKeyID(kid) {
-		return nil, fmt.Errorf("%w: bad key id", ErrKeyText)
+		return "", nil, wrap("", ErrKeyText, ": bad key id")
 	}
 	raw, err := b64.DecodeString(enc)
 	if err != nil || len(raw) != 33 || raw[0] != algEd25519 {
-		return nil, fmt.Errorf("%w: bad key material", ErrKeyText)
+		return "", nil, wrap("", ErrKeyText, ": bad key material")
 	}
-	pub := raw[1:]
-	if prefix == privatePrefix {
-		pub = publicFromSeed(pub)
-	}
-	if keyID(pub) != kid {
-		return nil, fmt.Errorf("%w: key id %s does not match the key", ErrKeyText, kid)
-	}
-	return raw[1:], nil
+	return kid, raw[1:], nil
+}
+
+// errKeyIDMismatch is the error for a key text whose kid is not the id of its key.
+func errKeyIDMismatch(kid string) error {
+	return wrap("", ErrKeyText, ": key id "+kid+" does not match the key")
 }
 
 // validKeyID reports whether s has the shape of a key id: 8 lowercase hex digits.

@@ -1,11 +1,9 @@
 package keys
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -26,61 +24,12 @@ type Entry struct {
 //
 // A Keyset is immutable after parsing except through Add and Retire, which are
 // for the key tool; do not call them concurrently with Lookup.
+//
+// The JSON form (ParseKeyset, MarshalJSON, Published) is in keyset_json.go and
+// is not built with the kycvs_verifyonly tag: the browser module parses
+// PublishedJSON with the browser's JSON.parse and fills a Keyset with Add.
 type Keyset struct {
 	entries []Entry
-}
-
-type entryJSON struct {
-	KeyID     string     `json:"kid"`
-	Key       PublicKey  `json:"key"`
-	NotBefore time.Time  `json:"not_before"`
-	NotAfter  *time.Time `json:"not_after,omitempty"`
-}
-
-type keysetJSON struct {
-	Keys []entryJSON `json:"keys"`
-}
-
-// ParseKeyset parses the JSON form:
-//
-//	{"keys":[{"kid":"…","key":"kycvs+…","not_before":"RFC 3339","not_after":"RFC 3339"}]}
-//
-// Each kid must be the id of its key, and ids must be unique.
-func ParseKeyset(data []byte) (*Keyset, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var j keysetJSON
-	if err := dec.Decode(&j); err != nil {
-		return nil, fmt.Errorf("parsing keyset: %w", err)
-	}
-	ks := &Keyset{}
-	for _, e := range j.Keys {
-		if e.KeyID != e.Key.ID() {
-			return nil, fmt.Errorf("parsing keyset: kid %q is not the id of key %s", e.KeyID, e.Key)
-		}
-		var na time.Time
-		if e.NotAfter != nil {
-			na = *e.NotAfter
-		}
-		if err := ks.Add(e.Key, e.NotBefore, na); err != nil {
-			return nil, fmt.Errorf("parsing keyset: %w", err)
-		}
-	}
-	return ks, nil
-}
-
-// MarshalJSON returns the form ParseKeyset reads.
-func (ks *Keyset) MarshalJSON() ([]byte, error) {
-	j := keysetJSON{Keys: []entryJSON{}}
-	for _, e := range ks.entries {
-		ej := entryJSON{KeyID: e.Key.ID(), Key: e.Key, NotBefore: e.NotBefore.UTC()}
-		if !e.NotAfter.IsZero() {
-			na := e.NotAfter.UTC()
-			ej.NotAfter = &na
-		}
-		j.Keys = append(j.Keys, ej)
-	}
-	return json.MarshalIndent(j, "", "  ")
 }
 
 // Add publishes k, valid from notBefore until notAfter (zero: open-ended).
@@ -89,10 +38,10 @@ func (ks *Keyset) Add(k PublicKey, notBefore, notAfter time.Time) error {
 		return errors.New("adding an invalid public key")
 	}
 	if slices.ContainsFunc(ks.entries, func(e Entry) bool { return e.Key.Equal(k) }) {
-		return fmt.Errorf("key %s is already in the keyset", k.ID())
+		return errors.New("key " + k.ID() + " is already in the keyset")
 	}
 	if !notAfter.IsZero() && !notAfter.After(notBefore) {
-		return fmt.Errorf("key %s: not_after %s is not after not_before %s", k.ID(), notAfter, notBefore)
+		return errors.New("key " + k.ID() + ": not_after " + notAfter.String() + " is not after not_before " + notBefore.String())
 	}
 	ks.entries = append(ks.entries, Entry{Key: k, NotBefore: notBefore, NotAfter: notAfter})
 	return nil
@@ -116,7 +65,7 @@ func (ks *Keyset) Retire(kid string, t time.Time) error {
 		return err
 	}
 	if !t.After(ks.entries[i].NotBefore) {
-		return fmt.Errorf("retiring key %s at %s, before it became valid", kid, t)
+		return errors.New("retiring key " + kid + " at " + t.String() + ", before it became valid")
 	}
 	ks.entries[i].NotAfter = t
 	return nil
@@ -131,14 +80,14 @@ func (ks *Keyset) find(kid string) (int, error) {
 			return i, nil
 		}
 	}
-	return -1, fmt.Errorf("%w %q", ErrUnknownKey, kid)
+	return -1, wrap("", ErrUnknownKey, " "+strconv.Quote(kid))
 }
 
 // Lookup returns the key with id kid if it was valid at time at (the token's
 // issued-at).
 func (ks *Keyset) Lookup(kid string, at time.Time) (PublicKey, error) {
 	if ks == nil {
-		return PublicKey{}, fmt.Errorf("%w %q: empty keyset", ErrUnknownKey, kid)
+		return PublicKey{}, wrap("", ErrUnknownKey, " "+strconv.Quote(kid)+": empty keyset")
 	}
 	i, err := ks.find(kid)
 	if err != nil {
@@ -146,7 +95,7 @@ func (ks *Keyset) Lookup(kid string, at time.Time) (PublicKey, error) {
 	}
 	e := ks.entries[i]
 	if at.Before(e.NotBefore) || (!e.NotAfter.IsZero() && !at.Before(e.NotAfter)) {
-		return PublicKey{}, fmt.Errorf("%w %q: not valid at %s", ErrUnknownKey, kid, at.UTC().Format(time.RFC3339))
+		return PublicKey{}, wrap("", ErrUnknownKey, " "+strconv.Quote(kid)+": not valid at "+at.UTC().Format(time.RFC3339))
 	}
 	return e.Key, nil
 }

@@ -1,3 +1,5 @@
+//go:build !kycvs_verifyonly
+
 package keys
 
 import (
@@ -5,6 +7,10 @@ import (
 	"crypto/rand"
 	"fmt"
 )
+
+// This file is for signers and key tools only: it is not built with the
+// kycvs_verifyonly tag, so the browser module links neither crypto/ed25519
+// nor crypto/rand (see wasm/SIZE.md).
 
 // PrivateKey is an issuer's Ed25519 signing key. Only the worker holds one; it
 // arrives as a secret (wrangler secret / .dev.vars) in the text form.
@@ -53,7 +59,10 @@ func publicFromSeed(seed []byte) []byte {
 // ParsePrivateKey parses the text form "PRIVATE+KEY+kycvs+<kid>+<base64url(0x01 || seed)>".
 // Errors never include the text, which is a secret.
 func ParsePrivateKey(text string) (*PrivateKey, error) {
-	seed, err := parseKeyText(text, privatePrefix)
+	kid, seed, err := parseKeyText(text, privatePrefix)
+	if err == nil && keyID(publicFromSeed(seed)) != kid {
+		err = errKeyIDMismatch(kid)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("private key: %w", err)
 	}

@@ -1,9 +1,6 @@
 package keys
 
-import (
-	_ "embed"
-	"sync"
-)
+import _ "embed"
 
 // publishedJSON is the production keyset: the public keys this project's
 // issuer signs with. It is what the browser module and the entity tools pin.
@@ -16,21 +13,14 @@ var publishedJSON []byte
 // and production builds never do.
 var devJSON []byte
 
-var published = sync.OnceValue(func() *Keyset {
-	ks, err := ParseKeyset(publishedJSON)
-	if err != nil {
-		panic("keys: embedded published.json: " + err.Error()) // a broken build, caught by TestPublished
+// PublishedJSON returns the keyset documents Published merges, in order: the
+// embedded published.json and, in builds with the kycvs_dev tag, dev.json.
+// It exists for the browser module, which parses them with the browser's
+// JSON.parse rather than link encoding/json (see keyset_json.go). Callers
+// must not modify the returned bytes.
+func PublishedJSON() [][]byte {
+	if devJSON == nil {
+		return [][]byte{publishedJSON}
 	}
-	if devJSON != nil {
-		dev, err := ParseKeyset(devJSON)
-		if err != nil {
-			panic("keys: embedded dev.json: " + err.Error())
-		}
-		ks.Merge(dev)
-	}
-	return ks
-})
-
-// Published returns the keyset embedded at build time. Callers must not
-// modify it.
-func Published() *Keyset { return published() }
+	return [][]byte{publishedJSON, devJSON}
+}

@@ -1,4 +1,4 @@
-//go:build js && wasm
+//go:build js && wasm && !kycvs_verifyonly
 
 package main
 
@@ -251,4 +251,23 @@ func TestMain(m *testing.M) {
 	// main() is not run by go test; install the constructor ourselves.
 	js.Global().Set("newKYCVS", js.FuncOf(newInstance))
 	m.Run()
+}
+
+// TestPinnedKeysetIsPublished holds the module's reading of the embedded
+// keyset (JSON.parse, keyset_js.go) to keys.Published (encoding/json).
+func TestPinnedKeysetIsPublished(t *testing.T) {
+	got, err := keysetFromJSON(keys.PublishedJSON()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := keys.Published().Entries()
+	if len(got.Entries()) != len(want) {
+		t.Fatalf("%d keys, keys.Published has %d", len(got.Entries()), len(want))
+	}
+	for i, e := range got.Entries() {
+		w := want[i]
+		if !e.Key.Equal(w.Key) || !e.NotBefore.Equal(w.NotBefore) || !e.NotAfter.Equal(w.NotAfter) {
+			t.Errorf("entry %d: %v, keys.Published has %v", i, e, w)
+		}
+	}
 }

@@ -75,7 +75,3 @@ type moduleError struct {
 }
 
 func (e *moduleError) Error() string { return e.Code + ": " + e.Message }
-
-// pinnedKeyset is the keyset tokens are checked against; a variable so the
-// wasm tests can pin a key they generate.
-var pinnedKeyset = keys.Published

@@ -1,0 +1,148 @@
+//go:build !kycvs_verifyonly
+
+package keys
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Tests of what the browser build leaves out: PrivateKey, the keyset's JSON
+// form and Published.
+
+func TestPrivateKey(t *testing.T) {
+	seed := bytes.Repeat([]byte{7}, 32)
+	k, err := NewPrivateKeyFromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := seedKey(t, 7)
+	if !k.Public().Equal(tk.Public()) || k.KeyID() != tk.KeyID() {
+		t.Fatal("PrivateKey and crypto/ed25519 derive different public keys")
+	}
+	msg := []byte("kycvs")
+	sig, err := k.Sign(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := tk.Sign(msg); !bytes.Equal(sig, want) || !k.Public().Verify(msg, sig) {
+		t.Fatal("PrivateKey.Sign differs from crypto/ed25519 or does not verify")
+	}
+	if _, err := NewPrivateKeyFromSeed(seed[:31]); err == nil {
+		t.Error("31-byte seed accepted")
+	}
+	g, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := g.Sign(msg); !ed25519.Verify(g.Public().Bytes(), msg, s) {
+		t.Fatal("generated key's signature refused by crypto/ed25519")
+	}
+}
+
+func TestPrivateTextForm(t *testing.T) {
+	k, err := newPrivateKey(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	privText := k.String()
+	if !strings.HasPrefix(privText, "PRIVATE+KEY+kycvs+"+k.KeyID()+"+") {
+		t.Fatal("private text form has the wrong prefix")
+	}
+	k2, err := ParsePrivateKey(privText)
+	if err != nil || !k2.Public().Equal(k.Public()) {
+		t.Fatalf("ParsePrivateKey round trip: %v", err)
+	}
+	refusesEveryMutation(t, privText, func(s string) error {
+		_, err := ParsePrivateKey(s)
+		return err
+	})
+	if _, err := ParsePrivateKey(k.Public().String()); err == nil {
+		t.Error("public key accepted as private")
+	}
+	if _, err := ParsePrivateKey("PRIVATE+KEY+kycvs+00000000+xx"); err == nil || strings.Contains(err.Error(), "xx") {
+		t.Errorf("private key error %v should not echo the input", err)
+	}
+}
+
+func TestKeysetJSON(t *testing.T) {
+	a, b := seedKey(t, 1).Public(), seedKey(t, 2).Public()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ks := &Keyset{}
+	if err := ks.Add(a, t0, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.Add(b, t0.Add(time.Hour), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := ks.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks2, err := ParseKeyset(js)
+	if err != nil {
+		t.Fatalf("ParseKeyset(%s): %v", js, err)
+	}
+	e1, e2 := ks.Entries(), ks2.Entries()
+	if len(e1) != len(e2) {
+		t.Fatalf("round trip: %d entries, want %d", len(e2), len(e1))
+	}
+	for i := range e1 {
+		if !e1[i].Key.Equal(e2[i].Key) || !e1[i].NotBefore.Equal(e2[i].NotBefore) || !e1[i].NotAfter.Equal(e2[i].NotAfter) {
+			t.Errorf("round trip: entry %d is %v, want %v", i, e2[i], e1[i])
+		}
+	}
+	bad := strings.Replace(string(js), `"kid": "`+a.ID(), `"kid": "`+b.ID(), 1)
+	if _, err := ParseKeyset([]byte(bad)); err == nil {
+		t.Error("keyset with a kid that is not its key's id accepted")
+	}
+	if _, err := ParseKeyset([]byte(`{"keys":[],"extra":1}`)); err == nil {
+		t.Error("keyset with unknown field accepted")
+	}
+}
+
+func TestPublished(t *testing.T) {
+	// The embedded file must parse; Published panics otherwise, which would
+	// break every binary at start.
+	ks := Published()
+	if ks == nil {
+		t.Fatal("nil keyset")
+	}
+	b, err := os.ReadFile("published.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseKeyset(b); err != nil {
+		t.Fatal(err)
+	}
+	// Published holds exactly the keys of PublishedJSON, which the browser
+	// module reads instead.
+	n := 0
+	for _, doc := range PublishedJSON() {
+		d, err := ParseKeyset(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range d.Entries() {
+			if _, ok := ks.Has(e.Key.ID()); !ok {
+				t.Errorf("key %s of PublishedJSON missing from Published", e.Key.ID())
+			}
+		}
+		n += len(d.Entries())
+	}
+	if n != len(ks.Entries()) {
+		t.Errorf("Published has %d keys, PublishedJSON %d", len(ks.Entries()), n)
+	}
+}
+
+func BenchmarkSign(b *testing.B) {
+	k, _ := newPrivateKey(bytes.Repeat([]byte{3}, 32))
+	msg := make([]byte, 150)
+	for b.Loop() {
+		k.Sign(msg)
+	}
+}
