@@ -1,7 +1,8 @@
 // Command wasm is the browser module of the KYC-VS widget, built for
 // GOOS=js GOARCH=wasm with -tags kycvs_verifyonly so that it links the
-// verifier but not the token encoder (tinylib/msgp and its encoding/json
-// and fmt weight).
+// verifier but not the token encoder (tinylib/msgp), fmt, encoding/json or
+// the crypto/* packages that pull in the FIPS 140 module: SIZE.md has the
+// numbers, and scripts/test fails if one of them comes back.
 //
 // It runs inside the widget page (in a dedicated Web Worker, so that
 // instantiating the Go runtime never blocks the page the person types into)
@@ -17,9 +18,9 @@
 // described by kycvs.d.ts beside this file.
 //
 // The module refuses a token unless its signature verifies under the keyset
-// embedded at build time (keys.Published, plus the dev keyset under
-// -tags kycvs_dev), its audience is the entity and its nonce the host's
-// nonce, and it has not expired. Only then does the widget hand the token to
+// embedded at build time (keys.PublishedJSON, read with JSON.parse, plus
+// the dev keyset under -tags kycvs_dev), its audience is the entity and its
+// nonce the host's nonce, and it has not expired. Only then does the widget hand the token to
 // the host page. This check serves the person and the host page's UX; the
 // entity's server MUST verify the token again.
 package main
