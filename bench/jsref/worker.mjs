@@ -5,7 +5,9 @@
 //
 //   GET  /hello  constant JSON
 //   POST /sign   parse a JSON body {id}, one D1 UPDATE … RETURNING, Ed25519-sign
-//                a 122-byte payload (WebCrypto), JSON {n, sig}
+//                a 122-byte payload (WebCrypto), JSON {n, sig}; with {"queries": N}
+//                N D1 statements in turn (N-1 SELECTs first), about what the
+//                service's /v1/otp and /v1/otp/verify make
 //
 // Like the Go side, the table is created once per isolate, not per request.
 
@@ -65,6 +67,10 @@ async function sign(req, env) {
   }
   await setup(env.DB);
   const row = ((Number(input.id) >>> 0) % counterRows) | 0;
+  const queries = Math.min(Number(input.queries) | 0, 16);
+  for (let i = 1; i < queries; i++) {
+    await env.DB.prepare("SELECT n FROM counters WHERE id = ?1").bind((row + i) % counterRows).first();
+  }
   const { n } = await env.DB.prepare("UPDATE counters SET n = n + 1 WHERE id = ?1 RETURNING n").bind(row).first();
   const payload = new Uint8Array(122);
   const view = new DataView(payload.buffer);

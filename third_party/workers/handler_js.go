@@ -3,6 +3,7 @@
 package workers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -72,6 +73,9 @@ func handleRequest(reqObj js.Value) (js.Value, error) {
 	}
 	ctx := runtimecontext.New(context.Background(), reqObj)
 	req = req.WithContext(ctx)
+	if jsutil.RuntimeContext.Get("pooled").Truthy() {
+		return serveBuffered(req), nil
+	}
 	reader, writer := io.Pipe()
 	w := &jshttp.ResponseWriter{
 		HeaderValue: http.Header{},
@@ -87,6 +91,56 @@ func handleRequest(reqObj js.Value) (js.Value, error) {
 	}()
 	<-w.ReadyCh
 	return w.ToJSResponse(), nil
+}
+
+// bufferedResponseWriter collects a whole response.
+//
+// KYCVS PATCH: the pooling glue reads every response body to its end before
+// it returns the instance to the pool, so streaming gains nothing there, and
+// the stream bridge costs a goroutine, an io.Pipe and three JS→Go pull round
+// trips per response. In pooled mode the handler runs to completion and the
+// body is handed to JS as one Uint8Array. (http.Flusher is a no-op, as
+// upstream's.)
+type bufferedResponseWriter struct {
+	header      http.Header
+	status      int
+	wroteHeader bool
+	body        bytes.Buffer
+}
+
+func (w *bufferedResponseWriter) Header() http.Header { return w.header }
+
+func (w *bufferedResponseWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.wroteHeader = true
+		w.status = status
+	}
+}
+
+func (w *bufferedResponseWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(p)
+}
+
+func (w *bufferedResponseWriter) Flush() {}
+
+func serveBuffered(req *http.Request) js.Value {
+	w := &bufferedResponseWriter{header: http.Header{}, status: http.StatusOK}
+	httpHandler.ServeHTTP(w, req)
+	init := jsutil.NewObject()
+	init.Set("status", w.status)
+	init.Set("statusText", http.StatusText(w.status))
+	init.Set("headers", jshttp.ToJSHeader(w.header))
+	body := jsutil.Null
+	switch w.status {
+	case http.StatusSwitchingProtocols, http.StatusNoContent, http.StatusResetContent, http.StatusNotModified:
+	default:
+		if w.body.Len() > 0 {
+			body = jsutil.NewUint8Array(w.body.Len())
+			js.CopyBytesToJS(body, w.body.Bytes())
+		}
+	}
+	return jsutil.ResponseClass.New(body, init)
 }
 
 // Serve serves http.Handler on a JS runtime.

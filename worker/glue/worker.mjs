@@ -18,8 +18,10 @@
 //     glue can see every waitUntil promise.
 //   - release: only after the response body has been read to the end (the
 //     body is buffered here; the Go side serves small JSON and HTML, static
-//     files are served by Workers Static Assets) and every waitUntil promise
-//     has settled, so nothing of the request still runs in the instance.
+//     files are served by Workers Static Assets; in pooled mode the patched
+//     library already hands over the whole body as one Uint8Array) and every
+//     waitUntil promise has settled, so nothing of the request still runs in
+//     the instance.
 //   - exit/panic: an unrecovered Go panic exits the program; the request that
 //     was in it gets a 500 JSON error, the instance is dropped, and the next
 //     acquire boots a replacement. Other requests run in other instances and

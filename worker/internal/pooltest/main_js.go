@@ -121,10 +121,13 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// sign is the benchmark workload, the same as bench/jsref's /sign.
+// sign is the benchmark workload, the same as bench/jsref's /sign. With
+// "queries": N it makes N D1 statements in turn, like the service's
+// endpoints do (about 5), for a same-work reference of those.
 func sign(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		ID int `json:"id"`
+		ID      int `json:"id"`
+		Queries int `json:"queries"` // D1 statements in all, default 1: the extra ones are SELECTs
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_json", "message": err.Error()})
@@ -137,6 +140,12 @@ func sign(w http.ResponseWriter, r *http.Request) {
 	}
 	var n int64
 	row := (int(uint(in.ID) % counterRows))
+	for i := 1; i < min(in.Queries, 16); i++ {
+		if err := db.QueryRowContext(r.Context(), `SELECT n FROM counters WHERE id = ?1`, (row+i)%counterRows).Scan(&n); err != nil {
+			fail(w, http.StatusInternalServerError, fmt.Errorf("d1: %w", err))
+			return
+		}
+	}
 	if err := db.QueryRowContext(r.Context(), `UPDATE counters SET n = n + 1 WHERE id = ?1 RETURNING n`, row).Scan(&n); err != nil {
 		fail(w, http.StatusInternalServerError, fmt.Errorf("d1: %w", err))
 		return

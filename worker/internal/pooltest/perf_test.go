@@ -199,7 +199,16 @@ func TestPerfReport(t *testing.T) {
 		target string
 	}
 	results := map[key]*sample{}
-	paths := []string{"/hello", "/sign"}
+	paths := []string{"/hello", "/sign", "/sign q=5"}
+	request := func(base, p string, i int) error {
+		switch p {
+		case "/hello":
+			return call("GET", base+p, nil, nil)
+		case "/sign q=5":
+			return call("POST", base+"/sign", []byte(`{"queries":5,"id":`+strconv.Itoa(i)+`}`), nil)
+		}
+		return call("POST", base+p, []byte(`{"id":`+strconv.Itoa(i)+`}`), nil)
+	}
 	for _, p := range paths {
 		for _, conns := range []int{1, 8} {
 			for range rounds {
@@ -208,28 +217,22 @@ func TestPerfReport(t *testing.T) {
 					if results[k] == nil {
 						results[k] = &sample{}
 					}
-					url := tg.s.URL + p
 					d := dur
 					if tg.name == "Go shipped" {
 						d = dur / 2 // slow and only a baseline
 					}
-					results[k].add(load(conns, d, 0, func(i int) error {
-						if p == "/hello" {
-							return call("GET", url, nil, nil)
-						}
-						return call("POST", url, []byte(`{"id":`+strconv.Itoa(i)+`}`), nil)
-					}))
+					results[k].add(load(conns, d, 0, func(i int) error { return request(tg.s.URL, p, i) }))
 				}
 			}
 		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nPooled Go instances vs the plain JS Worker (same work), wrangler 4.86.0 local, %d interleaved rounds of %s\n", rounds, dur)
-	fmt.Fprintf(&b, "%-7s %-5s | %-22s | %-38s | %-22s\n", "path", "conns", "JS p50/p99 ms, rps", "Go pooled p50/p99 ms, rps (p50 ×, rps ×)", "Go shipped p50/p99, rps")
+	fmt.Fprintf(&b, "%-9s %-5s | %-22s | %-38s | %-22s\n", "path", "conns", "JS p50/p99 ms, rps", "Go pooled p50/p99 ms, rps (p50 ×, rps ×)", "Go shipped p50/p99, rps")
 	for _, p := range paths {
 		for _, conns := range []int{1, 8} {
 			j, g, s := results[key{p, conns, "JS"}], results[key{p, conns, "Go pooled"}], results[key{p, conns, "Go shipped"}]
-			fmt.Fprintf(&b, "%-7s %-5d | %6s/%6s %7.0f | %6s/%6s %7.0f (%.2f×, %.2f×) | %6s/%6s %6.0f\n", p, conns,
+			fmt.Fprintf(&b, "%-9s %-5d | %6s/%6s %7.0f | %6s/%6s %7.0f (%.2f×, %.2f×) | %6s/%6s %6.0f\n", p, conns,
 				ms(j.pct(50)), ms(j.pct(99)), j.rps(),
 				ms(g.pct(50)), ms(g.pct(99)), g.rps(), float64(g.pct(50))/float64(j.pct(50)), g.rps()/j.rps(),
 				ms(s.pct(50)), ms(s.pct(99)), s.rps())
@@ -251,7 +254,8 @@ func TestPerfReport(t *testing.T) {
 		r1 := tg.s.RSS()
 		fmt.Fprintf(&b, "%-10s %7.1f MiB -> %7.1f MiB (%+.1f MiB, %d requests, %d errors)\n", tg.name, float64(r0)/mib, float64(r1)/mib, float64(r1-r0)/mib, len(s.lat), s.errs)
 		if s.errs > 0 {
-			t.Errorf("RSS run %s: %d errors, first: %v", tg.name, s.errs, s.firstErr)
+			log := tg.s.Log()
+			t.Errorf("RSS run %s: %d errors, first: %v\nworkerd log (end):\n%s", tg.name, s.errs, s.firstErr, log[max(0, len(log)-3000):])
 		}
 	}
 	v, m := getPoolStats(t)
@@ -259,16 +263,19 @@ func TestPerfReport(t *testing.T) {
 	fmt.Print(b.String())
 	shipped.Stop()
 
-	realWorker(t, js, dur, rounds)
+	if os.Getenv("KYCVS_BENCH_SERVICE") != "0" {
+		realWorker(t, js, dur, rounds)
+	}
 }
 
 var otpCode = regexp.MustCompile(`#([0-9]{6})`)
 
 // realWorker benchmarks the service (scripts/build-worker, now the pooled
 // glue) on /v1/otp and /v1/otp/verify, interleaved with the JS reference's
-// /sign (one D1 UPDATE … RETURNING and an Ed25519 signature). The service
-// does more per request (several D1 statements, hashing), so the ratio is an
-// upper bound on the Go overhead, not a same-work comparison.
+// /sign with 5 D1 statements (4 SELECTs, the UPDATE … RETURNING) and an
+// Ed25519 signature: about the D1 round trips of those endpoints, though not
+// the same work (the service also hashes, normalises names, writes the
+// outbox), so the ratio is approximate.
 func realWorker(t *testing.T, js *workerd.Server, dur time.Duration, rounds int) {
 	const people = 4000
 	t0 := time.Now()
@@ -286,13 +293,13 @@ func realWorker(t *testing.T, js *workerd.Server, dur time.Duration, rounds int)
 	}
 	type txn struct{ id, mobile, otp string }
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nThe service with pooled glue vs the JS reference's /sign, %d interleaved rounds of %s\n", rounds, dur)
-	fmt.Fprintf(&b, "%-15s %-5s | %-20s | %-38s\n", "endpoint", "conns", "p50/p99 ms, rps", "JS /sign p50/p99 ms, rps (ratio p50, rps)")
+	fmt.Fprintf(&b, "\nThe service with pooled glue vs the JS reference's /sign with 5 D1 statements, %d interleaved rounds of %s\n", rounds, dur)
+	fmt.Fprintf(&b, "%-19s %-5s | %-20s | %-38s\n", "endpoint", "conns", "p50/p99 ms, rps", "JS /sign q=5 p50/p99 ms, rps (ratio p50, rps)")
 	for _, conns := range []int{1, 8} {
 		var otpS, verS, jsS sample
 		for range rounds {
 			jsS.add(load(conns, dur, 0, func(i int) error {
-				return call("POST", js.URL+"/sign", []byte(`{"id":`+strconv.Itoa(i)+`}`), nil)
+				return call("POST", js.URL+"/sign", []byte(`{"queries":5,"id":`+strconv.Itoa(i)+`}`), nil)
 			}))
 			// Each person at most once per round, so the newest OTP in
 			// the outbox belongs to this round's transaction.
@@ -342,7 +349,7 @@ func realWorker(t *testing.T, js *workerd.Server, dur time.Duration, rounds int)
 			name string
 			s    sample
 		}{{"POST /v1/otp", otpS}, {"POST /v1/otp/verify", verS}} {
-			fmt.Fprintf(&b, "%-15s %-5d | %6s/%6s %6.0f | %6s/%6s %6.0f (%.2f×, %.2f×)\n", e.name, conns,
+			fmt.Fprintf(&b, "%-19s %-5d | %6s/%6s %6.0f | %6s/%6s %6.0f (%.2f×, %.2f×)\n", e.name, conns,
 				ms(e.s.pct(50)), ms(e.s.pct(99)), e.s.rps(), ms(jsS.pct(50)), ms(jsS.pct(99)), jsS.rps(),
 				float64(e.s.pct(50))/float64(jsS.pct(50)), e.s.rps()/jsS.rps())
 			if e.s.errs > 0 {

@@ -30,6 +30,7 @@ type Server struct {
 	persist string
 	cleanup []string
 	waitErr chan error
+	stop    sync.Once
 }
 
 // RepoRoot finds the module root (the directory holding go.mod) from the
@@ -273,8 +274,13 @@ func descendants(root int) []int {
 }
 
 // Stop ends wrangler and its workerd processes (its own process group) and
-// removes the local state directory.
+// removes the local state directory. Calling it again does nothing.
 func (s *Server) Stop() error {
+	s.stop.Do(s.stopOnce)
+	return nil
+}
+
+func (s *Server) stopOnce() {
 	defer func() {
 		os.RemoveAll(s.persist)
 		for _, dir := range s.cleanup {
@@ -291,7 +297,6 @@ func (s *Server) Stop() error {
 	}
 	// workerd may outlive wrangler by a moment; it is in the same group.
 	syscall.Kill(-pgid, syscall.SIGKILL)
-	return nil
 }
 
 type syncBuffer struct {
