@@ -37,7 +37,7 @@
 //	                                              → 201 {dose, status, confirmation_sent}
 //
 // Error bodies are {"error": code, "message": …}; the codes are listed in
-// errors.go.
+// http.go.
 //
 // # Atomicity
 //

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
 	"github.com/kycvs/kycvs/worker/otp"
@@ -45,32 +45,15 @@ const (
 	reschedulesPerDay    = 3
 )
 
-func clientIP(r *http.Request) string {
-	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
-		return ip
-	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
-
-func hostname(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.Host); err == nil {
-		return h
-	}
-	return r.Host
-}
-
 func rateLimited(retry time.Duration) error {
 	secs := int((retry + time.Second - 1) / time.Second)
-	return &apiError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests; try again later",
-		extra: map[string]any{"retry_after": secs}, header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+	return &api.Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests; try again later",
+		Extra: map[string]any{"retry_after": secs}, Header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
 }
 
 func checkLang(lang string) error {
 	if lang != "" && sms.Lang(lang) != lang {
-		return fail(http.StatusBadRequest, "invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
+		return api.Fail(http.StatusBadRequest, "invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
 	}
 	return nil
 }
@@ -84,21 +67,21 @@ type otpRequest struct {
 // POST /v1/otp, whether or not the number is registered.
 func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	var req otpRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := required([2]string{"mobile", req.Mobile}); err != nil {
+	if err := api.Required([2]string{"mobile", req.Mobile}); err != nil {
 		return 0, nil, err
 	}
 	digits, err := mobile.Parse(req.Mobile)
 	if err != nil {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
 	}
 	if err := checkLang(req.Lang); err != nil {
 		return 0, nil, err
 	}
 	t, err := h.cfg.OTP.Start(r.Context(), otp.Start{
-		Purpose: otp.PurposeBooking, Lang: sms.Lang(req.Lang), Mobile: digits, ClientIP: clientIP(r), Host: hostname(r),
+		Purpose: otp.PurposeBooking, Lang: sms.Lang(req.Lang), Mobile: digits, ClientIP: api.ClientIP(r), Host: api.Hostname(r),
 	})
 	var le *otp.LimitError
 	if errors.As(err, &le) {
@@ -124,35 +107,22 @@ type sessionRequest struct {
 // proved the number is theirs).
 func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
 	var req sessionRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
+	if err := api.Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
 		return 0, nil, err
 	}
 	if !txnPattern.MatchString(req.Txn) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
 	}
 	if !otpPattern.MatchString(req.OTP) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
 	}
 	ctx := r.Context()
 	t, err := h.cfg.OTP.Verify(ctx, req.Txn, otp.PurposeBooking, req.OTP)
-	var ie *otp.IncorrectError
-	switch {
-	case errors.As(err, &ie):
-		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "otp_incorrect", message: "the code is not correct",
-			extra: map[string]any{"attempts_left": ie.AttemptsLeft}}
-	case errors.Is(err, otp.ErrExpired):
-		return 0, nil, fail(http.StatusGone, "otp_expired", "the code expired; request a new one")
-	case errors.Is(err, otp.ErrUsed):
-		return 0, nil, fail(http.StatusGone, "otp_used", "the code was already used; request a new one")
-	case errors.Is(err, otp.ErrLocked):
-		return 0, nil, fail(http.StatusGone, "otp_locked", "too many wrong codes; request a new one")
-	case errors.Is(err, otp.ErrUnknown), errors.Is(err, otp.ErrPurpose):
-		return 0, nil, fail(http.StatusGone, "txn_unknown", "no such transaction; request a new code")
-	case err != nil:
-		return 0, nil, err
+	if err != nil {
+		return 0, nil, api.OTPError(err)
 	}
 	bens, err := h.cfg.Store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {
@@ -207,20 +177,20 @@ func (h *Handler) sessionTxn(r *http.Request) (*store.OTPTransaction, error) {
 func (h *Handler) sessionOf(r *http.Request, tok string) (*store.OTPTransaction, error) {
 	id, ok := h.keys.parseSession(tok)
 	if !ok {
-		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
+		return nil, api.Fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
 	}
 	t, err := h.cfg.Store.OTP(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
+		return nil, api.Fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if t.Purpose != otp.PurposeBooking || t.UsedAt.IsZero() {
-		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
+		return nil, api.Fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
 	}
 	if !h.now().Before(t.UsedAt.Add(h.cfg.SessionLifetime)) {
-		return nil, fail(http.StatusUnauthorized, "session_expired", "the booking session expired; verify the mobile again")
+		return nil, api.Fail(http.StatusUnauthorized, "session_expired", "the booking session expired; verify the mobile again")
 	}
 	return t, nil
 }
@@ -243,26 +213,26 @@ func (h *Handler) centres(r *http.Request, _ []byte) (int, any, error) {
 // checkSlot validates a centre, date and time for booking.
 func (h *Handler) checkSlot(r *http.Request, centre, date, slot string) (*store.Centre, error) {
 	if !centrePattern.MatchString(centre) {
-		return nil, fail(http.StatusBadRequest, "invalid_centre", "centre must look like ctr_…")
+		return nil, api.Fail(http.StatusBadRequest, "invalid_centre", "centre must look like ctr_…")
 	}
 	d, err := time.ParseInLocation(time.DateOnly, date, india)
 	if !datePattern.MatchString(date) || err != nil {
-		return nil, fail(http.StatusBadRequest, "invalid_date", "date must be YYYY-MM-DD")
+		return nil, api.Fail(http.StatusBadRequest, "invalid_date", "date must be YYYY-MM-DD")
 	}
 	now := h.now()
 	if date < Today(now) || d.After(now.AddDate(0, 0, h.cfg.DaysAhead)) {
-		return nil, fail(http.StatusBadRequest, "invalid_date", "date must be from today to %d days ahead", h.cfg.DaysAhead)
+		return nil, api.Fail(http.StatusBadRequest, "invalid_date", "date must be from today to %d days ahead", h.cfg.DaysAhead)
 	}
 	okSlot := false
 	for _, s := range Slots {
 		okSlot = okSlot || s == slot
 	}
 	if !okSlot {
-		return nil, fail(http.StatusBadRequest, "invalid_time", "time must be one of %s", strings.Join(Slots, ", "))
+		return nil, api.Fail(http.StatusBadRequest, "invalid_time", "time must be one of %s", strings.Join(Slots, ", "))
 	}
 	c, err := h.cfg.Store.Centre(r.Context(), centre)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fail(http.StatusNotFound, "unknown_centre", "no centre %q", centre)
+		return nil, api.Fail(http.StatusNotFound, "unknown_centre", "no centre %q", centre)
 	}
 	return c, err
 }
@@ -284,19 +254,19 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	var req bookRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}, [2]string{"centre", req.Centre},
+	if err := api.Required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}, [2]string{"centre", req.Centre},
 		[2]string{"date", req.Date}, [2]string{"time", req.Time}); err != nil {
 		return 0, nil, err
 	}
 	digits, err := mobile.Parse(req.Mobile)
 	if err != nil {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
 	}
 	if !names.Valid(req.Name) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
 	}
 	if err := checkLang(req.Lang); err != nil {
 		return 0, nil, err
@@ -304,7 +274,7 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 	// The session proves the mobile; the body carries the number itself for
 	// the SMS, and must be the proved one.
 	if !hmac.Equal([]byte(mobile.Hash(h.cfg.HashKey, digits)), []byte(t.MobileHash)) {
-		return 0, nil, fail(http.StatusForbidden, "mobile_mismatch", "mobile is not the one verified for this session")
+		return 0, nil, api.Fail(http.StatusForbidden, "mobile_mismatch", "mobile is not the one verified for this session")
 	}
 	centre, err := h.checkSlot(r, req.Centre, req.Date, req.Time)
 	if err != nil {
@@ -323,10 +293,10 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 		}
 	}
 	if ben == nil {
-		return 0, nil, fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
+		return 0, nil, api.Fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
 	}
 	if ben.Status == kycvs.FullyVaccinated {
-		return 0, nil, fail(http.StatusConflict, "schedule_complete", "%s has completed the primary schedule", ben.Name)
+		return 0, nil, api.Fail(http.StatusConflict, "schedule_complete", "%s has completed the primary schedule", ben.Name)
 	}
 	now := h.now()
 	if ok, retry, err := h.cfg.Store.Hit(ctx, "booking:"+t.MobileHash, 24*time.Hour, bookingsPerMobileDay, now); err != nil {
@@ -361,7 +331,7 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	if err := h.cfg.Store.CreateAppointment(ctx, a); errors.Is(err, store.ErrConflict) {
-		return 0, nil, fail(http.StatusConflict, "already_booked", "%s already has an open appointment; cancel it or reschedule", ben.Name)
+		return 0, nil, api.Fail(http.StatusConflict, "already_booked", "%s already has an open appointment; cancel it or reschedule", ben.Name)
 	} else if err != nil {
 		return 0, nil, err
 	}
@@ -420,11 +390,11 @@ func (h *Handler) held(r *http.Request) (*store.Appointment, string, error) {
 	}
 	id := r.PathValue("id")
 	if !appointmentPattern.MatchString(id) {
-		return nil, "", fail(http.StatusBadRequest, "invalid_appointment", "not an appointment id")
+		return nil, "", api.Fail(http.StatusBadRequest, "invalid_appointment", "not an appointment id")
 	}
 	a, err := h.cfg.Store.Appointment(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
+		return nil, "", api.Fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
 	}
 	if err != nil {
 		return nil, "", err
@@ -436,7 +406,7 @@ func (h *Handler) held(r *http.Request) (*store.Appointment, string, error) {
 		held = hmac.Equal([]byte(TokenHash(tok)), []byte(a.AccessHash))
 	}
 	if !held {
-		return nil, "", fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
+		return nil, "", api.Fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
 	}
 	return a, a.AccessHash, nil
 }
@@ -471,13 +441,13 @@ func (h *Handler) showAppointment(r *http.Request) (int, any, error) {
 func notLive(a *store.Appointment) error {
 	switch a.Status {
 	case store.AppointmentCancelled:
-		return fail(http.StatusConflict, "appointment_cancelled", "the appointment was cancelled")
+		return api.Fail(http.StatusConflict, "appointment_cancelled", "the appointment was cancelled")
 	case store.AppointmentDone:
-		return fail(http.StatusConflict, "appointment_done", "the dose for this appointment was recorded")
+		return api.Fail(http.StatusConflict, "appointment_done", "the dose for this appointment was recorded")
 	case store.AppointmentLocked:
-		return fail(http.StatusLocked, "appointment_locked", "the appointment is locked after wrong security codes; the centre's supervisor can unlock it")
+		return api.Fail(http.StatusLocked, "appointment_locked", "the appointment is locked after wrong security codes; the centre's supervisor can unlock it")
 	}
-	return fail(http.StatusConflict, "conflict", "the appointment changed meanwhile; reload it")
+	return api.Fail(http.StatusConflict, "conflict", "the appointment changed meanwhile; reload it")
 }
 
 func (h *Handler) cancel(r *http.Request) (int, any, error) {
@@ -520,11 +490,11 @@ func (h *Handler) reschedule(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	var req rescheduleRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
 	if req.Centre == "" && req.Date == "" && req.Time == "" {
-		return 0, nil, fail(http.StatusBadRequest, "missing_field", "give centre, date or time")
+		return 0, nil, api.Fail(http.StatusBadRequest, "missing_field", "give centre, date or time")
 	}
 	if a.Status != store.AppointmentLive {
 		return 0, nil, notLive(a)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
 	"github.com/kycvs/kycvs/worker/sms"
@@ -34,13 +35,13 @@ func (h *Handler) vaccinator(r *http.Request) (*store.Centre, error) {
 	}
 	c, err := h.cfg.Store.CentreByTokenHash(r.Context(), TokenHash(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fail(http.StatusUnauthorized, "invalid_token", "not a vaccinator token")
+		return nil, api.Fail(http.StatusUnauthorized, "invalid_token", "not a vaccinator token")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if c.TokenExpiresAt.IsZero() || !h.now().Before(c.TokenExpiresAt) {
-		return nil, fail(http.StatusUnauthorized, "token_expired", "the centre's vaccinator token expired; ask for a new one")
+		return nil, api.Fail(http.StatusUnauthorized, "token_expired", "the centre's vaccinator token expired; ask for a new one")
 	}
 	return c, nil
 }
@@ -60,7 +61,7 @@ func (h *Handler) centreDay(r *http.Request, _ []byte) (int, any, error) {
 	}
 	day, err := time.ParseInLocation(time.DateOnly, date, india)
 	if !datePattern.MatchString(date) || err != nil {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_date", "date must be YYYY-MM-DD")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_date", "date must be YYYY-MM-DD")
 	}
 	ctx := r.Context()
 	apts, err := h.cfg.Store.CentreDay(ctx, c.ID, date)
@@ -123,52 +124,52 @@ func (h *Handler) record(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	var req recordRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := required([2]string{"vaccine", req.Vaccine}, [2]string{"batch", req.Batch}); err != nil {
+	if err := api.Required([2]string{"vaccine", req.Vaccine}, [2]string{"batch", req.Batch}); err != nil {
 		return 0, nil, err
 	}
 	if !vaccinePattern.MatchString(req.Vaccine) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_vaccine", "vaccine must be a vaccine id such as covishield")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_vaccine", "vaccine must be a vaccine id such as covishield")
 	}
 	if !batchPattern.MatchString(req.Batch) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_batch", "batch must be 1 to 40 letters, digits, / . _ -")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_batch", "batch must be 1 to 40 letters, digits, / . _ -")
 	}
 	ctx := r.Context()
 	v, err := h.cfg.Store.Vaccine(ctx, req.Vaccine)
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, fail(http.StatusNotFound, "unknown_vaccine", "no vaccine %q", req.Vaccine)
+		return 0, nil, api.Fail(http.StatusNotFound, "unknown_vaccine", "no vaccine %q", req.Vaccine)
 	}
 	if err != nil {
 		return 0, nil, err
 	}
 	if req.WalkIn {
 		if req.Appointment != "" || req.SecurityCode != "" {
-			return 0, nil, fail(http.StatusBadRequest, "bad_json", "a walk-in has no appointment or security code")
+			return 0, nil, api.Fail(http.StatusBadRequest, "bad_json", "a walk-in has no appointment or security code")
 		}
 		return h.recordWalkIn(r, c, v, &req)
 	}
 	if req.Mobile != "" || req.Name != "" || req.Lang != "" {
-		return 0, nil, fail(http.StatusBadRequest, "bad_json", "mobile, name and lang are for walk-ins; an appointment identifies the person")
+		return 0, nil, api.Fail(http.StatusBadRequest, "bad_json", "mobile, name and lang are for walk-ins; an appointment identifies the person")
 	}
 	return h.recordAppointment(r, c, v, &req)
 }
 
 func (h *Handler) recordAppointment(r *http.Request, c *store.Centre, v *store.Vaccine, req *recordRequest) (int, any, error) {
-	if err := required([2]string{"appointment", req.Appointment}, [2]string{"security_code", req.SecurityCode}); err != nil {
+	if err := api.Required([2]string{"appointment", req.Appointment}, [2]string{"security_code", req.SecurityCode}); err != nil {
 		return 0, nil, err
 	}
 	if !appointmentPattern.MatchString(req.Appointment) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_appointment", "not an appointment id")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_appointment", "not an appointment id")
 	}
 	if !codePattern.MatchString(req.SecurityCode) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_security_code", "security_code must be 4 digits")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_security_code", "security_code must be 4 digits")
 	}
 	ctx := r.Context()
 	a, err := h.cfg.Store.Appointment(ctx, req.Appointment)
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, fail(http.StatusNotFound, "appointment_not_found", "no appointment %s", req.Appointment)
+		return 0, nil, api.Fail(http.StatusNotFound, "appointment_not_found", "no appointment %s", req.Appointment)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -176,10 +177,10 @@ func (h *Handler) recordAppointment(r *http.Request, c *store.Centre, v *store.V
 	// Another centre may not enter codes: it would let one centre lock
 	// another's appointments, and it has no business recording them.
 	if a.CentreID != c.ID {
-		return 0, nil, fail(http.StatusForbidden, "wrong_centre", "the appointment is at another centre")
+		return 0, nil, api.Fail(http.StatusForbidden, "wrong_centre", "the appointment is at another centre")
 	}
 	if a.Status == store.AppointmentDone {
-		return 0, nil, fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
+		return 0, nil, api.Fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
 	}
 	if a.Status != store.AppointmentLive {
 		return 0, nil, notLive(a)
@@ -187,7 +188,7 @@ func (h *Handler) recordAppointment(r *http.Request, c *store.Centre, v *store.V
 	now := h.now()
 	today := Today(now)
 	if a.Date != today {
-		return 0, nil, fail(http.StatusConflict, "not_today", "the appointment is on %s, not today (%s)", a.Date, today)
+		return 0, nil, api.Fail(http.StatusConflict, "not_today", "the appointment is on %s, not today (%s)", a.Date, today)
 	}
 	if !hmac.Equal([]byte(h.keys.codeHash(a.ID, req.SecurityCode)), []byte(a.CodeHash)) {
 		wrong, locked, err := h.cfg.Store.CountWrongCode(ctx, a.ID, c.ID, a.CodeHash, actor(c), now)
@@ -199,9 +200,9 @@ func (h *Handler) recordAppointment(r *http.Request, c *store.Centre, v *store.V
 		if err != nil {
 			return 0, nil, err
 		}
-		return 0, nil, &apiError{status: http.StatusUnprocessableEntity, code: "security_code_incorrect",
-			message: "the security code is not correct",
-			extra:   map[string]any{"attempts_left": MaxWrongCodes - wrong, "locked": locked}}
+		return 0, nil, &api.Error{Status: http.StatusUnprocessableEntity, Code: "security_code_incorrect",
+			Message: "the security code is not correct",
+			Extra:   map[string]any{"attempts_left": MaxWrongCodes - wrong, "locked": locked}}
 	}
 	doses, err := h.cfg.Store.Doses(ctx, a.BeneficiaryID)
 	if err != nil {
@@ -209,7 +210,7 @@ func (h *Handler) recordAppointment(r *http.Request, c *store.Centre, v *store.V
 	}
 	for _, d := range doses {
 		if d.AppointmentID == a.ID { // recorded by a parallel request since we read the appointment
-			return 0, nil, fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
+			return 0, nil, api.Fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
 		}
 	}
 	if err := checkSchedule(v, doses, now); err != nil {
@@ -222,7 +223,7 @@ func (h *Handler) recordAppointment(r *http.Request, c *store.Centre, v *store.V
 	d, err := h.cfg.Store.RecordDose(ctx, store.RecordDose{DoseID: id, CentreID: c.ID, VaccineID: v.ID, Batch: req.Batch,
 		Now: now, Appointment: a.ID, CodeHash: a.CodeHash, Date: today})
 	if errors.Is(err, store.ErrConflict) {
-		return 0, nil, fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
+		return 0, nil, api.Fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, h.rereadRecording(r, a.ID)
@@ -246,10 +247,10 @@ func (h *Handler) rereadRecording(r *http.Request, id string) error {
 		return err
 	}
 	if a.Status == store.AppointmentDone {
-		return fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
+		return api.Fail(http.StatusConflict, "already_recorded", "a dose was already recorded for this appointment")
 	}
 	if a.Status == store.AppointmentLocked {
-		return fail(http.StatusLocked, "appointment_locked", "the appointment is locked after %d wrong security codes", MaxWrongCodes)
+		return api.Fail(http.StatusLocked, "appointment_locked", "the appointment is locked after %d wrong security codes", MaxWrongCodes)
 	}
 	return notLive(a)
 }
@@ -261,33 +262,33 @@ func checkSchedule(v *store.Vaccine, doses []store.Dose, now time.Time) error {
 		return nil
 	}
 	if doses[0].VaccineID != v.ID {
-		return &apiError{status: http.StatusConflict, code: "vaccine_mismatch",
-			message: fmt.Sprintf("earlier doses were %s; the primary schedule continues with the same vaccine", doses[0].VaccineID),
-			extra:   map[string]any{"expected_vaccine": doses[0].VaccineID}}
+		return &api.Error{Status: http.StatusConflict, Code: "vaccine_mismatch",
+			Message: fmt.Sprintf("earlier doses were %s; the primary schedule continues with the same vaccine", doses[0].VaccineID),
+			Extra:   map[string]any{"expected_vaccine": doses[0].VaccineID}}
 	}
 	if len(doses) >= v.DosesRequired {
-		return fail(http.StatusConflict, "schedule_complete", "the primary schedule of %s (%d doses) is complete", v.Name, v.DosesRequired)
+		return api.Fail(http.StatusConflict, "schedule_complete", "the primary schedule of %s (%d doses) is complete", v.Name, v.DosesRequired)
 	}
 	last := doses[len(doses)-1].AdministeredAt
 	earliest := last.Add(time.Duration(v.MinIntervalDays) * 24 * time.Hour)
 	if now.Before(earliest) {
-		return &apiError{status: http.StatusConflict, code: "too_early",
-			message: fmt.Sprintf("dose %d of %s is due %d days after the last one, from %s", len(doses)+1, v.Name, v.MinIntervalDays, Today(earliest)),
-			extra:   map[string]any{"earliest": Today(earliest)}}
+		return &api.Error{Status: http.StatusConflict, Code: "too_early",
+			Message: fmt.Sprintf("dose %d of %s is due %d days after the last one, from %s", len(doses)+1, v.Name, v.MinIntervalDays, Today(earliest)),
+			Extra:   map[string]any{"earliest": Today(earliest)}}
 	}
 	return nil
 }
 
 func (h *Handler) recordWalkIn(r *http.Request, c *store.Centre, v *store.Vaccine, req *recordRequest) (int, any, error) {
-	if err := required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}); err != nil {
+	if err := api.Required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}); err != nil {
 		return 0, nil, err
 	}
 	digits, err := mobile.Parse(req.Mobile)
 	if err != nil {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
 	}
 	if !names.Valid(req.Name) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
 	}
 	if err := checkLang(req.Lang); err != nil {
 		return 0, nil, err
@@ -306,7 +307,7 @@ func (h *Handler) recordWalkIn(r *http.Request, c *store.Centre, v *store.Vaccin
 		}
 	}
 	if ben == nil {
-		return 0, nil, fail(http.StatusNotFound, "beneficiary_not_found", "no one with this name is registered on this mobile number")
+		return 0, nil, api.Fail(http.StatusNotFound, "beneficiary_not_found", "no one with this name is registered on this mobile number")
 	}
 	doses, err := h.cfg.Store.Doses(ctx, ben.ID)
 	if err != nil {
@@ -323,13 +324,13 @@ func (h *Handler) recordWalkIn(r *http.Request, c *store.Centre, v *store.Vaccin
 	d, err := h.cfg.Store.RecordDose(ctx, store.RecordDose{DoseID: id, CentreID: c.ID, VaccineID: v.ID, Batch: req.Batch,
 		Now: now, WalkIn: true, MobileHash: mh, NameNorm: norm})
 	if errors.Is(err, store.ErrConflict) {
-		return 0, nil, fail(http.StatusConflict, "conflict", "another dose was recorded for %s at the same moment", ben.Name)
+		return 0, nil, api.Fail(http.StatusConflict, "conflict", "another dose was recorded for %s at the same moment", ben.Name)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		// The schedule held a moment ago, so what stopped it is an open
 		// appointment (or a parallel recording: then reading doses again
 		// tells the truth next time).
-		return 0, nil, fail(http.StatusConflict, "has_appointment",
+		return 0, nil, api.Fail(http.StatusConflict, "has_appointment",
 			"%s has an online appointment (or a dose was just recorded); record it with the security code", ben.Name)
 	}
 	if err != nil {

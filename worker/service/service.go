@@ -6,20 +6,15 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"log"
-	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,10 +22,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
@@ -39,9 +34,6 @@ import (
 	"github.com/kycvs/kycvs/worker/store"
 	"github.com/kycvs/kycvs/worker/widget"
 )
-
-// MaxBody is the largest request body accepted.
-const MaxBody = 4 << 10
 
 var (
 	entityPattern = regexp.MustCompile(`^ent_[a-z0-9_]{1,60}$`)
@@ -100,7 +92,7 @@ func New(cfg Config, st store.Store, sender sms.Sender) (*Handler, error) {
 		return nil, fmt.Errorf("service: %w", err)
 	}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+		writeError(w, r, http.StatusNotFound, "not_found", "no such endpoint")
 	})
 	return h, nil
 }
@@ -128,173 +120,52 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			log.Printf("panic serving %s %s: %v", r.Method, r.URL.Path, v)
-			writeError(w, http.StatusInternalServerError, "internal", "internal error")
+			writeError(w, r, http.StatusInternalServerError, "internal", "internal error")
 		}
 	}()
 	h.mux.ServeHTTP(w, r)
 }
 
-// apiError is an error response with a stable code.
-type apiError struct {
-	status  int
-	code    string
-	message string
-	extra   map[string]any
-	header  http.Header
+// writeError writes an error response outside the JSON endpoints.
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	api.WriteError(w, r, &api.Error{Status: status, Code: code, Message: message})
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.message }
-
-func fail(status int, code, format string, args ...any) *apiError {
-	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"internal","message":"encoding response"}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	apiHeaders(w.Header())
-	writeJSON(w, status, map[string]any{"error": code, "message": message})
-}
-
-func apiHeaders(hd http.Header) {
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-}
-
-// serviceOrigin is the origin browsers may call the API from.
-func (h *Handler) serviceOrigin(r *http.Request) string {
-	if h.cfg.ServiceOrigin != "" {
-		return h.cfg.ServiceOrigin
-	}
-	scheme := "http"
-	if r.TLS != nil || r.URL.Scheme == "https" || strings.HasPrefix(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-// api wraps a POST JSON endpoint: method, origin, content type, size and
+// api wraps a POST JSON endpoint: origin, method, content type, size and
 // UTF-8 checks, then the endpoint, then the JSON response or error.
 func (h *Handler) api(fn func(r *http.Request, body []byte) (int, any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		apiHeaders(w.Header())
 		status, v, err := h.serveAPI(r, fn)
 		if err != nil {
-			var ae *apiError
-			if !errors.As(err, &ae) {
-				log.Printf("%s %s: %v", r.Method, r.URL.Path, err)
-				ae = fail(http.StatusInternalServerError, "internal", "internal error")
-			}
-			for k, vs := range ae.header {
-				w.Header()[k] = vs
-			}
-			body := map[string]any{"error": ae.code, "message": ae.message}
-			for k, x := range ae.extra {
-				body[k] = x
-			}
-			writeJSON(w, ae.status, body)
+			api.WriteError(w, r, err)
 			return
 		}
-		writeJSON(w, status, v)
+		api.WriteJSON(w, status, v)
 	}
 }
 
 func (h *Handler) serveAPI(r *http.Request, fn func(r *http.Request, body []byte) (int, any, error)) (int, any, error) {
-	// Browsers send Origin on every cross-origin request and on same-origin
-	// POSTs; only the service's own pages (the widget) may call the API.
-	// Entity servers calling /v1/tokens/verify send no Origin.
-	if o := r.Header.Get("Origin"); o != "" && o != h.serviceOrigin(r) {
-		return 0, nil, fail(http.StatusForbidden, "origin_not_allowed", "origin %q may not call this API", o)
+	// Only the service's own pages (the widget) may call the API from a
+	// browser; entity servers calling /v1/tokens/verify send no Origin.
+	if err := api.CheckOrigin(r, h.cfg.ServiceOrigin); err != nil {
+		return 0, nil, err
 	}
 	if r.Method != http.MethodPost {
-		return 0, nil, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
-			message: "use POST", header: http.Header{"Allow": {"POST"}}}
+		return 0, nil, &api.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+			Message: "use POST", Header: http.Header{"Allow": {"POST"}}}
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return 0, nil, fail(http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
-	}
-	if r.ContentLength > MaxBody {
-		return 0, nil, fail(http.StatusRequestEntityTooLarge, "body_too_large", "body over %d bytes", MaxBody)
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	body, err := api.ReadBody(r)
 	if err != nil {
-		return 0, nil, fail(http.StatusBadRequest, "bad_body", "reading body failed")
-	}
-	if len(body) > MaxBody {
-		return 0, nil, fail(http.StatusRequestEntityTooLarge, "body_too_large", "body over %d bytes", MaxBody)
-	}
-	if !utf8.Valid(body) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_utf8", "body is not valid UTF-8")
+		return 0, nil, err
 	}
 	return fn(r, body)
-}
-
-// decode parses body strictly into v (a struct of string fields): one JSON
-// object, no unknown fields, no trailing data.
-func decode(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return fail(http.StatusBadRequest, "bad_json", "field %q has the wrong type", te.Field)
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return fail(http.StatusBadRequest, "unknown_field", "%s", strings.TrimPrefix(err.Error(), "json: "))
-		}
-		return fail(http.StatusBadRequest, "bad_json", "body is not a JSON object")
-	}
-	if dec.More() {
-		return fail(http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fail(http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
-	}
-	return nil
-}
-
-func required(fields ...[2]string) error {
-	for _, f := range fields {
-		if f[1] == "" {
-			return fail(http.StatusBadRequest, "missing_field", "%s is required", f[0])
-		}
-	}
-	return nil
-}
-
-func clientIP(r *http.Request) string {
-	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
-		return ip
-	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
-
-func hostname(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.Host); err == nil {
-		return h
-	}
-	return r.Host
 }
 
 // lookupEntity maps a missing entity to 403, as the contract says.
 func (h *Handler) lookupEntity(ctx context.Context, id string) (*store.Entity, error) {
 	e, err := h.store.Entity(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fail(http.StatusForbidden, "unknown_entity", "entity %q is not registered", id)
+		return nil, api.Fail(http.StatusForbidden, "unknown_entity", "entity %q is not registered", id)
 	}
 	return e, err
 }
@@ -314,28 +185,28 @@ type startRequest struct {
 
 func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	var req startRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile},
+	if err := api.Required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile},
 		[2]string{"name", req.Name}, [2]string{"nonce", req.Nonce}); err != nil {
 		return 0, nil, err
 	}
 	if !entityPattern.MatchString(req.Entity) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_entity", "entity must look like ent_…")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_entity", "entity must look like ent_…")
 	}
 	digits, err := mobile.Parse(req.Mobile)
 	if err != nil {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_mobile", "mobile must be an Indian 10-digit mobile number")
 	}
 	if !names.Valid(req.Name) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_name", "name must be 1 to %d letters", names.MaxLen)
 	}
 	if !noncePattern.MatchString(req.Nonce) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
 	}
 	if req.Lang != "" && sms.Lang(req.Lang) != req.Lang {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
 	}
 	ent, err := h.lookupEntity(r.Context(), req.Entity)
 	if err != nil {
@@ -345,7 +216,7 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	if req.Origin != "" {
 		u, err := url.Parse(req.Origin)
 		if err != nil || !slices.Contains(ent.Origins, req.Origin) {
-			return 0, nil, fail(http.StatusBadRequest, "invalid_origin", "origin is not a registered origin of %s", ent.ID)
+			return 0, nil, api.Fail(http.StatusBadRequest, "invalid_origin", "origin is not a registered origin of %s", ent.ID)
 		}
 		topHost = u.Hostname()
 	}
@@ -355,21 +226,21 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	}
 	t, err := h.otp.Start(r.Context(), otp.Start{
 		Purpose: otp.PurposeStatus, EntityID: ent.ID, EntityName: ent.DisplayName, Lang: lang,
-		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: clientIP(r), Host: hostname(r), TopHost: topHost,
+		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: api.ClientIP(r), Host: api.Hostname(r), TopHost: topHost,
 	})
 	var le *otp.LimitError
 	if errors.As(err, &le) {
 		secs := int((le.RetryAfter + time.Second - 1) / time.Second)
-		return 0, nil, &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
-			message: "too many codes requested; try again later",
-			extra:   map[string]any{"retry_after": secs, "limit": le.Limit},
-			header:  http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+		return 0, nil, &api.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
+			Message: "too many codes requested; try again later",
+			Extra:   map[string]any{"retry_after": secs, "limit": le.Limit},
+			Header:  http.Header{"Retry-After": {strconv.Itoa(secs)}}}
 	}
 	if errors.Is(err, otp.ErrSend) {
 		log.Printf("POST /v1/otp: %v", err)
-		return 0, nil, &apiError{status: http.StatusServiceUnavailable, code: "sms_unavailable",
-			message: "the code could not be sent; try again in a minute", extra: map[string]any{"retry_after": 60},
-			header: http.Header{"Retry-After": {"60"}}}
+		return 0, nil, &api.Error{Status: http.StatusServiceUnavailable, Code: "sms_unavailable",
+			Message: "the code could not be sent; try again in a minute", Extra: map[string]any{"retry_after": 60},
+			Header: http.Header{"Retry-After": {"60"}}}
 	}
 	if err != nil {
 		return 0, nil, err
@@ -396,35 +267,22 @@ type verifyRequest struct {
 
 func (h *Handler) verifyOTP(r *http.Request, body []byte) (int, any, error) {
 	var req verifyRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
+	if err := api.Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
 		return 0, nil, err
 	}
 	if !txnPattern.MatchString(req.Txn) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
 	}
 	if !otpPattern.MatchString(req.OTP) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
 	}
 	ctx := r.Context()
 	t, err := h.otp.Verify(ctx, req.Txn, otp.PurposeStatus, req.OTP)
-	var ie *otp.IncorrectError
-	switch {
-	case errors.As(err, &ie):
-		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "otp_incorrect", message: "the code is not correct",
-			extra: map[string]any{"attempts_left": ie.AttemptsLeft}}
-	case errors.Is(err, otp.ErrExpired):
-		return 0, nil, fail(http.StatusGone, "otp_expired", "the code expired; request a new one")
-	case errors.Is(err, otp.ErrUsed):
-		return 0, nil, fail(http.StatusGone, "otp_used", "the code was already used; request a new one")
-	case errors.Is(err, otp.ErrLocked):
-		return 0, nil, fail(http.StatusGone, "otp_locked", "too many wrong codes; request a new one")
-	case errors.Is(err, otp.ErrUnknown), errors.Is(err, otp.ErrPurpose):
-		return 0, nil, fail(http.StatusGone, "txn_unknown", "no such transaction; request a new code")
-	case err != nil:
-		return 0, nil, err
+	if err != nil {
+		return 0, nil, api.OTPError(err)
 	}
 	bens, err := h.store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {
@@ -440,7 +298,7 @@ func (h *Handler) verifyOTP(r *http.Request, body []byte) (int, any, error) {
 	if ben == nil {
 		// Also the answer for numbers with nobody registered: the person has
 		// proved the number is theirs, so this tells them nothing new.
-		return 0, nil, fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
+		return 0, nil, api.Fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
 	}
 	now := h.cfg.Now().Truncate(time.Second)
 	a := &kycvs.Attestation{
@@ -486,26 +344,26 @@ func (h *Handler) verifyToken(r *http.Request, body []byte) (int, any, error) {
 	ctx := r.Context()
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || secret == "" || len(secret) > 200 {
-		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "entity_auth", message: "send the entity secret as Authorization: Bearer",
-			header: http.Header{"Www-Authenticate": {`Bearer realm="kycvs"`}}}
+		return 0, nil, &api.Error{Status: http.StatusUnauthorized, Code: "entity_auth", Message: "send the entity secret as Authorization: Bearer",
+			Header: http.Header{"Www-Authenticate": {`Bearer realm="kycvs"`}}}
 	}
 	var req tokenRequest
-	if err := decode(body, &req); err != nil {
+	if err := api.Decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := required([2]string{"token", req.Token}, [2]string{"nonce", req.Nonce}); err != nil {
+	if err := api.Required([2]string{"token", req.Token}, [2]string{"nonce", req.Nonce}); err != nil {
 		return 0, nil, err
 	}
 	if len(req.Token) > kycvs.MaxTokenLength {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_token", "token longer than %d bytes", kycvs.MaxTokenLength)
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_token", "token longer than %d bytes", kycvs.MaxTokenLength)
 	}
 	if !noncePattern.MatchString(req.Nonce) {
-		return 0, nil, fail(http.StatusBadRequest, "invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
+		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
 	}
 	ent, err := h.store.EntityBySecretHash(ctx, SecretHash(secret))
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, &apiError{status: http.StatusUnauthorized, code: "entity_auth", message: "unknown entity secret",
-			header: http.Header{"Www-Authenticate": {`Bearer realm="kycvs", error="invalid_token"`}}}
+		return 0, nil, &api.Error{Status: http.StatusUnauthorized, Code: "entity_auth", Message: "unknown entity secret",
+			Header: http.Header{"Www-Authenticate": {`Bearer realm="kycvs", error="invalid_token"`}}}
 	}
 	if err != nil {
 		return 0, nil, err
@@ -552,12 +410,12 @@ func verifyReason(err error) string {
 func (h *Handler) keys(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
+		writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
 		return
 	}
 	b, err := h.keyset.MarshalJSON()
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "encoding keyset")
+		writeError(w, r, http.StatusInternalServerError, "internal", "encoding keyset")
 		return
 	}
 	hd := w.Header()
@@ -574,7 +432,7 @@ func (h *Handler) widget(w http.ResponseWriter, r *http.Request) {
 		ent, err := h.store.Entity(r.Context(), id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			log.Printf("widget: %v", err)
-			writeError(w, http.StatusInternalServerError, "internal", "internal error")
+			writeError(w, r, http.StatusInternalServerError, "internal", "internal error")
 			return
 		}
 		if ent != nil {
@@ -588,7 +446,7 @@ func (h *Handler) widget(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
+		writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
 		return
 	}
 	q := r.URL.Query()
@@ -596,7 +454,7 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("to"); s != "" {
 		d, err := mobile.Parse(s)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_mobile", "to must be an Indian mobile number")
+			writeError(w, r, http.StatusBadRequest, "invalid_mobile", "to must be an Indian mobile number")
 			return
 		}
 		to = d
@@ -608,15 +466,15 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 	msgs, err := h.store.Outbox(r.Context(), to, limit)
 	if err != nil {
 		log.Printf("outbox: %v", err)
-		writeError(w, http.StatusInternalServerError, "internal", "internal error")
+		writeError(w, r, http.StatusInternalServerError, "internal", "internal error")
 		return
 	}
-	apiHeaders(w.Header())
+	api.SecurityHeaders(w.Header())
 	if strings.Contains(r.Header.Get("Accept"), "text/html") {
 		writeOutboxHTML(w, msgs)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"messages": msgs})
 }
 
 // writeOutboxHTML is the outbox for people running the demo. Plain string
