@@ -2,24 +2,21 @@ package booking_test
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/keys"
 	. "github.com/kycvs/kycvs/worker/booking"
+	"github.com/kycvs/kycvs/worker/internal/testenv"
 	"github.com/kycvs/kycvs/worker/otp"
-	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/service"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
@@ -27,25 +24,13 @@ import (
 
 const testOrigin = "http://kycvs.test"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is the whole worker (service + booking) on SQLite with the real
 // migrations and the demo seed, and two centres with vaccinator tokens.
 type env struct {
 	t       testing.TB
 	h       http.Handler
 	db      *sql.DB
-	clock   *clock
+	clock   *testenv.Clock
 	hashKey []byte
 	keyset  *keys.Keyset
 	tokens  map[string]string // centre id → vaccinator token
@@ -53,25 +38,13 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kycvs.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	hashKey := []byte("0123456789abcdef0123456789abcdef")
-	var sqlText bytes.Buffer
-	if err := seed.WriteSQL(&sqlText, hashKey, 20); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, sqlText.String()); err != nil {
-		t.Fatal(err)
-	}
+	hashKey := testenv.HashKey
+	db := testenv.SeededDB(t, hashKey, 20)
 	key, err := keys.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 5, 1, 4, 0, 0, 0, time.UTC)} // 09:30 in India
+	clk := testenv.NewClock(time.Date(2026, 5, 1, 4, 0, 0, 0, time.UTC)) // 09:30 in India
 	limits := otp.DefaultLimits
 	limits.ResendAfter = 0 // tests run many flows for one number
 	limits.PerMobileHour = 1000
@@ -264,36 +237,7 @@ func (e *env) status(mobile, name string) kycvs.Status {
 // change nothing.
 func (e *env) dump() string {
 	e.t.Helper()
-	rows, err := e.db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, t := range tables {
-		rows, err := e.db.Query(`SELECT * FROM ` + t + ` ORDER BY 1`)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			rows.Scan(ptrs...)
-			fmt.Fprintf(&b, "%s %v\n", t, vals)
-		}
-		rows.Close()
-	}
-	return b.String()
+	return testenv.Dump(e.t, e.db)
 }
 
 func (e *env) audit(apt string) []string {

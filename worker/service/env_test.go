@@ -2,38 +2,22 @@ package service
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/internal/testenv"
 	"github.com/kycvs/kycvs/worker/otp"
-	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is a handler on a fresh SQLite database with the real migrations and
 // the demo seed.
@@ -41,7 +25,7 @@ type env struct {
 	t       testing.TB
 	h       *Handler
 	db      *sql.DB
-	clock   *clock
+	clock   *testenv.Clock
 	hashKey []byte
 	key     *keys.PrivateKey
 }
@@ -50,25 +34,13 @@ const testOrigin = "http://kycvs.test"
 
 func newEnv(t testing.TB, tweak func(*Config)) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kycvs.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	hashKey := []byte("0123456789abcdef0123456789abcdef")
-	var sqlText bytes.Buffer
-	if err := seed.WriteSQL(&sqlText, hashKey, 50); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, sqlText.String()); err != nil {
-		t.Fatal(err)
-	}
+	hashKey := testenv.HashKey
+	db := testenv.SeededDB(t, hashKey, 50)
 	key, err := keys.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
 	cfg := Config{
 		Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: hashKey,
 		Limits: otp.DefaultLimits, TokenLifetime: 5 * time.Minute, Now: clk.Now,
@@ -186,34 +158,5 @@ func (e *env) checkToken(r *response, entity, nonce string) *kycvs.Attestation {
 // change nothing.
 func (e *env) dump() string {
 	e.t.Helper()
-	rows, err := e.db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, tb := range tables {
-		rows, err := e.db.Query(`SELECT * FROM "` + tb + `"`)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			rows.Scan(ptrs...)
-			fmt.Fprintf(&b, "%s %v\n", tb, vals)
-		}
-		rows.Close()
-	}
-	return b.String()
+	return testenv.Dump(e.t, e.db)
 }
