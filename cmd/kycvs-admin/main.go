@@ -23,11 +23,11 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
 	"github.com/kycvs/kycvs/worker/seed"
@@ -138,11 +138,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}
-	if *applyLocal {
-		return applyLocalSQL(sql.Bytes(), stderr)
-	}
-	_, err := stdout.Write(sql.Bytes())
-	return err
+	return wrangler.EmitSQL(sql.Bytes(), *applyLocal, stdout, stderr)
 }
 
 // NewSecret returns a new entity server secret: 256 random bits.
@@ -152,24 +148,4 @@ func NewSecret() (string, error) {
 		return "", fmt.Errorf("reading random: %w", err)
 	}
 	return seed.SecretPrefix + base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func applyLocalSQL(sql []byte, stderr io.Writer) error {
-	f, err := os.CreateTemp("", "kycvs-*.sql")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(sql); err != nil {
-		return err
-	}
-	f.Close()
-	cmd := exec.Command("scripts/node_modules/.bin/wrangler", "d1", "execute", "DB", "--local", "--file", f.Name())
-	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "WRANGLER_SEND_ERROR_REPORTS=false",
-		"CLOUDFLARE_CF_FETCH_ENABLED=false", "WRANGLER_HIDE_BANNER=true")
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("wrangler d1 execute: %w", err)
-	}
-	return nil
 }

@@ -24,11 +24,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/worker/booking"
 )
 
@@ -117,30 +117,5 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}
-	if *applyLocal {
-		return applyLocalSQL(sql.Bytes(), stderr)
-	}
-	_, err := stdout.Write(sql.Bytes())
-	return err
-}
-
-// applyLocalSQL runs sql on the local dev D1, as kycvs-admin does.
-func applyLocalSQL(sql []byte, stderr io.Writer) error {
-	f, err := os.CreateTemp("", "kycvs-centres-*.sql")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(sql); err != nil {
-		return err
-	}
-	f.Close()
-	cmd := exec.Command("scripts/node_modules/.bin/wrangler", "d1", "execute", "DB", "--local", "--file", f.Name())
-	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "WRANGLER_SEND_ERROR_REPORTS=false",
-		"CLOUDFLARE_CF_FETCH_ENABLED=false", "WRANGLER_HIDE_BANNER=true", "CI=true")
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("wrangler d1 execute: %w", err)
-	}
-	return nil
+	return wrangler.EmitSQL(sql.Bytes(), *applyLocal, stdout, stderr)
 }

@@ -31,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
 	"github.com/kycvs/kycvs/worker/seed"
@@ -78,13 +79,7 @@ type Server struct {
 }
 
 // OfflineEnv is the environment wrangler needs to run without the network.
-var OfflineEnv = []string{
-	"WRANGLER_SEND_METRICS=false",
-	"WRANGLER_SEND_ERROR_REPORTS=false",
-	"CLOUDFLARE_CF_FETCH_ENABLED=false",
-	"WRANGLER_HIDE_BANNER=true",
-	"CI=true", // no interactive prompts
-}
+var OfflineEnv = wrangler.OfflineEnv
 
 // RepoRoot finds the repository root (the directory holding go.mod).
 func RepoRoot() (string, error) {
@@ -117,7 +112,7 @@ var buildOnce = sync.OnceValue(func() built {
 		return b
 	}
 	b.err = withLock(b.root, func() error {
-		if _, err := os.Stat(filepath.Join(b.root, "scripts/node_modules/.bin/wrangler")); err != nil {
+		if _, err := os.Stat(filepath.Join(b.root, wrangler.Bin)); err != nil {
 			if err := run(b.root, nil, "npm", "ci", "--prefix", "scripts", "--no-audit", "--no-fund", "--loglevel=error"); err != nil {
 				return err
 			}
@@ -280,11 +275,11 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.WriteFile(seedPath, sqlText.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wrangler := filepath.Join(b.root, "scripts/node_modules/.bin/wrangler")
-	if err := run(dir, nil, wrangler, "d1", "migrations", "apply", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir); err != nil {
+	bin := filepath.Join(b.root, wrangler.Bin)
+	if err := run(dir, nil, bin, "d1", "migrations", "apply", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir); err != nil {
 		t.Fatalf("devserver: %v", err)
 	}
-	if err := run(dir, nil, wrangler, "d1", "execute", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir, "--file", seedPath); err != nil {
+	if err := run(dir, nil, bin, "d1", "execute", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir, "--file", seedPath); err != nil {
 		t.Fatalf("devserver: %v", err)
 	}
 
@@ -297,7 +292,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
-	s.cmd = exec.Command(wrangler, "dev", "--config", cfgPath, "--ip", "127.0.0.1", "--port", fmt.Sprint(port),
+	s.cmd = exec.Command(bin, "dev", "--config", cfgPath, "--ip", "127.0.0.1", "--port", fmt.Sprint(port),
 		"--inspector-port", fmt.Sprint(inspector), "--persist-to", s.PersistDir, "--show-interactive-dev-session=false",
 		"--live-reload=false")
 	s.cmd.Dir = dir
@@ -351,8 +346,8 @@ func (s *Server) Exec(t testing.TB, sql string) {
 	if err := os.WriteFile(f, []byte(sql), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wrangler := filepath.Join(s.Root, "scripts/node_modules/.bin/wrangler")
-	if err := run(filepath.Dir(s.cfgPath), nil, wrangler, "d1", "execute", "DB", "--local", "--config", s.cfgPath,
+	bin := filepath.Join(s.Root, wrangler.Bin)
+	if err := run(filepath.Dir(s.cfgPath), nil, bin, "d1", "execute", "DB", "--local", "--config", s.cfgPath,
 		"--persist-to", s.PersistDir, "--file", f); err != nil {
 		t.Fatalf("devserver: %v", err)
 	}
