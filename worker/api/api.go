@@ -1,8 +1,8 @@
 // Package api is the JSON plumbing shared by the worker's HTTP endpoints: the
 // service's OTP and token API (worker/service) and booking (worker/booking).
 // Both must answer alike, byte for byte: the same error body and codes, the
-// same security headers, the same strict request bodies and the same answers
-// to a failed OTP check. Keeping that in one place means a fix to one cannot
+// same security headers, the same strict request bodies and the same checks of
+// an OTP. Keeping that in one place means a fix to one cannot
 // miss the other.
 //
 // It is not a framework: routing, which methods an endpoint takes, the origin
@@ -11,6 +11,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,11 +20,13 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // MaxBody is the largest request body accepted.
@@ -164,9 +167,41 @@ func Required(fields ...[2]string) error {
 	return nil
 }
 
-// OTPError maps an error of otp.Engine.Verify to its response; other errors
-// (and nil) are returned as they are.
-func OTPError(err error) error {
+var (
+	txnPattern = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
+	otpPattern = regexp.MustCompile(`^[0-9]{6}$`)
+)
+
+// VerifyOTP is the OTP step of an endpoint: body {"txn", "otp"}, checked
+// strictly, then the code verified for purpose, a refusal mapped to its
+// response. The status token and the booking session both begin with it.
+func VerifyOTP(ctx context.Context, e *otp.Engine, purpose string, body []byte) (*store.OTPTransaction, error) {
+	var req struct {
+		Txn string `json:"txn"`
+		OTP string `json:"otp"`
+	}
+	if err := Decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
+		return nil, err
+	}
+	if !txnPattern.MatchString(req.Txn) {
+		return nil, Fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
+	}
+	if !otpPattern.MatchString(req.OTP) {
+		return nil, Fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
+	}
+	t, err := e.Verify(ctx, req.Txn, purpose, req.OTP)
+	if err != nil {
+		return nil, otpError(err)
+	}
+	return t, nil
+}
+
+// otpError maps an error of otp.Engine.Verify to its response; other errors
+// are returned as they are.
+func otpError(err error) error {
 	var ie *otp.IncorrectError
 	switch {
 	case errors.As(err, &ie):

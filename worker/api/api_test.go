@@ -82,7 +82,7 @@ func TestReadBody(t *testing.T) {
 	}
 }
 
-func TestOTPError(t *testing.T) {
+func TestOTPErrorMapping(t *testing.T) {
 	for err, code := range map[error]string{
 		&otp.IncorrectError{AttemptsLeft: 1}: "otp_incorrect",
 		fmt.Errorf("x: %w", otp.ErrExpired):  "otp_expired",
@@ -92,12 +92,12 @@ func TestOTPError(t *testing.T) {
 		otp.ErrPurpose:                       "txn_unknown",
 	} {
 		var ae *Error
-		if !errors.As(OTPError(err), &ae) || ae.Code != code {
-			t.Errorf("%v: got %v, want %s", err, OTPError(err), code)
+		if !errors.As(otpError(err), &ae) || ae.Code != code {
+			t.Errorf("%v: got %v, want %s", err, otpError(err), code)
 		}
 	}
 	other := errors.New("other")
-	if OTPError(other) != other || OTPError(nil) != nil {
+	if otpError(other) != other || otpError(nil) != nil {
 		t.Error("other errors must pass through")
 	}
 }

@@ -22,7 +22,6 @@ import (
 
 var (
 	txnPattern         = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
-	otpPattern         = regexp.MustCompile(`^[0-9]{6}$`)
 	centrePattern      = regexp.MustCompile(`^ctr_[a-z0-9_]{1,60}$`)
 	appointmentPattern = regexp.MustCompile(`^apt_[A-Za-z0-9_-]{16}$`)
 	datePattern        = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
@@ -97,32 +96,14 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	}, nil
 }
 
-type sessionRequest struct {
-	Txn string `json:"txn"`
-	OTP string `json:"otp"`
-}
-
 // session checks the booking OTP and returns a session token and the
 // beneficiaries on the mobile (names and status only: the person has just
 // proved the number is theirs).
 func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
-	var req sessionRequest
-	if err := api.Decode(body, &req); err != nil {
-		return 0, nil, err
-	}
-	if err := api.Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
-		return 0, nil, err
-	}
-	if !txnPattern.MatchString(req.Txn) {
-		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
-	}
-	if !otpPattern.MatchString(req.OTP) {
-		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
-	}
 	ctx := r.Context()
-	t, err := h.cfg.OTP.Verify(ctx, req.Txn, otp.PurposeBooking, req.OTP)
+	t, err := api.VerifyOTP(ctx, h.cfg.OTP, otp.PurposeBooking, body)
 	if err != nil {
-		return 0, nil, api.OTPError(err)
+		return 0, nil, err
 	}
 	bens, err := h.cfg.Store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {

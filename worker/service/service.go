@@ -38,8 +38,6 @@ import (
 var (
 	entityPattern = regexp.MustCompile(`^ent_[a-z0-9_]{1,60}$`)
 	noncePattern  = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,128}$`)
-	txnPattern    = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
-	otpPattern    = regexp.MustCompile(`^[0-9]{6}$`)
 )
 
 // Handler is the worker's http.Handler.
@@ -260,29 +258,11 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	}, nil
 }
 
-type verifyRequest struct {
-	Txn string `json:"txn"`
-	OTP string `json:"otp"`
-}
-
 func (h *Handler) verifyOTP(r *http.Request, body []byte) (int, any, error) {
-	var req verifyRequest
-	if err := api.Decode(body, &req); err != nil {
-		return 0, nil, err
-	}
-	if err := api.Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
-		return 0, nil, err
-	}
-	if !txnPattern.MatchString(req.Txn) {
-		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
-	}
-	if !otpPattern.MatchString(req.OTP) {
-		return 0, nil, api.Fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
-	}
 	ctx := r.Context()
-	t, err := h.otp.Verify(ctx, req.Txn, otp.PurposeStatus, req.OTP)
+	t, err := api.VerifyOTP(ctx, h.otp, otp.PurposeStatus, body)
 	if err != nil {
-		return 0, nil, api.OTPError(err)
+		return 0, nil, err
 	}
 	bens, err := h.store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {
