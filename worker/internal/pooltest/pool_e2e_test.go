@@ -19,6 +19,9 @@ import (
 
 var server *workerd.Server
 
+// poolSize is GO_POOL_SIZE in wrangler.toml.
+const poolSize = 8
+
 func TestMain(m *testing.M) {
 	if os.Getenv("KYCVS_E2E") != "1" {
 		fmt.Println("pooltest: skipping workerd tests (set KYCVS_E2E=1)")
@@ -120,6 +123,9 @@ func TestIsolation(t *testing.T) {
 			if len(instances) < 2 {
 				t.Errorf("served by %d instance(s); overlapping requests should need several", len(instances))
 			}
+			if len(instances) > poolSize {
+				t.Errorf("served by %d instances; the pool is bounded to GO_POOL_SIZE = %d", len(instances), poolSize)
+			}
 			t.Logf("%d requests, %d conns: 0 mix-ups, %d instances", total, conns, len(instances))
 		})
 	}
@@ -168,6 +174,7 @@ func TestPanic(t *testing.T) {
 			t.Errorf("after panic: %s: status %d, err %v, reply %+v", id, status, err, r)
 		}
 	}
+	server.CheckLog(t)
 }
 
 // poolStats is the glue's poolStats (worker/glue/worker.mjs), served by
