@@ -172,14 +172,18 @@ func main() {
 		})
 	})
 	// /gc collects garbage so that js.Value finalizers drop the references
-	// they hold, then keeps the instance busy a moment, so that concurrent
-	// calls reach different instances (see TestMemory).
+	// they hold, reports the live heap (an unreleased js.Func keeps its
+	// closure in syscall/js's table, so leaks show here), then keeps the
+	// instance busy a moment, so that concurrent calls reach different
+	// instances (see TestMemory).
 	http.HandleFunc("GET /gc", func(w http.ResponseWriter, r *http.Request) {
 		runtime.GC()
 		time.Sleep(20 * time.Millisecond)
 		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
 		time.Sleep(200 * time.Millisecond)
-		writeJSON(w, http.StatusOK, map[string]string{"instance": fmt.Sprintf("%016x", instanceID)})
+		writeJSON(w, http.StatusOK, map[string]any{"instance": fmt.Sprintf("%016x", instanceID), "heap_alloc": m.HeapAlloc})
 	})
 	http.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("pooltest: deliberate panic")

@@ -258,7 +258,7 @@ func TestPerfReport(t *testing.T) {
 			t.Errorf("RSS run %s: %d errors, first: %v\nworkerd log (end):\n%s", tg.name, s.errs, s.firstErr, log[max(0, len(log)-3000):])
 		}
 	}
-	v, m := getPoolStats(t)
+	v, m, _ := getPoolStats(t)
 	fmt.Fprintf(&b, "Go pooled instances after that: at most %d JS values held by Go, %.1f MiB wasm memory each\n", v, float64(m)/mib)
 	fmt.Print(b.String())
 	shipped.Stop()
