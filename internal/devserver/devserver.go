@@ -18,7 +18,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -72,32 +71,15 @@ type Server struct {
 	Secrets    map[string]string // entity id → server secret, for demo and Options.Entities
 	PersistDir string
 	Root       string // repository root
-	cmd        *exec.Cmd
+	dev        *wrangler.Dev
 	cfgPath    string
-	log        *bytes.Buffer
-	logMu      *sync.Mutex
 }
 
 // OfflineEnv is the environment wrangler needs to run without the network.
 var OfflineEnv = wrangler.OfflineEnv
 
 // RepoRoot finds the repository root (the directory holding go.mod).
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+func RepoRoot() (string, error) { return wrangler.RepoRoot() }
 
 type built struct {
 	root, dir, siteDir string
@@ -189,15 +171,6 @@ func run(dir string, env []string, name string, args ...string) error {
 	return nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 var (
 	mainLine   = regexp.MustCompile(`(?m)^main\s*=.*$`)
 	assetsLine = regexp.MustCompile(`(?m)^directory\s*=.*$`)
@@ -220,7 +193,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatalf("devserver: SIGNING_KEY: %v", err)
 	}
 	s := &Server{HashKey: hashKey, PublicKey: priv.Public(), Keyset: keys.Published(), Secrets: map[string]string{},
-		Root: b.root, log: &bytes.Buffer{}, logMu: &sync.Mutex{}}
+		Root: b.root}
 	if _, ok := s.Keyset.Has(priv.KeyID()); !ok {
 		// This test binary was not built with -tags kycvs_dev.
 		ks := &keys.Keyset{}
@@ -283,59 +256,23 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatalf("devserver: %v", err)
 	}
 
-	port, err := freePort()
+	s.dev, err = wrangler.StartDev(wrangler.DevOptions{
+		Bin: bin, Config: cfgPath, Dir: dir, Persist: s.PersistDir,
+		Args:      []string{"--show-interactive-dev-session=false", "--live-reload=false"},
+		ReadyPath: "/.well-known/kycvs/keys.json",
+		Ready:     func(status int) bool { return status == http.StatusOK },
+	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("devserver: %v", err)
 	}
-	inspector, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.URL = fmt.Sprintf("http://127.0.0.1:%d", port)
-	s.cmd = exec.Command(bin, "dev", "--config", cfgPath, "--ip", "127.0.0.1", "--port", fmt.Sprint(port),
-		"--inspector-port", fmt.Sprint(inspector), "--persist-to", s.PersistDir, "--show-interactive-dev-session=false",
-		"--live-reload=false")
-	s.cmd.Dir = dir
-	s.cmd.Env = append(os.Environ(), OfflineEnv...)
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	w := &lockedWriter{buf: s.log, mu: s.logMu}
-	s.cmd.Stdout, s.cmd.Stderr = w, w
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("devserver: starting wrangler dev: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { s.cmd.Wait(); close(exited) }()
+	s.URL = s.dev.URL
 	t.Cleanup(func() {
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
+		s.dev.Stop()
 		if t.Failed() {
 			t.Logf("wrangler dev output:\n%s", s.Log())
 		}
 	})
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("devserver: wrangler dev exited:\n%s", s.Log())
-		default:
-		}
-		resp, err := http.Get(s.URL + "/.well-known/kycvs/keys.json")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("devserver: not ready after 90 s (last error %v):\n%s", err, s.Log())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return s
 }
 
 // Exec runs SQL statements on the running server's D1 database (as an admin
@@ -353,23 +290,8 @@ func (s *Server) Exec(t testing.TB, sql string) {
 	}
 }
 
-type lockedWriter struct {
-	buf *bytes.Buffer
-	mu  *sync.Mutex
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
 // Log returns wrangler dev's output so far.
-func (s *Server) Log() string {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	return s.log.String()
-}
+func (s *Server) Log() string { return s.dev.Log() }
 
 // Outbox returns the SMS sent to mobile (10 digits), newest first.
 func (s *Server) Outbox(ctx context.Context, mobile string) ([]store.OutboxMessage, error) {

@@ -2,7 +2,9 @@
 // the environment it needs to run without the network, and the admin
 // commands' output, SQL for `wrangler d1 execute DB --file …` or, with
 // --apply-local, run on the local dev D1 directly. kycvs-admin and
-// kycvs-centres share it so both apply SQL the same way.
+// kycvs-centres share it so both apply SQL the same way. StartDev runs
+// `wrangler dev` for the end-to-end harnesses (internal/devserver and the
+// pooltest's workerd), so both start and stop it the same way.
 //
 // It is not a D1 client: deployed databases are changed by a person running
 // wrangler with the emitted SQL.

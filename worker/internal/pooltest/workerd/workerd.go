@@ -7,52 +7,29 @@ package workerd
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/kycvs/kycvs/internal/wrangler"
 )
 
 // Server is a running `wrangler dev`.
 type Server struct {
 	URL     string
-	cmd     *exec.Cmd
-	log     *syncBuffer
-	persist string
+	dev     *wrangler.Dev
 	cleanup []string
-	waitErr chan error
 	stop    sync.Once
 }
 
 // RepoRoot finds the module root (the directory holding go.mod) from the
 // working directory upwards.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "worker")); err == nil {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("repository root not found above the working directory")
-		}
-		dir = parent
-	}
-}
+func RepoRoot() (string, error) { return wrangler.RepoRoot() }
 
 // Wrangler returns the pinned wrangler: $KYCVS_WRANGLER, or the one
 // `npm ci --prefix scripts` installs.
@@ -60,7 +37,7 @@ func Wrangler(root string) (string, error) {
 	if w := os.Getenv("KYCVS_WRANGLER"); w != "" {
 		return w, nil
 	}
-	w := filepath.Join(root, "scripts", "node_modules", ".bin", "wrangler")
+	w := filepath.Join(root, wrangler.Bin)
 	if _, err := os.Stat(w); err != nil {
 		return "", fmt.Errorf("wrangler not installed (run npm ci --prefix scripts): %w", err)
 	}
@@ -125,78 +102,26 @@ func StartPooltest() (*Server, error) {
 	return s, nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // Start runs `wrangler dev --config config` on free loopback ports with a
 // fresh local state directory and waits until readyPath answers.
 func Start(root, config, readyPath string) (*Server, error) {
-	wrangler, err := Wrangler(root)
+	bin, err := Wrangler(root)
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	dev, err := wrangler.StartDev(wrangler.DevOptions{
+		Bin: bin, Config: config, Dir: root, ReadyPath: readyPath,
+		Args: []string{"--log-level", "warn"},
+		Env:  []string{"NO_COLOR=1"},
+	})
 	if err != nil {
 		return nil, err
 	}
-	inspector, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	persist, err := os.MkdirTemp("", "kycvs-workerd-")
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{
-		URL:     fmt.Sprintf("http://127.0.0.1:%d", port),
-		log:     &syncBuffer{},
-		persist: persist,
-		waitErr: make(chan error, 1),
-	}
-	s.cmd = exec.Command(wrangler, "dev", "--config", config, "--ip", "127.0.0.1",
-		"--port", strconv.Itoa(port), "--inspector-port", strconv.Itoa(inspector),
-		"--persist-to", persist, "--log-level", "warn")
-	s.cmd.Dir = root
-	s.cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "WRANGLER_SEND_ERROR_REPORTS=false",
-		"CLOUDFLARE_CF_FETCH_ENABLED=false", "WRANGLER_HIDE_BANNER=true", "CI=1", "NO_COLOR=1")
-	s.cmd.Stdout = s.log
-	s.cmd.Stderr = s.log
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(persist)
-		return nil, fmt.Errorf("start wrangler: %w", err)
-	}
-	go func() { s.waitErr <- s.cmd.Wait() }()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		res, err := http.Get(s.URL + readyPath)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode < 500 {
-				return s, nil
-			}
-		}
-		select {
-		case err := <-s.waitErr:
-			os.RemoveAll(persist)
-			return nil, fmt.Errorf("wrangler exited (%v):\n%s", err, s.log.String())
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, fmt.Errorf("wrangler not ready after 90s:\n%s", s.log.String())
-		}
-	}
+	return &Server{URL: dev.URL, dev: dev}, nil
 }
 
 // Log returns everything wrangler and workerd printed so far.
-func (s *Server) Log() string { return s.log.String() }
+func (s *Server) Log() string { return s.dev.Log() }
 
 // badLog lists what workerd prints when requests leak into each other or
 // hang, and the glue's own failure reports.
@@ -212,7 +137,7 @@ var badLog = []string{
 // CheckLog fails t if the server log shows hung or cross-request work.
 func (s *Server) CheckLog(t testing.TB) {
 	t.Helper()
-	log := s.log.String()
+	log := s.dev.Log()
 	for _, bad := range badLog {
 		if i := strings.Index(log, bad); i >= 0 {
 			t.Errorf("workerd log contains %q:\n%s", bad, log[max(0, i-400):min(len(log), i+400)])
@@ -224,7 +149,7 @@ func (s *Server) CheckLog(t testing.TB) {
 // this server, in bytes.
 func (s *Server) RSS() int64 {
 	var total int64
-	for _, pid := range descendants(s.cmd.Process.Pid) {
+	for _, pid := range descendants(s.dev.Pid()) {
 		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 		if !strings.HasPrefix(strings.TrimSpace(string(comm)), "workerd") {
 			continue
@@ -281,37 +206,8 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) stopOnce() {
-	defer func() {
-		os.RemoveAll(s.persist)
-		for _, dir := range s.cleanup {
-			os.RemoveAll(dir)
-		}
-	}()
-	pgid := s.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-s.waitErr:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		<-s.waitErr
+	s.dev.Stop()
+	for _, dir := range s.cleanup {
+		os.RemoveAll(dir)
 	}
-	// workerd may outlive wrangler by a moment; it is in the same group.
-	syscall.Kill(-pgid, syscall.SIGKILL)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
