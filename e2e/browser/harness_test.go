@@ -187,7 +187,12 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if limits == (otp.Limits{}) {
 		limits = otp.DefaultLimits
 	}
-	cfg := service.Config{Environment: "dev", Issuer: "kycvs-e2e", SigningKey: devKey, HashKey: hashKey, Limits: limits, TokenLifetime: o.tokenLifetime}
+	ks := &keys.Keyset{}
+	if err := ks.Add(devKey.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := service.Config{Environment: "dev", Issuer: "kycvs-e2e", SigningKey: devKey, HashKey: hashKey, Keyset: ks,
+		ServiceOrigin: e.Service, Limits: limits, TokenLifetime: o.tokenLifetime}
 	e.svc, err = service.New(cfg, e.st, &sms.Outbox{Store: e.st})
 	if err != nil {
 		t.Fatal(err)

@@ -20,9 +20,11 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kycvs/kycvs/worker/otp"
@@ -43,6 +45,21 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unavailable is a 503 that tells the client when to retry.
+func Unavailable(code, message string, retryAfter int) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: code, Message: message,
+		Extra:  map[string]any{"retry_after": retryAfter},
+		Header: http.Header{"Retry-After": {strconv.Itoa(retryAfter)}}}
+}
+
+// RateLimited is the 429 of every limit. It says when to retry and not which
+// limit refused: a stranger must not learn how a number is being used.
+func RateLimited(retry time.Duration) *Error {
+	secs := int((retry + time.Second - 1) / time.Second)
+	return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests; try again later",
+		Extra: map[string]any{"retry_after": secs}, Header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+}
 
 // Fail returns an error response with a formatted message.
 func Fail(status int, code, format string, args ...any) *Error {
@@ -71,13 +88,26 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// WriteError writes err as the JSON error response. An error that is not an
-// *Error is logged and answered with a 500 that tells the client nothing.
+// RetryAfterUnavailable is how long a client should wait after a 503 from
+// the database: D1's "overloaded" passes in seconds.
+const RetryAfterUnavailable = 5
+
+// WriteError writes err as the JSON error response. A database failure
+// (store.ErrUnavailable) is a 503 with Retry-After: the request changed
+// nothing and may be retried. Any other error that is not an *Error is
+// logged and answered with a 500 that tells the client nothing.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *Error
 	if !errors.As(err, &ae) {
 		log.Printf("%s %s: %v", r.Method, r.URL.Path, err)
-		ae = Fail(http.StatusInternalServerError, "internal", "internal error")
+		switch {
+		case errors.Is(err, store.ErrUnavailable):
+			ae = Unavailable("unavailable", "the service is busy; try again in a few seconds", RetryAfterUnavailable)
+		case errors.Is(err, store.ErrBadEntity):
+			ae = Fail(http.StatusInternalServerError, "entity_misconfigured", "the entity's registration is invalid; its operator must correct it")
+		default:
+			ae = Fail(http.StatusInternalServerError, "internal", "internal error")
+		}
 	}
 	for k, vs := range ae.Header {
 		w.Header()[k] = vs
@@ -89,24 +119,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, ae.Status, body)
 }
 
-// Origin is the origin browsers may call the API from: configured (the
-// deployment's service origin) or, if empty, the request's own.
-func Origin(r *http.Request, configured string) string {
-	if configured != "" {
-		return configured
-	}
-	scheme := "http"
-	if r.TLS != nil || r.URL.Scheme == "https" || strings.HasPrefix(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-// CheckOrigin refuses a request from a browser page of another origin.
-// Browsers send Origin on every cross-origin request and on same-origin
-// POSTs; only the service's own pages may call the API. Servers send none.
-func CheckOrigin(r *http.Request, configured string) error {
-	if o := r.Header.Get("Origin"); o != "" && o != Origin(r, configured) {
+// CheckOrigin refuses a request from a browser page of another origin than
+// the service's own (SERVICE_ORIGIN, from configuration: never the request's
+// Host, which a client chooses). Browsers send Origin on every cross-origin
+// request and on same-origin POSTs; only the service's own pages may call
+// the API. Servers send none.
+func CheckOrigin(r *http.Request, serviceOrigin string) error {
+	if o := r.Header.Get("Origin"); o != "" && o != serviceOrigin {
 		return Fail(http.StatusForbidden, "origin_not_allowed", "origin %q may not call this API", o)
 	}
 	return nil
@@ -172,10 +191,13 @@ var (
 	otpPattern = regexp.MustCompile(`^[0-9]{6}$`)
 )
 
-// VerifyOTP is the OTP step of an endpoint: body {"txn", "otp"}, checked
-// strictly, then the code verified for purpose, a refusal mapped to its
-// response. The status token and the booking session both begin with it.
-func VerifyOTP(ctx context.Context, e *otp.Engine, purpose string, body []byte) (*store.OTPTransaction, error) {
+// CheckOTP is the OTP step of an endpoint: body {"txn", "otp"}, checked
+// strictly, then the code checked for purpose (one attempt spent), a refusal
+// mapped to its response. The status token and the booking session both
+// begin with it. The transaction comes back unused: the endpoint does its
+// reads, then completes it (FinishOTP), so a failure of ours in between
+// costs the person nothing.
+func CheckOTP(ctx context.Context, e *otp.Engine, purpose string, body []byte) (*store.OTPTransaction, error) {
 	var req struct {
 		Txn string `json:"txn"`
 		OTP string `json:"otp"`
@@ -186,24 +208,50 @@ func VerifyOTP(ctx context.Context, e *otp.Engine, purpose string, body []byte) 
 	if err := Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
 		return nil, err
 	}
-	if !txnPattern.MatchString(req.Txn) {
+	return CheckCode(ctx, e, purpose, req.Txn, req.OTP)
+}
+
+// CheckCode checks the format of a transaction id and code, then the code.
+func CheckCode(ctx context.Context, e *otp.Engine, purpose, txn, code string) (*store.OTPTransaction, error) {
+	if !txnPattern.MatchString(txn) {
 		return nil, Fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
 	}
-	if !otpPattern.MatchString(req.OTP) {
+	if !otpPattern.MatchString(code) {
 		return nil, Fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
 	}
-	t, err := e.Verify(ctx, req.Txn, purpose, req.OTP)
+	t, err := e.Check(ctx, txn, purpose, code)
 	if err != nil {
-		return nil, otpError(err)
+		return nil, OTPError(err)
 	}
 	return t, nil
 }
 
-// otpError maps an error of otp.Engine.Verify to its response; other errors
-// are returned as they are.
-func otpError(err error) error {
+// FinishOTP completes a checked transaction after the endpoint's work
+// succeeded; if completing fails for a reason of ours, the attempt is
+// given back.
+func FinishOTP(ctx context.Context, e *otp.Engine, t *store.OTPTransaction) error {
+	err := e.Complete(ctx, t)
+	if err != nil && !errors.Is(err, otp.ErrUsed) {
+		e.Refund(ctx, t)
+	}
+	return OTPError(err)
+}
+
+// OTPError maps an error of the otp.Engine to its response; other errors
+// (and nil) are returned as they are.
+func OTPError(err error) error {
 	var ie *otp.IncorrectError
+	var le *otp.LimitError
 	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &le):
+		return RateLimited(le.RetryAfter)
+	case errors.Is(err, otp.ErrSend):
+		log.Printf("sending an OTP: %v", err)
+		return Unavailable("sms_unavailable", "the code could not be sent; try again in a minute", 60)
+	case errors.Is(err, otp.ErrSuperseded):
+		return Fail(http.StatusGone, "otp_superseded", "a newer code was sent to this number; use that one")
 	case errors.As(err, &ie):
 		return &Error{Status: http.StatusUnauthorized, Code: "otp_incorrect", Message: "the code is not correct",
 			Extra: map[string]any{"attempts_left": ie.AttemptsLeft}}
@@ -219,22 +267,40 @@ func otpError(err error) error {
 	return err
 }
 
-// ClientIP is the caller's IP: Cloudflare's CF-Connecting-IP inside workerd,
-// the connection's address natively.
-func ClientIP(r *http.Request) string {
-	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
-		return ip
+// ClientIP returns the function that finds a request's client address, for
+// the per-IP limits. Inside workerd (trustCF), Cloudflare's edge sets
+// CF-Connecting-IP and a client cannot forge it. Natively the address is
+// the connection's, unless the connection comes from a trusted proxy
+// (TRUSTED_PROXIES): then it is the last X-Forwarded-For entry that proxy
+// appended. Anything a client could choose is never believed.
+func ClientIP(trustCF bool, proxies []netip.Prefix) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if trustCF {
+			if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
+				return ip
+			}
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		peer, err := netip.ParseAddr(host)
+		if err != nil {
+			return host
+		}
+		for _, p := range proxies {
+			if p.Contains(peer.Unmap()) {
+				xff := r.Header.Values("X-Forwarded-For")
+				if len(xff) == 0 {
+					break
+				}
+				parts := strings.Split(xff[len(xff)-1], ",")
+				if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+					return a.String()
+				}
+				break
+			}
+		}
+		return peer.String()
 	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
-
-// Hostname is the request's host without the port.
-func Hostname(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.Host); err == nil {
-		return h
-	}
-	return r.Host
 }

@@ -5,7 +5,10 @@
 // A dose for an online booking is recorded only with the security code that
 // was sent to the beneficiary's mobile alone, so a vaccinator cannot record
 // doses for people who never came. Walk-in doses (no booking) are recorded
-// without a code, marked walk_in, and announced to the person by SMS.
+// with an OTP sent to the person's registered mobile at that moment (the
+// person reads it to the vaccinator), marked walk_in. Every recorded dose
+// therefore rests on a secret that reached the person's phone, and nothing
+// about the person (vaccine, doses, status) is told before it is proven.
 //
 // # Endpoints
 //
@@ -33,8 +36,17 @@
 //
 //	GET  /v1/centre/appointments?date=YYYY-MM-DD  → 200 {centre, date, appointments, doses}
 //	POST /v1/vaccinations {appointment, security_code, vaccine, batch}
-//	POST /v1/vaccinations {walk_in: true, mobile, name, vaccine, batch, lang?}
+//	POST /v1/vaccinations/walk-in {mobile, name, lang?} → 202 {txn, expires_in, resend_in} (an OTP to the person)
+//	POST /v1/vaccinations {walk_in: true, txn, otp, vaccine, batch}
 //	                                              → 201 {dose, status, confirmation_sent}
+//
+// The supervisor (Authorization: Bearer <supervisor token>, from kycvs-centres):
+//
+//	POST /v1/centre/appointments/{id}/unlock      → 200 <slip>; a new code goes to the person by SMS
+//
+// A dose's confirmation SMS is queued in the statement that records the dose
+// and sent at once; if the gateway fails, the cron trigger sends it again
+// (Handler.RetryConfirmations).
 //
 // Error bodies are {"error": code, "message": …}; the codes are listed in
 // http.go.
@@ -55,6 +67,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -62,14 +75,16 @@ import (
 // Config is what the booking handlers need from the worker.
 type Config struct {
 	Store   store.BookingStore
-	OTP     *otp.Engine // the worker's engine; booking uses purpose "booking"
+	OTP     *otp.Engine // the worker's engine; booking uses purposes "booking" and "walk_in"
 	Sender  sms.Sender
 	HashKey []byte // HASH_KEY: mobile hashes, and the keys of codes, sessions and mobile encryption
-	// ServiceOrigin is the only browser origin allowed to call; empty means
-	// the request's own origin (as in service.Config).
+	// ServiceOrigin is the only browser origin allowed to call, and
+	// ServiceHost its host (the WebOTP line), both from configuration.
 	ServiceOrigin string
-	Now           func() time.Time // nil: time.Now
-	Rand          io.Reader        // nil: crypto/rand
+	ServiceHost   string
+	ClientIP      func(*http.Request) string // the per-IP limits' key (service.Config's rule)
+	Now           func() time.Time           // nil: time.Now
+	Rand          io.Reader                  // nil: crypto/rand
 
 	SessionLifetime time.Duration // how long a booking session lasts after the OTP; 0: 15 minutes
 	DaysAhead       int           // how far ahead a slot may be booked; 0: 60 days
@@ -78,13 +93,14 @@ type Config struct {
 // Handler serves the booking and vaccinator endpoints.
 type Handler struct {
 	cfg  Config
-	keys derivedKeys
+	keys *secret.Keys
 }
 
 // New returns the handler; Register adds its routes to a mux.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Store == nil || cfg.OTP == nil || cfg.Sender == nil || len(cfg.HashKey) < 16 {
-		return nil, errors.New("booking: store, OTP engine, sender and hash key are required")
+	if cfg.Store == nil || cfg.OTP == nil || cfg.Sender == nil || len(cfg.HashKey) < 16 || cfg.ServiceOrigin == "" ||
+		cfg.ServiceHost == "" || cfg.ClientIP == nil {
+		return nil, errors.New("booking: store, OTP engine, sender, hash key, service origin and host, client IP are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -95,7 +111,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.DaysAhead <= 0 {
 		cfg.DaysAhead = 60
 	}
-	return &Handler{cfg: cfg, keys: deriveKeys(cfg.HashKey)}, nil
+	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey)}, nil
 }
 
 // Register adds the booking routes to mux (the worker's service mux, so they
@@ -110,21 +126,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("/v1/appointments/{id}", h.appointment)
 	mux.HandleFunc("/v1/centre/appointments", h.api(http.MethodGet, h.centreDay))
 	mux.HandleFunc("/v1/vaccinations", h.api(http.MethodPost, h.record))
-}
-
-// Register builds the handler and adds its routes to mux: the one call the
-// worker makes. st must also implement store.BookingStore (store.SQL does).
-func Register(mux *http.ServeMux, st store.Store, engine *otp.Engine, sender sms.Sender, hashKey []byte, serviceOrigin string, now func() time.Time) error {
-	bs, ok := st.(store.BookingStore)
-	if !ok {
-		return errors.New("booking: the store does not implement store.BookingStore")
-	}
-	h, err := New(Config{Store: bs, OTP: engine, Sender: sender, HashKey: hashKey, ServiceOrigin: serviceOrigin, Now: now})
-	if err != nil {
-		return err
-	}
-	h.Register(mux)
-	return nil
+	mux.HandleFunc("/v1/vaccinations/walk-in", h.api(http.MethodPost, h.walkInOTP))
+	mux.HandleFunc("/v1/centre/appointments/{id}/unlock", h.api(http.MethodPost, h.unlock))
 }
 
 func (h *Handler) now() time.Time { return h.cfg.Now().Truncate(time.Second) }

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs"
-	. "github.com/kycvs/kycvs/worker/booking"
+	"github.com/kycvs/kycvs/worker/secret"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // Arjun Singh (seed ben_demo_03) has no dose; Priya Sharma (ben_demo_02) has
@@ -38,7 +39,7 @@ func TestBookRecordStatus(t *testing.T) {
 	if r.str("status") != "live" || r.str("name") != arjun || r.str("centre", "id") != delhi || strings.Contains(r.raw, b.code) {
 		t.Fatalf("slip: %s", r.raw)
 	}
-	e.want(e.do("GET", "/v1/appointments/"+b.id, AccessTokenPrefix+"AAAA", nil), http.StatusNotFound, "appointment_not_found")
+	e.want(e.do("GET", "/v1/appointments/"+b.id, secret.AccessTokenPrefix+"AAAA", nil), http.StatusNotFound, "appointment_not_found")
 	e.want(e.do("GET", "/v1/appointments/"+b.id, "", nil), http.StatusUnauthorized, "unauthorized")
 
 	// The vaccinator's day: the appointment, no mobile, no code.
@@ -134,13 +135,34 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 		}
 	}
 
-	// The supervisor unlocks (the admin command's SQL); the right code works.
-	e.exec(UnlockSQL(b.id, "Dr. Meera Rao", e.clock.Now()))
-	want = append(want, "unlocked supervisor:Dr. Meera Rao")
+	// Only a supervisor of this centre unlocks it, and unlocking sends a new
+	// code: never three more tries at the same one.
+	sup := e.supervisor(delhi, "Dr. Meera Rao")
+	otherCentre := e.supervisor(kolkata, "Dr. Sen")
+	unlock := func(bearer string) *response {
+		return e.do("POST", "/v1/centre/appointments/"+b.id+"/unlock", bearer, "{}")
+	}
+	before := e.dump()
+	e.want(unlock(e.tokens[delhi]), http.StatusUnauthorized, "invalid_token")
+	e.want(unlock(otherCentre), http.StatusNotFound, "appointment_not_found")
+	if e.dump() != before {
+		t.Fatal("a refused unlock changed the database")
+	}
+	r := unlock(sup)
+	e.want(r, http.StatusOK, "")
+	if r.str("status") != "live" || strings.Contains(r.raw, b.code) {
+		t.Fatalf("unlock: %s", r.raw)
+	}
+	newCode := codeLine.FindStringSubmatch(e.lastSMS(arjunMobile, "booking"))[1]
+	want = append(want, "unlocked supervisor:Dr. Meera Rao", "new_code supervisor:Dr. Meera Rao")
 	if got := e.audit(b.id); !slices.Equal(got, want) {
 		t.Fatalf("audit %v, want %v", got, want)
 	}
-	e.want(e.record(delhi, b.id, b.code, "covishield"), http.StatusCreated, "")
+	e.want(unlock(sup), http.StatusConflict, "not_locked")
+	if newCode != b.code {
+		e.want(e.record(delhi, b.id, b.code, "covishield"), http.StatusUnprocessableEntity, "security_code_incorrect")
+	}
+	e.want(e.record(delhi, b.id, newCode, "covishield"), http.StatusCreated, "")
 	if st := e.status(arjunMobile, arjun); st != kycvs.PartiallyVaccinated {
 		t.Fatalf("status: %v", st)
 	}
@@ -151,7 +173,7 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 		e.record(delhi, f.id, pad(f.code), "covishield")
 	}
 	e.want(e.record(delhi, f.id, f.code, "covishield"), http.StatusLocked, "appointment_locked")
-	e.exec(SupervisorCancelSQL(f.id, "Dr. Meera Rao", e.clock.Now()))
+	e.exec(store.SupervisorCancelSQL(f.id, "Dr. Meera Rao", e.clock.Now()))
 	if got := e.audit(f.id); got[len(got)-1] != "cancelled supervisor:Dr. Meera Rao" {
 		t.Fatalf("audit %v", got)
 	}
@@ -176,8 +198,8 @@ func TestRefusalsChangeNothing(t *testing.T) {
 	cancelled := e.book(fatemaMob, fatema, delhi, 0)
 	e.want(e.do("DELETE", "/v1/appointments/"+cancelled.id, cancelled.access, nil), http.StatusOK, "")
 	p := e.book(priyaMobile, priya, delhi, 0)
-	expiredTok, _ := NewToken(nil, CentreTokenPrefix)
-	e.exec(CentreTokenSQL("ctr_lucknow_kgmu", TokenHash(expiredTok), e.clock.Now().Add(-time.Second)))
+	expiredTok, _ := secret.NewToken(nil, secret.CentreTokenPrefix)
+	e.exec(store.CentreTokenSQL("ctr_lucknow_kgmu", secret.TokenHash(expiredTok), e.clock.Now().Add(-time.Second)))
 	e.clock.Add(10 * 24 * time.Hour)
 	// p is for 10 days ago now; move it to today.
 	e.want(e.do("PATCH", "/v1/appointments/"+p.id, p.access, map[string]string{"date": e.day(0)}), http.StatusOK, "")
@@ -196,7 +218,7 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		{"another centre", e.tokens[kolkata], body(tooEarly.id, tooEarly.code, "covaxin"), 403, "wrong_centre"},
 		{"another centre, wrong code", e.tokens[kolkata], body(tooEarly.id, "9999", "covaxin"), 403, "wrong_centre"},
 		{"expired token", expiredTok, body(tooEarly.id, tooEarly.code, "covaxin"), 401, "token_expired"},
-		{"unknown token", CentreTokenPrefix + "nope", body(tooEarly.id, tooEarly.code, "covaxin"), 401, "invalid_token"},
+		{"unknown token", secret.CentreTokenPrefix + "nope", body(tooEarly.id, tooEarly.code, "covaxin"), 401, "invalid_token"},
 		{"no token", "", body(tooEarly.id, tooEarly.code, "covaxin"), 401, "unauthorized"},
 		{"booking access token", tooEarly.access, body(tooEarly.id, tooEarly.code, "covaxin"), 401, "invalid_token"},
 		{"cancelled appointment", e.tokens[delhi], body(cancelled.id, cancelled.code, "covaxin"), 409, "appointment_cancelled"},
@@ -208,8 +230,11 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		{"3-digit code", e.tokens[delhi], body(p.id, "123", "covaxin"), 400, "invalid_security_code"},
 		{"no batch", e.tokens[delhi], map[string]any{"appointment": p.id, "security_code": p.code, "vaccine": "covaxin"}, 400, "missing_field"},
 		{"walk-in with a code", e.tokens[delhi], map[string]any{"walk_in": true, "appointment": p.id, "security_code": p.code, "vaccine": "covaxin", "batch": "B"}, 400, "bad_json"},
-		{"walk-in with an appointment", e.tokens[delhi], map[string]any{"walk_in": true, "mobile": priyaMobile, "name": priya, "vaccine": "covaxin", "batch": "B"}, 409, "has_appointment"},
-		{"walk-in unknown person", e.tokens[delhi], map[string]any{"walk_in": true, "mobile": priyaMobile, "name": "Someone Else", "vaccine": "covaxin", "batch": "B"}, 404, "beneficiary_not_found"},
+		{"walk-in without the person's OTP", e.tokens[delhi], map[string]any{"walk_in": true, "mobile": priyaMobile, "name": priya, "vaccine": "covaxin", "batch": "B"}, 400, "walk_in_otp_required"},
+		{"walk-in, no txn", e.tokens[delhi], map[string]any{"walk_in": true, "otp": "123456", "vaccine": "covaxin", "batch": "B"}, 400, "missing_field"},
+		{"walk-in, unknown txn", e.tokens[delhi], map[string]any{"walk_in": true, "txn": "txn_AAAAAAAAAAAAAAAAAAAAAA", "otp": "123456", "vaccine": "covaxin", "batch": "B"}, 410, "txn_unknown"},
+		{"walk-in, 5-digit otp", e.tokens[delhi], map[string]any{"walk_in": true, "txn": "txn_AAAAAAAAAAAAAAAAAAAAAA", "otp": "12345", "vaccine": "covaxin", "batch": "B"}, 400, "invalid_otp"},
+		{"appointment with an otp", e.tokens[delhi], map[string]any{"appointment": p.id, "security_code": p.code, "otp": "123456", "vaccine": "covaxin", "batch": "B"}, 400, "bad_json"},
 		{"walk_in wrong type", e.tokens[delhi], `{"walk_in":"yes","vaccine":"covaxin","batch":"B"}`, 400, "bad_json"},
 		{"not JSON", e.tokens[delhi], `{"appointment":`, 400, "bad_json"},
 	}
@@ -370,38 +395,6 @@ func TestRescheduleAndCancel(t *testing.T) {
 	}
 }
 
-func TestWalkIn(t *testing.T) {
-	e := newEnv(t)
-	walk := map[string]any{"walk_in": true, "mobile": fatemaMob, "name": "  ফাতেমা   বেগম ", "vaccine": "sputnik_light", "batch": "SL-77", "lang": "bn"}
-	r := e.do("POST", "/v1/vaccinations", e.tokens[kolkata], walk)
-	e.want(r, http.StatusCreated, "")
-	if r.str("dose", "walk_in") != "true" || r.str("status") != "2" || r.str("dose", "dose_number") != "1" {
-		t.Fatalf("walk-in: %s", r.raw)
-	}
-	if s := e.lastSMS(fatemaMob, "dose"); !strings.Contains(s, "ডোজ 1") {
-		t.Fatalf("walk-in confirmation: %q", s)
-	}
-	if st := e.status(fatemaMob, fatema); st != kycvs.FullyVaccinated {
-		t.Fatalf("status after a one-dose vaccine: %v", st)
-	}
-	// Visible as a walk-in in the centre's day, and in the audit log.
-	r = e.do("GET", "/v1/centre/appointments", e.tokens[kolkata], nil)
-	if !strings.Contains(r.raw, `"walk_in":true`) || strings.Contains(r.raw, fatemaMob) {
-		t.Fatalf("centre day: %s", r.raw)
-	}
-	if n := e.count(`SELECT count(*) FROM audit_log WHERE event = 'recorded_walk_in' AND centre_id = ?`, kolkata); n != 1 {
-		t.Fatalf("%d walk-in audit rows", n)
-	}
-	// Complete now.
-	e.want(e.do("POST", "/v1/vaccinations", e.tokens[kolkata], walk), http.StatusConflict, "schedule_complete")
-	// The person sees it, marked as a walk-in, in a booking session.
-	r = e.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": fatemaMob})
-	r = e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": otpLine.FindStringSubmatch(e.lastSMS(fatemaMob, "otp"))[1]})
-	if !strings.Contains(r.raw, `"centre":"`+kolkata+`","date":"`+e.day(0)+`","dose_number":1,"vaccine":"sputnik_light","walk_in":true`) {
-		t.Fatalf("session without the walk-in dose: %s", r.raw)
-	}
-}
-
 func TestBookingSession(t *testing.T) {
 	e := newEnv(t)
 	// A status transaction cannot open a booking session.
@@ -530,9 +523,11 @@ func TestBadInput(t *testing.T) {
 		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": b.code, "vaccine": "covaxin", "batch": "B 1"}, 400, "invalid_batch"},
 		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": "12345", "vaccine": "covaxin", "batch": "B"}, 400, "invalid_security_code"},
 		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": 1234, "vaccine": "covaxin", "batch": "B"}, 400, "bad_json"},
-		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": b.code, "vaccine": "covaxin", "batch": "B", "name": "x"}, 400, "bad_json"},
-		{"POST", "/v1/vaccinations", vt, map[string]any{"walk_in": true, "mobile": "123", "name": "x", "vaccine": "covaxin", "batch": "B"}, 400, "invalid_mobile"},
-		{"POST", "/v1/vaccinations", vt, map[string]any{"walk_in": true, "mobile": priyaMobile, "vaccine": "covaxin", "batch": "B"}, 400, "missing_field"},
+		{"POST", "/v1/vaccinations", vt, map[string]any{"appointment": b.id, "security_code": b.code, "vaccine": "covaxin", "batch": "B", "name": "x"}, 400, "walk_in_otp_required"},
+		{"POST", "/v1/vaccinations/walk-in", vt, map[string]any{"mobile": "123", "name": "x"}, 400, "invalid_mobile"},
+		{"POST", "/v1/vaccinations/walk-in", vt, map[string]any{"mobile": priyaMobile}, 400, "missing_field"},
+		{"POST", "/v1/vaccinations/walk-in", vt, map[string]any{"mobile": priyaMobile, "name": "x", "lang": "fr"}, 400, "invalid_lang"},
+		{"POST", "/v1/vaccinations/walk-in", "", map[string]any{"mobile": priyaMobile, "name": "x"}, 401, "unauthorized"},
 	}
 	before := e.dump()
 	for _, c := range cases {

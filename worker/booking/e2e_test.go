@@ -19,6 +19,8 @@ import (
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/internal/devserver"
 	. "github.com/kycvs/kycvs/worker/booking"
+	"github.com/kycvs/kycvs/worker/secret"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // e2e is the booking flow against the real Worker in wrangler dev (workerd +
@@ -149,7 +151,7 @@ func TestE2EBookingInWorkerd(t *testing.T) {
 	tokens := map[string]string{}
 	var extra strings.Builder
 	for _, c := range []string{delhi, kolkata, "ctr_lucknow_kgmu"} {
-		tok, err := NewToken(nil, CentreTokenPrefix)
+		tok, err := secret.NewToken(nil, secret.CentreTokenPrefix)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,11 +159,16 @@ func TestE2EBookingInWorkerd(t *testing.T) {
 		if c == "ctr_lucknow_kgmu" {
 			exp = time.Now().Add(-time.Minute) // expired
 		}
-		extra.WriteString(CentreTokenSQL(c, TokenHash(tok), exp))
+		extra.WriteString(store.CentreTokenSQL(c, secret.TokenHash(tok), exp))
 		tokens[c] = tok
 	}
+	supervisor, err := secret.NewToken(nil, secret.SupervisorTokenPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra.WriteString(store.SupervisorSQL(kolkata, "e2e supervisor", secret.TokenHash(supervisor), time.Now().Add(time.Hour), time.Now()))
 	s := devserver.Start(t, devserver.Options{
-		Vars: map[string]string{"OTP_RESEND_SECONDS": "0", "OTP_PER_MOBILE_HOUR": "1000", "OTP_PER_IP_HOUR": "1000"},
+		Vars: map[string]string{"OTP_RESEND_SECONDS": "0", "OTP_PER_MOBILE_HOUR": "1000", "OTP_PER_IP_MINUTE": "1000"},
 		SQL:  extra.String(),
 	})
 	x := &e2e{t: t, s: s, tokens: tokens}
@@ -210,7 +217,8 @@ func TestE2EBookingInWorkerd(t *testing.T) {
 		t.Fatalf("Priya after dose 2: %v", st)
 	}
 
-	// Three wrong codes lock; the supervisor's unlock (admin SQL) lets the right code through.
+	// Three wrong codes lock; the supervisor's unlock sends a new code, which
+	// works, and the old one does not.
 	f := x.book(fatemaMob, fatema, kolkata)
 	wrong := "0000"
 	if f.code == wrong {
@@ -227,17 +235,26 @@ func TestE2EBookingInWorkerd(t *testing.T) {
 	if x.lastSMS(fatemaMob, "dose") != "" {
 		t.Fatal("dose SMS for a locked appointment")
 	}
-	x.execSQL(UnlockSQL(f.id, "e2e supervisor", time.Now()))
-	x.want(x.record(kolkata, f.id, f.code, "covishield"), http.StatusCreated, "")
-	audit := x.execSQL(AuditSQL(f.id))
+	x.want(x.do("POST", "/v1/centre/appointments/"+f.id+"/unlock", supervisor, map[string]any{}), http.StatusOK, "")
+	newCode := codeLine.FindStringSubmatch(x.lastSMS(fatemaMob, "booking"))[1]
+	if newCode != f.code {
+		x.want(x.record(kolkata, f.id, f.code, "covishield"), http.StatusUnprocessableEntity, "security_code_incorrect")
+	}
+	x.want(x.record(kolkata, f.id, newCode, "covishield"), http.StatusCreated, "")
+	audit := x.execSQL(store.AuditSQL(f.id))
 	var events []string
 	for _, m := range regexp.MustCompile(`"event":\s*"([a-z_]+)"`).FindAllStringSubmatch(audit, -1) {
 		events = append(events, m[1])
 	}
-	if want := []string{"booked", "wrong_code", "wrong_code", "wrong_code", "locked", "unlocked", "recorded"}; !slices.Equal(events, want) {
+	want := []string{"booked", "wrong_code", "wrong_code", "wrong_code", "locked", "unlocked", "new_code", "wrong_code", "recorded"}
+	if newCode == f.code {
+		want = slices.Delete(want, 7, 8)
+	}
+	if !slices.Equal(events, want) {
 		t.Fatalf("audit events %v, want %v:\n%s", events, want, audit)
 	}
-	if strings.Contains(audit, fatemaMob) || strings.Contains(audit, `"`+f.code+`"`) || !strings.Contains(audit, "supervisor:e2e supervisor") {
+	if strings.Contains(audit, fatemaMob) || strings.Contains(audit, `"`+f.code+`"`) || strings.Contains(audit, `"`+newCode+`"`) ||
+		!strings.Contains(audit, "supervisor:e2e supervisor") {
 		t.Fatalf("audit log: %s", audit)
 	}
 
@@ -288,9 +305,16 @@ func TestE2EBookingInWorkerd(t *testing.T) {
 		t.Fatalf("%d confirmation SMS to the shared mobile, want 1", doses)
 	}
 
-	// A walk-in: no code, marked and visible as such.
-	r = x.do("POST", "/v1/vaccinations", tokens[delhi], map[string]any{"walk_in": true, "mobile": "9876500005",
-		"name": "Imran Khan", "vaccine": "zycov_d", "batch": "ZY-3"})
+	// A walk-in: impossible without the person's OTP; with it, recorded,
+	// marked and visible as such.
+	x.want(x.do("POST", "/v1/vaccinations", tokens[delhi], map[string]any{"walk_in": true, "mobile": "9876500005",
+		"name": "Imran Khan", "vaccine": "zycov_d", "batch": "ZY-3"}), http.StatusBadRequest, "walk_in_otp_required")
+	r = x.do("POST", "/v1/vaccinations/walk-in", tokens[delhi], map[string]any{"mobile": "9876500005", "name": "Imran Khan"})
+	x.want(r, http.StatusAccepted, "")
+	txn := r.str("txn")
+	walkOTP := otpLine.FindStringSubmatch(x.lastSMS("9876500005", "otp"))[1]
+	r = x.do("POST", "/v1/vaccinations", tokens[delhi], map[string]any{"walk_in": true, "txn": txn, "otp": walkOTP,
+		"vaccine": "zycov_d", "batch": "ZY-3"})
 	x.want(r, http.StatusCreated, "")
 	if r.str("dose", "dose_number") != "3" || r.str("status") != "2" {
 		t.Fatalf("walk-in: %s", r.raw)

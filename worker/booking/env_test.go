@@ -17,12 +17,13 @@ import (
 	. "github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/internal/testenv"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/service"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
-const testOrigin = "http://kycvs.test"
+const testOrigin = "https://kycvs.test"
 
 // env is the whole worker (service + booking) on SQLite with the real
 // migrations and the demo seed, and two centres with vaccinator tokens.
@@ -48,25 +49,25 @@ func newEnv(t testing.TB) *env {
 	limits := otp.DefaultLimits
 	limits.ResendAfter = 0 // tests run many flows for one number
 	limits.PerMobileHour = 1000
-	cfg := service.Config{Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: hashKey,
-		Limits: limits, TokenLifetime: 5 * time.Minute, Now: clk.Now}
+	ks := &keys.Keyset{}
+	if err := ks.Add(key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := service.Config{Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: hashKey, Keyset: ks,
+		ServiceOrigin: testOrigin, Limits: limits, TokenLifetime: 5 * time.Minute, Now: clk.Now}
 	st := &store.SQL{DB: db}
 	sender := &sms.Outbox{Store: st, Now: clk.Now}
 	h, err := service.New(cfg, st, sender)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks := &keys.Keyset{}
-	if err := ks.Add(key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
 	e := &env{t: t, h: h, db: db, clock: clk, hashKey: hashKey, keyset: ks, tokens: map[string]string{}}
 	for _, c := range []string{"ctr_delhi_aiims", "ctr_kolkata_sskm"} {
-		tok, err := NewToken(nil, CentreTokenPrefix)
+		tok, err := secret.NewToken(nil, secret.CentreTokenPrefix)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.exec(CentreTokenSQL(c, TokenHash(tok), clk.Now().Add(365*24*time.Hour)))
+		e.exec(store.CentreTokenSQL(c, secret.TokenHash(tok), clk.Now().Add(365*24*time.Hour)))
 		e.tokens[c] = tok
 	}
 	return e
@@ -254,4 +255,15 @@ func (e *env) audit(apt string) []string {
 		out = append(out, ev+" "+actor)
 	}
 	return out
+}
+
+// supervisor registers a supervisor of centre and returns their token.
+func (e *env) supervisor(centre, name string) string {
+	e.t.Helper()
+	tok, err := secret.NewToken(nil, secret.SupervisorTokenPrefix)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.exec(store.SupervisorSQL(centre, name, secret.TokenHash(tok), e.clock.Now().Add(10*time.Hour), e.clock.Now()))
+	return tok
 }

@@ -7,7 +7,6 @@ import (
 	"log"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -43,12 +43,6 @@ const (
 	bookingsPerMobileDay = 10
 	reschedulesPerDay    = 3
 )
-
-func rateLimited(retry time.Duration) error {
-	secs := int((retry + time.Second - 1) / time.Second)
-	return &api.Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests; try again later",
-		Extra: map[string]any{"retry_after": secs}, Header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
-}
 
 func checkLang(lang string) error {
 	if lang != "" && sms.Lang(lang) != lang {
@@ -80,14 +74,10 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	t, err := h.cfg.OTP.Start(r.Context(), otp.Start{
-		Purpose: otp.PurposeBooking, Lang: sms.Lang(req.Lang), Mobile: digits, ClientIP: api.ClientIP(r), Host: api.Hostname(r),
+		Purpose: otp.PurposeBooking, Lang: sms.Lang(req.Lang), Mobile: digits, ClientIP: h.cfg.ClientIP(r), Host: h.cfg.ServiceHost,
 	})
-	var le *otp.LimitError
-	if errors.As(err, &le) {
-		return 0, nil, rateLimited(le.RetryAfter)
-	}
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, api.OTPError(err)
 	}
 	return http.StatusAccepted, map[string]any{
 		"txn":        t.ID,
@@ -101,19 +91,39 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 // proved the number is theirs).
 func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
 	ctx := r.Context()
-	t, err := api.VerifyOTP(ctx, h.cfg.OTP, otp.PurposeBooking, body)
+	t, err := api.CheckOTP(ctx, h.cfg.OTP, otp.PurposeBooking, body)
 	if err != nil {
 		return 0, nil, err
 	}
+	list, err := h.beneficiaries(r, t)
+	if err != nil {
+		h.cfg.OTP.Refund(ctx, t) // ours: the code stays usable for a retry
+		return 0, nil, err
+	}
+	// The session exists from here (a used booking transaction).
+	if err := api.FinishOTP(ctx, h.cfg.OTP, t); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{
+		"session":       h.keys.SessionToken(t.ID),
+		"expires_in":    int(h.cfg.SessionLifetime / time.Second),
+		"beneficiaries": list,
+	}, nil
+}
+
+// beneficiaries lists the people on the transaction's mobile with their
+// doses, for a person who proved the number.
+func (h *Handler) beneficiaries(r *http.Request, t *store.OTPTransaction) ([]map[string]any, error) {
+	ctx := r.Context()
 	bens, err := h.cfg.Store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	list := []map[string]any{}
 	for _, b := range bens {
 		doses, err := h.cfg.Store.Doses(ctx, b.ID)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		e := map[string]any{"name": b.Name, "status": int(b.Status), "doses": len(doses)}
 		// The person sees every recorded dose, walk-ins marked, so a dose
@@ -130,7 +140,7 @@ func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
 			// vaccinator can record.
 			v, err := h.cfg.Store.Vaccine(ctx, doses[0].VaccineID)
 			if err != nil {
-				return 0, nil, err
+				return nil, err
 			}
 			if len(doses) < v.DosesRequired {
 				e["next_dose_from"] = Today(doses[len(doses)-1].AdministeredAt.AddDate(0, 0, v.MinIntervalDays))
@@ -138,11 +148,7 @@ func (h *Handler) session(r *http.Request, body []byte) (int, any, error) {
 		}
 		list = append(list, e)
 	}
-	return http.StatusOK, map[string]any{
-		"session":       h.keys.sessionToken(t.ID),
-		"expires_in":    int(h.cfg.SessionLifetime / time.Second),
-		"beneficiaries": list,
-	}, nil
+	return list, nil
 }
 
 // sessionTxn authenticates a booking session: a genuine token for a booking
@@ -156,7 +162,7 @@ func (h *Handler) sessionTxn(r *http.Request) (*store.OTPTransaction, error) {
 }
 
 func (h *Handler) sessionOf(r *http.Request, tok string) (*store.OTPTransaction, error) {
-	id, ok := h.keys.parseSession(tok)
+	id, ok := h.keys.ParseSession(tok)
 	if !ok {
 		return nil, api.Fail(http.StatusUnauthorized, "invalid_token", "not a booking session")
 	}
@@ -280,32 +286,48 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, api.Fail(http.StatusConflict, "schedule_complete", "%s has completed the primary schedule", ben.Name)
 	}
 	now := h.now()
-	if ok, retry, err := h.cfg.Store.Hit(ctx, "booking:"+t.MobileHash, 24*time.Hour, bookingsPerMobileDay, now); err != nil {
+	limit := []store.Limit{{Key: "booking:" + t.MobileHash, Window: 24 * time.Hour, Max: bookingsPerMobileDay}}
+	if refused, retry, err := h.cfg.Store.HitAll(ctx, limit, now); err != nil {
 		return 0, nil, err
-	} else if !ok {
-		return 0, nil, rateLimited(retry)
+	} else if refused != nil {
+		return 0, nil, api.RateLimited(retry)
 	}
+	st, resp, err := h.bookCounted(r, t, ben, centre, &req, digits, now)
+	if err != nil {
+		// Nothing was booked (or the booking was undone): the count goes back.
+		if rerr := h.cfg.Store.Release(ctx, limit); rerr != nil {
+			log.Printf("booking: giving back a booking count: %v", rerr)
+		}
+		return 0, nil, err
+	}
+	return st, resp, nil
+}
 
-	id, err := h.newID("apt_")
+// bookCounted books once the booking has been counted against the mobile's
+// daily limit.
+func (h *Handler) bookCounted(r *http.Request, t *store.OTPTransaction, ben *store.Beneficiary, centre *store.Centre,
+	req *bookRequest, digits string, now time.Time) (int, any, error) {
+	ctx := r.Context()
+	id, err := secret.NewID(h.cfg.Rand, "apt_")
 	if err != nil {
 		return 0, nil, err
 	}
-	code, err := h.newSecurityCode()
+	code, err := secret.NewDigits(h.cfg.Rand, 4)
 	if err != nil {
 		return 0, nil, err
 	}
-	access, err := NewToken(h.randReader(), AccessTokenPrefix)
+	access, err := secret.NewToken(h.cfg.Rand, secret.AccessTokenPrefix)
 	if err != nil {
 		return 0, nil, err
 	}
-	sealed, err := h.keys.sealMobile(h.randReader(), id, digits)
+	sealed, err := h.keys.SealMobile(h.cfg.Rand, id, digits)
 	if err != nil {
 		return 0, nil, err
 	}
 	a := &store.Appointment{
 		ID: id, BeneficiaryID: ben.ID, BeneficiaryName: ben.Name, CentreID: centre.ID, CentreName: centre.Name,
-		Date: req.Date, Time: req.Time, Status: store.AppointmentLive, CodeHash: h.keys.codeHash(id, code),
-		AccessHash: TokenHash(access), MobileEnc: sealed, Lang: sms.Lang(req.Lang), BookingTxn: t.ID,
+		Date: req.Date, Time: req.Time, Status: store.AppointmentLive, CodeHash: h.keys.CodeHash(id, code),
+		AccessHash: secret.TokenHash(access), MobileEnc: sealed, Lang: sms.Lang(req.Lang), BookingTxn: t.ID,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if err := h.cfg.Store.ExpireMissed(ctx, ben.ID, Today(now), now); err != nil {
@@ -317,7 +339,13 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	if err := h.sendSlip(r, a, digits, code); err != nil {
-		return 0, nil, err
+		// Nobody holds this appointment's code: it must not stay bookable
+		// or block a new booking.
+		log.Printf("booking: %v", err)
+		if cerr := h.cfg.Store.CancelUnsent(ctx, a.ID, now); cerr != nil {
+			log.Printf("booking: cancelling an appointment whose slip was not sent: %v", cerr)
+		}
+		return 0, nil, api.Unavailable("sms_unavailable", "the appointment slip could not be sent; nothing was booked; try again in a minute", 60)
 	}
 	return http.StatusCreated, map[string]any{"appointment": slip(a), "access_token": access}, nil
 }
@@ -325,7 +353,7 @@ func (h *Handler) book(r *http.Request, body []byte) (int, any, error) {
 func (h *Handler) sendSlip(r *http.Request, a *store.Appointment, digits, code string) error {
 	body := text(slipTexts, a.Lang, "{id}", a.ID, "{name}", a.BeneficiaryName, "{centre}", a.CentreName,
 		"{date}", a.Date, "{time}", a.Time, "{code}", code)
-	if err := h.cfg.Sender.Send(r.Context(), sms.Message{To: digits, Body: body, Kind: "booking"}); err != nil {
+	if err := h.cfg.Sender.Send(r.Context(), sms.Message{To: digits, Body: body, Kind: "booking", ID: a.ID + ":" + a.CodeHash[:16]}); err != nil {
 		return fmt.Errorf("sending appointment slip: %w", err)
 	}
 	return nil
@@ -384,7 +412,7 @@ func (h *Handler) held(r *http.Request) (*store.Appointment, string, error) {
 	if session != nil {
 		held = hmac.Equal([]byte(session.MobileHash), []byte(a.MobileHash))
 	} else {
-		held = hmac.Equal([]byte(TokenHash(tok)), []byte(a.AccessHash))
+		held = hmac.Equal([]byte(secret.TokenHash(tok)), []byte(a.AccessHash))
 	}
 	if !held {
 		return nil, "", api.Fail(http.StatusNotFound, "appointment_not_found", "no such appointment for this access token")
@@ -495,31 +523,47 @@ func (h *Handler) reschedule(r *http.Request, body []byte) (int, any, error) {
 	}
 	ctx := r.Context()
 	now := h.now()
-	if ok, retry, err := h.cfg.Store.Hit(ctx, "reschedule:"+a.ID, 24*time.Hour, reschedulesPerDay, now); err != nil {
+	limit := []store.Limit{{Key: "reschedule:" + a.ID, Window: 24 * time.Hour, Max: reschedulesPerDay}}
+	if refused, retry, err := h.cfg.Store.HitAll(ctx, limit, now); err != nil {
 		return 0, nil, err
-	} else if !ok {
-		return 0, nil, rateLimited(retry)
+	} else if refused != nil {
+		return 0, nil, api.RateLimited(retry)
 	}
-	digits, err := h.keys.openMobile(a.ID, a.MobileEnc)
+	release := func() {
+		if err := h.cfg.Store.Release(ctx, limit); err != nil {
+			log.Printf("booking: giving back a reschedule count: %v", err)
+		}
+	}
+	digits, err := h.keys.OpenMobile(a.ID, a.MobileEnc)
 	if err != nil {
+		release()
 		return 0, nil, err
 	}
-	code, err := h.newSecurityCode()
+	code, err := secret.NewDigits(h.cfg.Rand, 4)
 	if err != nil {
+		release()
 		return 0, nil, err
 	}
-	err = h.cfg.Store.RescheduleAppointment(ctx, a.ID, th, centre.ID, req.Date, req.Time, h.keys.codeHash(a.ID, code), now)
+	old := *a
+	err = h.cfg.Store.RescheduleAppointment(ctx, a.ID, th, centre.ID, req.Date, req.Time, h.keys.CodeHash(a.ID, code), now)
 	if errors.Is(err, store.ErrNotFound) {
+		release()
 		return 0, nil, h.reread(r, a.ID)
 	}
 	if err != nil {
+		release()
 		return 0, nil, err
 	}
-	a.CentreID, a.CentreName, a.Date, a.Time = centre.ID, centre.Name, req.Date, req.Time
+	a.CentreID, a.CentreName, a.Date, a.Time, a.CodeHash = centre.ID, centre.Name, req.Date, req.Time, h.keys.CodeHash(a.ID, code)
 	if err := h.sendSlip(r, a, digits, code); err != nil {
-		// The slot moved; the person can reschedule again to get a code.
+		// The new code reached nobody: move back to the old slot and code,
+		// which the person still holds.
 		log.Printf("booking: %v", err)
-		return 0, nil, err
+		if rerr := h.cfg.Store.RescheduleAppointment(ctx, a.ID, th, old.CentreID, old.Date, old.Time, old.CodeHash, now); rerr != nil {
+			log.Printf("booking: restoring the appointment whose new slip was not sent: %v", rerr)
+		}
+		release()
+		return 0, nil, api.Unavailable("sms_unavailable", "the new slip could not be sent; the appointment is unchanged; try again in a minute", 60)
 	}
 	return http.StatusOK, slip(a), nil
 }

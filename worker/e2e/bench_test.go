@@ -27,7 +27,7 @@ import (
 // benchVars lift the abuse limits: the benchmark sends thousands of OTPs from
 // one address.
 var benchVars = map[string]string{
-	"OTP_RESEND_SECONDS": "0", "OTP_PER_MOBILE_HOUR": "1000000", "OTP_PER_IP_HOUR": "1000000", "OTP_PER_ENTITY_HOUR": "1000000",
+	"OTP_RESEND_SECONDS": "0", "OTP_PER_MOBILE_HOUR": "1000000", "OTP_PER_IP_MINUTE": "1000000", "OTP_PER_ENTITY_HOUR": "1000000",
 }
 
 // TestBenchReport measures the OTP flow in workerd + D1 and natively on
@@ -96,9 +96,14 @@ func nativeServer(t *testing.T, people int) string {
 		t.Fatal(err)
 	}
 	lim := otp.DefaultLimits
-	lim.ResendAfter, lim.PerMobileHour, lim.PerIPHour, lim.PerEntityHour = 0, 1e6, 1e6, 1e6
+	lim.ResendAfter, lim.PerMobileHour, lim.PerIPMinute, lim.PerEntityHour = 0, 1e6, 1e6, 1e6
 	st := &store.SQL{DB: db}
-	h, err := service.New(service.Config{Environment: "dev", Issuer: "bench", SigningKey: k, HashKey: hashKey, Limits: lim}, st, &sms.Outbox{Store: st})
+	ks := &keys.Keyset{}
+	if err := ks.Add(k.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := service.New(service.Config{Environment: "dev", Issuer: "bench", SigningKey: k, HashKey: hashKey, Keyset: ks,
+		ServiceOrigin: "http://127.0.0.1", Limits: lim}, st, &sms.Outbox{Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

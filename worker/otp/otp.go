@@ -18,16 +18,19 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -36,37 +39,54 @@ import (
 const (
 	PurposeStatus  = "status"
 	PurposeBooking = "booking"
+	// PurposeWalkIn proves, at a vaccination centre, that the person being
+	// vaccinated without a booking holds the registered mobile: EntityID is
+	// the centre, and the code is read out to the vaccinator.
+	PurposeWalkIn = "walk_in"
 )
 
 // Limits are the abuse limits; see ARCHITECTURE.md. The worker reads them
 // from wrangler.toml [vars].
 type Limits struct {
-	Lifetime      time.Duration // how long a code is valid
-	MaxAttempts   int           // OTP comparisons per transaction
-	ResendAfter   time.Duration // minimum gap between sends to one number
-	PerMobileHour int           // sends per number per hour
-	PerIPHour     int           // sends per client IP per hour
-	PerEntityHour int           // sends per entity per hour
+	Lifetime    time.Duration // how long a code is valid
+	MaxAttempts int           // guesses per number and purpose within one Lifetime, across its codes
+	ResendAfter time.Duration // minimum gap between sends to one number
+	// PerMobileHour is the sends per number per hour: with MaxAttempts per
+	// Lifetime it is what bounds guessing at a number.
+	PerMobileHour int
+	// PerIPMinute is a burst guard, not a quota: Indian carriers put
+	// thousands of phones behind one IPv4 address (CGNAT), so an hourly
+	// per-IP quota would lock out a carrier's customers. IPv6 addresses
+	// count by their /64 (one subscriber's prefix).
+	PerIPMinute        int
+	PerEntityHour      int // sends per entity per hour
+	BookingPerHour     int // booking sends per hour, service-wide (the SMS bill no entity pays)
+	WalkInPerCentreDay int // walk-in OTPs per centre per day
 }
 
-// DefaultLimits are ARCHITECTURE.md's defaults.
+// DefaultLimits are ARCHITECTURE.md's defaults; the per-IP burst guard is 2
+// a second on average over a minute, which one CGNAT address at a busy hour
+// stays under while a script hammering from one host does not.
 var DefaultLimits = Limits{
-	Lifetime:      3 * time.Minute,
-	MaxAttempts:   3,
-	ResendAfter:   30 * time.Second,
-	PerMobileHour: 5,
-	PerIPHour:     60,
-	PerEntityHour: 10000,
+	Lifetime:           3 * time.Minute,
+	MaxAttempts:        3,
+	ResendAfter:        30 * time.Second,
+	PerMobileHour:      5,
+	PerIPMinute:        120,
+	PerEntityHour:      10000,
+	BookingPerHour:     20000,
+	WalkInPerCentreDay: 300,
 }
 
 // Errors Verify and Start return; handlers map them to HTTP codes.
 var (
-	ErrUnknown = errors.New("unknown transaction")
-	ErrExpired = errors.New("transaction expired")
-	ErrUsed    = errors.New("transaction already used")
-	ErrLocked  = errors.New("too many wrong codes")
-	ErrPurpose = errors.New("transaction started for another purpose")
-	ErrSend    = errors.New("sending the SMS failed")
+	ErrUnknown    = errors.New("unknown transaction")
+	ErrExpired    = errors.New("transaction expired")
+	ErrUsed       = errors.New("transaction already used")
+	ErrLocked     = errors.New("too many wrong codes")
+	ErrSuperseded = errors.New("a newer code was sent to this number")
+	ErrPurpose    = errors.New("transaction started for another purpose")
+	ErrSend       = errors.New("sending the SMS failed")
 )
 
 // IncorrectError is a wrong code; AttemptsLeft may be 0, after which the
@@ -77,9 +97,11 @@ func (e *IncorrectError) Error() string {
 	return fmt.Sprintf("incorrect code, %d attempts left", e.AttemptsLeft)
 }
 
-// LimitError is a refused send; RetryAfter says when it may succeed.
+// LimitError is a refused send; RetryAfter says when it may succeed. Limit
+// names the limit for logs and tests only: the response does not say which
+// limit a number hit, so a stranger cannot learn how a number is used.
 type LimitError struct {
-	Limit      string // "resend", "mobile", "ip", "entity"
+	Limit      string // "ip", "entity", "booking", "walk_in", "resend", "mobile", "guesses"
 	RetryAfter time.Duration
 }
 
@@ -91,7 +113,8 @@ func (e *LimitError) Error() string {
 type Engine struct {
 	Store   store.Store
 	Sender  sms.Sender
-	HashKey []byte // HASH_KEY: keys the OTP and mobile hashes
+	HashKey []byte       // HASH_KEY: keys the OTP and mobile hashes
+	Keys    *secret.Keys // derived from HashKey; nil: derived on first use
 	Limits  Limits
 	Now     func() time.Time // nil: time.Now
 	Rand    io.Reader        // nil: crypto/rand
@@ -113,11 +136,23 @@ func (e *Engine) read(b []byte) error {
 	return err
 }
 
+func (e *Engine) keys() *secret.Keys {
+	if e.Keys == nil {
+		e.Keys = secret.Derive(e.HashKey)
+	}
+	return e.Keys
+}
+
+// Format keeps the hash key out of logs: an Engine prints as its limits.
+func (e *Engine) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "otp.Engine{Limits: %+v, HashKey: REDACTED}", e.Limits)
+}
+
 // Start describes a transaction to start. Mobile is the 10 digits from
-// mobile.Parse; Name must satisfy names.Valid.
+// mobile.Parse; Name must satisfy names.Valid (status and walk-in).
 type Start struct {
 	Purpose    string
-	EntityID   string // for PurposeStatus
+	EntityID   string // the entity (status) or the centre (walk-in)
 	EntityName string // shown in the SMS
 	Lang       string // SMS language
 	Mobile     string
@@ -128,9 +163,11 @@ type Start struct {
 	TopHost    string // host name of the page framing the widget, if known (WebOTP iframe form)
 }
 
-// Start checks the limits, creates the transaction and sends the code. It
-// behaves the same whether or not the number is in the registry, so the
-// response cannot be used to learn who is registered.
+// Start checks the limits, creates the transaction (superseding the
+// number's live ones of the same purpose) and sends the code. It behaves the
+// same whether or not the number is in the registry, so the response cannot
+// be used to learn who is registered. If the code cannot be sent, nothing
+// of it remains: the counts are given back, the older code is live again.
 func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, error) {
 	now := e.now()
 	mh := mobile.Hash(e.HashKey, s.Mobile)
@@ -140,9 +177,14 @@ func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, err
 			limits = append(limits, store.Limit{Key: key, Window: window, Max: max})
 		}
 	}
-	add("ip:"+s.ClientIP, time.Hour, e.Limits.PerIPHour)
-	if s.EntityID != "" {
-		add("entity:"+s.EntityID, time.Hour, e.Limits.PerEntityHour)
+	add("ip:"+IPKey(s.ClientIP), time.Minute, e.Limits.PerIPMinute)
+	switch s.Purpose {
+	case PurposeStatus:
+		add(e.spread("entity:"+s.EntityID, e.Limits.PerEntityHour))
+	case PurposeBooking:
+		add(e.spread("booking", e.Limits.BookingPerHour))
+	case PurposeWalkIn:
+		add("walk_in:"+s.EntityID, 24*time.Hour, e.Limits.WalkInPerCentreDay)
 	}
 	add("resend:"+mh, e.Limits.ResendAfter, 1)
 	add("mobile:"+mh, time.Hour, e.Limits.PerMobileHour)
@@ -154,40 +196,104 @@ func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, err
 		name, _, _ := strings.Cut(refused.Key, ":")
 		return nil, &LimitError{Limit: name, RetryAfter: retry}
 	}
+	t, code, err := e.create(ctx, s, mh, now)
+	if err == nil && t == nil {
+		err = &LimitError{Limit: "guesses", RetryAfter: e.Limits.Lifetime}
+	}
+	if err != nil {
+		if rerr := e.Store.Release(ctx, limits); rerr != nil {
+			log.Printf("otp: giving back the counts of a start that failed: %v", rerr)
+		}
+		return nil, err
+	}
+	minutes := int((e.Limits.Lifetime + time.Minute - 1) / time.Minute)
+	body := sms.OTPText(s.Purpose, s.Lang, s.EntityName, code, s.Host, s.TopHost, minutes)
+	if err := e.Sender.Send(ctx, sms.Message{To: s.Mobile, Body: body, Kind: "otp", ID: t.ID}); err != nil {
+		// A code that never went out must cost nothing: no send counted,
+		// no guess budget used, and the code it superseded works again.
+		// (A gateway that accepts late may still deliver it; it will not
+		// work, and the person was told to try again.)
+		if rerr := e.Store.DeleteOTP(ctx, t); rerr != nil {
+			log.Printf("otp: removing an unsent code: %v", rerr)
+		}
+		if rerr := e.Store.Release(ctx, limits); rerr != nil {
+			log.Printf("otp: giving back the counts of an unsent code: %v", rerr)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrSend, err)
+	}
+	return t, nil
+}
 
+// create inserts the transaction; nil (and no error) when the number has no
+// guesses left in this code lifetime.
+func (e *Engine) create(ctx context.Context, s Start, mh string, now time.Time) (*store.OTPTransaction, string, error) {
 	var idb [16]byte
-	var codeb [8]byte
 	if err := e.read(idb[:]); err != nil {
-		return nil, fmt.Errorf("reading random: %w", err)
+		return nil, "", fmt.Errorf("reading random: %w", err)
 	}
-	if err := e.read(codeb[:]); err != nil {
-		return nil, fmt.Errorf("reading random: %w", err)
+	code, err := secret.NewDigits(e.Rand, 6)
+	if err != nil {
+		return nil, "", err
 	}
-	// 2^64 mod 10^6 bias is < 10^-13: negligible.
-	code := fmt.Sprintf("%06d", binary.BigEndian.Uint64(codeb[:])%1_000_000)
 	t := &store.OTPTransaction{
 		ID:          "txn_" + base64.RawURLEncoding.EncodeToString(idb[:]),
 		Purpose:     s.Purpose,
 		EntityID:    s.EntityID,
 		MobileHash:  mh,
-		Name:        s.Name,
-		NameNorm:    names.Normalize(s.Name),
 		Nonce:       s.Nonce,
+		Lang:        sms.Lang(s.Lang),
 		MaxAttempts: e.Limits.MaxAttempts,
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(e.Limits.Lifetime),
 	}
+	if s.Name != "" {
+		t.NameHash = e.keys().NameHash(names.Normalize(s.Name))
+	}
+	if s.Purpose == PurposeWalkIn {
+		// The dose confirmation goes to the number the person proved.
+		if t.MobileEnc, err = e.keys().SealMobile(e.Rand, t.ID, s.Mobile); err != nil {
+			return nil, "", err
+		}
+	}
 	t.OTPHash = e.codeHash(t.ID, code)
-	if err := e.Store.CreateOTP(ctx, t); err != nil {
-		return nil, err
+	ok, err := e.Store.CreateOTP(ctx, t)
+	if err != nil || !ok {
+		return nil, "", err
 	}
-	minutes := int((e.Limits.Lifetime + time.Minute - 1) / time.Minute)
-	body := sms.OTPText(s.Purpose, s.Lang, s.EntityName, code, s.Host, s.TopHost, minutes)
-	if err := e.Sender.Send(ctx, sms.Message{To: s.Mobile, Body: body, Kind: "otp"}); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSend, err)
-	}
-	return t, nil
+	return t, code, nil
 }
+
+// spread returns a limit of max per hour as one of several sub-counters
+// ("key:3"), picked at random per event, each allowing its share: a counter
+// that every start touches is never one row (D1 is a single writer, and one
+// hot row serialises every start). Small limits stay one exact counter.
+func (e *Engine) spread(key string, max int) (string, time.Duration, int) {
+	const shards = 16
+	if max < 100*shards {
+		return key, time.Hour, max
+	}
+	var b [1]byte
+	e.read(b[:]) // a failed read picks shard 0: still a correct limit
+	return key + ":" + strconv.Itoa(int(b[0])%shards), time.Hour, (max + shards - 1) / shards
+}
+
+// IPKey is the key an address is limited under: IPv4 addresses as they are,
+// IPv6 addresses by their /64, which one subscriber holds entirely.
+func IPKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// NameHash is the keyed hash a transaction keeps of a normalised name.
+func (e *Engine) NameHash(norm string) string { return e.keys().NameHash(norm) }
 
 // codeHash binds the code to its transaction, so equal codes in different
 // transactions have unrelated hashes.
@@ -200,10 +306,12 @@ func (e *Engine) codeHash(txnID, code string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Verify checks code against transaction id. Every call spends one attempt
-// before comparing (so parallel guesses cannot exceed MaxAttempts); the right
-// code marks the transaction used and returns it.
-func (e *Engine) Verify(ctx context.Context, id, purpose, code string) (*store.OTPTransaction, error) {
+// Check spends one attempt of transaction id and compares code, in constant
+// time. Every call spends an attempt before comparing, so parallel guesses
+// cannot exceed the budget. A right code returns the transaction, still
+// unused: the caller finishes its work, then calls Complete (or Refund if
+// its work failed for a reason of ours).
+func (e *Engine) Check(ctx context.Context, id, purpose, code string) (*store.OTPTransaction, error) {
 	now := e.now()
 	t, err := e.Store.ConsumeAttempt(ctx, id, now)
 	if errors.Is(err, store.ErrNotFound) {
@@ -218,12 +326,40 @@ func (e *Engine) Verify(ctx context.Context, id, purpose, code string) (*store.O
 	if !hmac.Equal([]byte(e.codeHash(t.ID, code)), []byte(t.OTPHash)) {
 		return nil, &IncorrectError{AttemptsLeft: t.MaxAttempts - t.Attempts}
 	}
-	ok, err := e.Store.MarkOTPUsed(ctx, id, now)
+	return t, nil
+}
+
+// Complete marks a checked transaction used: ErrUsed if a parallel request
+// did first, so only one request ever finishes a transaction.
+func (e *Engine) Complete(ctx context.Context, t *store.OTPTransaction) error {
+	ok, err := e.Store.MarkOTPUsed(ctx, t.ID, e.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrUsed
+	}
+	return nil
+}
+
+// Refund gives back the attempt Check spent on a right code, best effort.
+func (e *Engine) Refund(ctx context.Context, t *store.OTPTransaction) {
+	if err := e.Store.RefundAttempt(ctx, t.ID); err != nil {
+		log.Printf("otp: refunding an attempt: %v", err)
+	}
+}
+
+// Verify is Check and Complete: for callers with nothing to do in between.
+func (e *Engine) Verify(ctx context.Context, id, purpose, code string) (*store.OTPTransaction, error) {
+	t, err := e.Check(ctx, id, purpose, code)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, ErrUsed
+	if err := e.Complete(ctx, t); err != nil {
+		if !errors.Is(err, ErrUsed) {
+			e.Refund(ctx, t)
+		}
+		return nil, err
 	}
 	return t, nil
 }
@@ -238,6 +374,8 @@ func (e *Engine) why(ctx context.Context, id string, now time.Time) error {
 		return err
 	case !t.UsedAt.IsZero():
 		return ErrUsed
+	case t.SupersededBy != "":
+		return ErrSuperseded
 	case t.Attempts >= t.MaxAttempts:
 		return ErrLocked
 	case !now.Before(t.ExpiresAt):

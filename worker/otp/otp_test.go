@@ -47,7 +47,7 @@ func TestPurposeIsolation(t *testing.T) {
 		t.Fatalf("status verify of a booking transaction: %v", err)
 	}
 	got, err := e.Verify(ctx, txn.ID, PurposeBooking, m[1])
-	if err != nil || got.MobileHash != txn.MobileHash || got.NameNorm != "ramesh kumar" {
+	if err != nil || got.MobileHash != txn.MobileHash || got.NameHash != e.NameHash("ramesh kumar") {
 		t.Fatalf("booking verify: %+v, %v", got, err)
 	}
 	if _, err := e.Verify(ctx, txn.ID, PurposeBooking, m[1]); !errors.Is(err, ErrUsed) {

@@ -105,8 +105,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown path", "POST", "/v1/nope", "{}", nil, 404, "not_found"},
 		{"trailing slash", "POST", "/v1/otp/", good("name", "a"), nil, 404, "not_found"},
 		{"POST keys.json", "POST", "/.well-known/kycvs/keys.json", "{}", nil, 405, "method_not_allowed"},
-		{"POST outbox", "POST", "/dev/outbox", "{}", nil, 405, "method_not_allowed"},
-		{"outbox bad number", "GET", "/dev/outbox?to=12", "", nil, 400, "invalid_mobile"},
+		{"POST outbox", "POST", "http://127.0.0.1:8787/dev/outbox", "{}", nil, 405, "method_not_allowed"},
+		{"outbox bad number", "GET", "http://127.0.0.1:8787/dev/outbox?to=12", "", nil, 400, "invalid_mobile"},
 	}
 	if len(cases) < 40 {
 		t.Fatalf("only %d cases", len(cases))

@@ -30,7 +30,7 @@ type env struct {
 	key     *keys.PrivateKey
 }
 
-const testOrigin = "http://kycvs.test"
+const testOrigin = "https://kycvs.test"
 
 func newEnv(t testing.TB, tweak func(*Config)) *env {
 	t.Helper()
@@ -41,8 +41,12 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 		t.Fatal(err)
 	}
 	clk := testenv.NewClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
+	ks := &keys.Keyset{}
+	if err := ks.Add(key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
-		Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: hashKey,
+		Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: hashKey, Keyset: ks, ServiceOrigin: testOrigin,
 		Limits: otp.DefaultLimits, TokenLifetime: 5 * time.Minute, Now: clk.Now,
 	}
 	if tweak != nil {
@@ -82,7 +86,11 @@ func (e *env) do(method, path string, body any, hdr ...string) *response {
 			e.t.Fatal(err)
 		}
 	}
-	req := httptest.NewRequest(method, testOrigin+path, bytes.NewReader(b))
+	u := testOrigin + path
+	if strings.HasPrefix(path, "http") { // another host, e.g. loopback for /dev/outbox
+		u = path
+	}
+	req := httptest.NewRequest(method, u, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", testOrigin)
 	for i := 0; i+1 < len(hdr); i += 2 {

@@ -29,7 +29,9 @@ import (
 	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/origin"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 	"github.com/kycvs/kycvs/worker/widget"
@@ -42,11 +44,26 @@ var (
 
 // Handler is the worker's http.Handler.
 type Handler struct {
-	cfg    Config
-	store  store.Store
-	otp    *otp.Engine
-	keyset *keys.Keyset
-	mux    *http.ServeMux
+	cfg      Config
+	store    store.Store
+	otp      *otp.Engine
+	keyset   *keys.Keyset
+	mux      *http.ServeMux
+	booking  *booking.Handler
+	clientIP func(*http.Request) string
+	host     string // ServiceOrigin's host, for the WebOTP line
+}
+
+// CheckBuild refuses a worker whose build trusts the development key
+// (keys.DevKeysEmbedded) outside ENVIRONMENT=dev: anyone holding a
+// developer's .dev.vars could otherwise mint any status for any entity.
+// The worker mains call it and serve 503 misconfigured when it fails.
+func CheckBuild(cfg Config, devKeysEmbedded bool) error {
+	if devKeysEmbedded && cfg.Environment != "dev" {
+		return fmt.Errorf("this build embeds the development keyset (built with --dev) but ENVIRONMENT is %q: "+
+			"build production with scripts/build-worker (no flags)", cfg.Environment)
+	}
+	return nil
 }
 
 // New returns the handler. sender delivers SMS (sms.Outbox in dev).
@@ -54,29 +71,34 @@ func New(cfg Config, st store.Store, sender sms.Sender) (*Handler, error) {
 	if cfg.SigningKey == nil || len(cfg.HashKey) < 16 {
 		return nil, errors.New("service: signing key and hash key are required")
 	}
+	o, err := origin.Parse(cfg.ServiceOrigin)
+	if err != nil {
+		return nil, fmt.Errorf("service: ServiceOrigin: %w", err)
+	}
+	cfg.ServiceOrigin = o
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.TokenLifetime <= 0 || cfg.TokenLifetime > kycvs.MaxLifetime {
 		cfg.TokenLifetime = kycvs.MaxLifetime
 	}
-	ks := &keys.Keyset{}
-	if cfg.Keyset != nil {
-		ks.Merge(cfg.Keyset)
+	// Sign only with a key the published keyset lists, and that it lists as
+	// valid now: otherwise every widget and entity would refuse every token,
+	// and the deploy should fail loudly instead of quietly.
+	kid := cfg.SigningKey.KeyID()
+	if _, err := cfg.Keyset.Lookup(kid, cfg.Now()); err != nil {
+		return nil, fmt.Errorf("service: the signing key %s is not a currently valid key of the keyset this build publishes "+
+			"(add it with kycvs-keys add, then rebuild): %v", kid, err)
 	}
-	if _, ok := ks.Has(cfg.SigningKey.KeyID()); !ok {
-		// A dev key that was not published still verifies here, so the
-		// service's own /v1/tokens/verify and keys.json agree with what it signs.
-		if err := ks.Add(cfg.SigningKey.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
-			return nil, fmt.Errorf("service: %w", err)
-		}
-	}
+	u, _ := url.Parse(cfg.ServiceOrigin)
 	h := &Handler{
-		cfg:    cfg,
-		store:  st,
-		keyset: ks,
-		otp:    &otp.Engine{Store: st, Sender: sender, HashKey: cfg.HashKey, Limits: cfg.Limits, Now: cfg.Now},
-		mux:    http.NewServeMux(),
+		cfg:      cfg,
+		store:    st,
+		keyset:   cfg.Keyset,
+		otp:      &otp.Engine{Store: st, Sender: sender, HashKey: cfg.HashKey, Limits: cfg.Limits, Now: cfg.Now},
+		mux:      http.NewServeMux(),
+		clientIP: api.ClientIP(cfg.TrustCFConnectingIP, cfg.TrustedProxies),
+		host:     u.Hostname(),
 	}
 	h.mux.HandleFunc("/v1/otp", h.api(h.startOTP))
 	h.mux.HandleFunc("/v1/otp/verify", h.api(h.verifyOTP))
@@ -86,22 +108,34 @@ func New(cfg Config, st store.Store, sender sms.Sender) (*Handler, error) {
 	if cfg.Environment == "dev" {
 		h.mux.HandleFunc("/dev/outbox", h.outbox)
 	}
-	if err := booking.Register(h.mux, st, h.otp, sender, cfg.HashKey, cfg.ServiceOrigin, cfg.Now); err != nil {
+	bs, ok := st.(store.BookingStore)
+	if !ok {
+		return nil, errors.New("service: the store does not implement store.BookingStore")
+	}
+	h.booking, err = booking.New(booking.Config{Store: bs, OTP: h.otp, Sender: sender, HashKey: cfg.HashKey,
+		ServiceOrigin: cfg.ServiceOrigin, ServiceHost: h.host, ClientIP: h.clientIP, Now: cfg.Now})
+	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
+	h.booking.Register(h.mux)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no such endpoint")
 	})
 	return h, nil
 }
 
-// OTPEngine returns the engine, for features built on the same transactions
-// (booking).
-func (h *Handler) OTPEngine() *otp.Engine { return h.otp }
-
-// Mux returns the handler's mux, so features in other packages can add
-// routes (they get the same security headers).
-func (h *Handler) Mux() *http.ServeMux { return h.mux }
+// Scheduled is the work of the cron trigger: dose confirmations whose first
+// send failed are sent again, and expired state is purged.
+func (h *Handler) Scheduled(ctx context.Context) error {
+	sent, failed, err := h.booking.RetryConfirmations(ctx, 100)
+	if sent+failed > 0 {
+		log.Printf("scheduled: %d queued confirmations sent, %d failed again", sent, failed)
+	}
+	if perr := h.store.Purge(ctx, h.cfg.Now()); err == nil {
+		err = perr
+	}
+	return err
+}
 
 // ServeHTTP sets the headers every response carries and recovers panics
 // into a 500 JSON error.
@@ -109,7 +143,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
-	if strings.HasPrefix(r.Header.Get("X-Forwarded-Proto"), "https") || r.TLS != nil || strings.HasPrefix(h.cfg.ServiceOrigin, "https:") {
+	if strings.HasPrefix(h.cfg.ServiceOrigin, "https:") {
 		hd.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
 	defer func() {
@@ -224,24 +258,10 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 	}
 	t, err := h.otp.Start(r.Context(), otp.Start{
 		Purpose: otp.PurposeStatus, EntityID: ent.ID, EntityName: ent.DisplayName, Lang: lang,
-		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: api.ClientIP(r), Host: api.Hostname(r), TopHost: topHost,
+		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: h.clientIP(r), Host: h.host, TopHost: topHost,
 	})
-	var le *otp.LimitError
-	if errors.As(err, &le) {
-		secs := int((le.RetryAfter + time.Second - 1) / time.Second)
-		return 0, nil, &api.Error{Status: http.StatusTooManyRequests, Code: "rate_limited",
-			Message: "too many codes requested; try again later",
-			Extra:   map[string]any{"retry_after": secs, "limit": le.Limit},
-			Header:  http.Header{"Retry-After": {strconv.Itoa(secs)}}}
-	}
-	if errors.Is(err, otp.ErrSend) {
-		log.Printf("POST /v1/otp: %v", err)
-		return 0, nil, &api.Error{Status: http.StatusServiceUnavailable, Code: "sms_unavailable",
-			Message: "the code could not be sent; try again in a minute", Extra: map[string]any{"retry_after": 60},
-			Header: http.Header{"Retry-After": {"60"}}}
-	}
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, api.OTPError(err)
 	}
 	// Expired state is purged by the requests themselves, about one start
 	// in 256 (decided by the random transaction id), so the worker needs no
@@ -260,25 +280,46 @@ func (h *Handler) startOTP(r *http.Request, body []byte) (int, any, error) {
 
 func (h *Handler) verifyOTP(r *http.Request, body []byte) (int, any, error) {
 	ctx := r.Context()
-	t, err := api.VerifyOTP(ctx, h.otp, otp.PurposeStatus, body)
+	t, err := api.CheckOTP(ctx, h.otp, otp.PurposeStatus, body)
 	if err != nil {
 		return 0, nil, err
 	}
+	// The transaction is finished only once the token exists: a failure of
+	// ours before that gives the attempt back and leaves the code usable.
+	tok, exp, err := h.issue(ctx, t)
+	if err != nil && !errors.Is(err, errNameMismatch) {
+		h.otp.Refund(ctx, t)
+		return 0, nil, err
+	}
+	if ferr := api.FinishOTP(ctx, h.otp, t); ferr != nil {
+		return 0, nil, ferr
+	}
+	if err != nil {
+		// Also the answer for numbers with nobody registered: the person has
+		// proved the number is theirs, so this tells them nothing new.
+		return 0, nil, api.Fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
+	}
+	return http.StatusOK, map[string]any{"token": tok, "expires_at": exp}, nil
+}
+
+var errNameMismatch = errors.New("no one with this name on this mobile")
+
+// issue signs the status token of the person t names: the beneficiary on
+// the transaction's mobile whose normalised name hashes to t.NameHash.
+func (h *Handler) issue(ctx context.Context, t *store.OTPTransaction) (string, int64, error) {
 	bens, err := h.store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {
-		return 0, nil, err
+		return "", 0, err
 	}
 	var ben *store.Beneficiary
 	for i := range bens {
-		if bens[i].NameNorm == t.NameNorm {
+		if secret.SameHash(h.otp.NameHash(bens[i].NameNorm), t.NameHash) {
 			ben = &bens[i]
 			break
 		}
 	}
 	if ben == nil {
-		// Also the answer for numbers with nobody registered: the person has
-		// proved the number is theirs, so this tells them nothing new.
-		return 0, nil, api.Fail(http.StatusUnprocessableEntity, "name_mismatch", "no one with this name is registered on this mobile number")
+		return "", 0, errNameMismatch
 	}
 	now := h.cfg.Now().Truncate(time.Second)
 	a := &kycvs.Attestation{
@@ -291,13 +332,13 @@ func (h *Handler) verifyOTP(r *http.Request, body []byte) (int, any, error) {
 		Subject:   kycvs.PairwiseSubject(h.subjectKey(), t.EntityID, ben.ID),
 	}
 	if _, err := rand.Read(a.TokenID[:]); err != nil {
-		return 0, nil, fmt.Errorf("reading random: %w", err)
+		return "", 0, fmt.Errorf("reading random: %w", err)
 	}
 	tok, err := kycvs.Sign(h.cfg.SigningKey, a)
 	if err != nil {
-		return 0, nil, err
+		return "", 0, err
 	}
-	return http.StatusOK, map[string]any{"token": tok, "expires_at": a.ExpiresAt.Unix()}, nil
+	return tok, a.ExpiresAt.Unix(), nil
 }
 
 // subjectKey is the pairwise-subject key, derived from HASH_KEY so one secret
@@ -308,12 +349,8 @@ func (h *Handler) subjectKey() []byte {
 	return m.Sum(nil)
 }
 
-// SecretHash is how entity secrets are stored: they are 256-bit random
-// strings, so an unsalted fast hash is enough.
-func SecretHash(secret string) string {
-	s := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(s[:])
-}
+// SecretHash is how entity secrets are stored (secret.TokenHash).
+func SecretHash(s string) string { return secret.TokenHash(s) }
 
 type tokenRequest struct {
 	Token string `json:"token"`
@@ -423,7 +460,20 @@ func (h *Handler) widget(w http.ResponseWriter, r *http.Request) {
 }
 
 // outbox lists the dev SMS outbox: GET /dev/outbox[?to=<mobile>&limit=N].
+// Only on a loopback host: it holds every code in clear, so even a dev
+// deployment that is reachable from elsewhere must not show it.
 func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
+	host := r.URL.Hostname()
+	if host == "" {
+		host, _, _ = strings.Cut(r.Host, ":")
+		if strings.HasPrefix(r.Host, "[") {
+			host = strings.TrimPrefix(strings.SplitN(r.Host, "]", 2)[0], "[")
+		}
+	}
+	if !origin.IsLoopback(host) {
+		writeError(w, r, http.StatusNotFound, "not_found", "no such endpoint")
+		return
+	}
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
 		writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")

@@ -16,6 +16,11 @@ type Message struct {
 	To   string `json:"to"`
 	Body string `json:"body"`
 	Kind string `json:"kind"` // "otp", "booking", "dose", …: for the gateway's routing and the outbox
+	// ID names the message for de-duplication (the OTP transaction, the
+	// dose of a confirmation): a message sent again, by a retry in the
+	// sender or by the confirmation queue, carries the same
+	// X-KYCVS-Idempotency-Key. Empty: the key is derived from the body.
+	ID string `json:"-"`
 }
 
 // Sender delivers messages. Send returns once the message is accepted for

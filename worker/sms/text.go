@@ -26,6 +26,15 @@ var bookingTexts = map[string]string{
 	"bn": "{otp} টিকাকরণের অ্যাপয়েন্টমেন্ট বুক করার জন্য আপনার KYC-VS কোড। এটি {min} মিনিটে মেয়াদোত্তীর্ণ হবে। এই কোড কাউকে বলবেন না।",
 }
 
+// walkInTexts are the OTP messages for a dose given without a booking: the
+// person reads the code to the vaccinator standing in front of them.
+var walkInTexts = map[string]string{
+	"en": "{otp} is your KYC-VS code to record your vaccination at {entity}. Tell it only to the vaccinator in front of you. It expires in {min} minutes.",
+	"hi": "{otp} आपका KYC-VS कोड है, जिससे {entity} पर आपका टीकाकरण दर्ज किया जाएगा। यह कोड केवल सामने मौजूद टीका लगाने वाले को बताएं। यह {min} मिनट में समाप्त हो जाएगा।",
+	"ur": "{otp} آپ کا KYC-VS کوڈ ہے، جس سے {entity} میں آپ کی ویکسینیشن درج کی جائے گی۔ یہ کوڈ صرف سامنے موجود ویکسین لگانے والے کو بتائیں۔ یہ {min} منٹ میں ختم ہو جائے گا۔",
+	"bn": "{otp} আপনার KYC-VS কোড, এটি দিয়ে {entity}-এ আপনার টিকাকরণ নথিভুক্ত হবে। এই কোড শুধু সামনে থাকা টিকাদানকারীকে বলুন। এটি {min} মিনিটে মেয়াদোত্তীর্ণ হবে।",
+}
+
 // Lang returns lang if messages exist in it, else "en".
 func Lang(lang string) string {
 	if _, ok := otpTexts[lang]; ok {
@@ -34,15 +43,18 @@ func Lang(lang string) string {
 	return "en"
 }
 
-// OTPText returns the OTP message for purpose ("status" or "booking") in
+// OTPText returns the OTP message for purpose ("status", "booking" or "walk_in") in
 // lang. The last line is the WebOTP format so Android Chrome can offer to
 // fill the code in: "@host #otp" for a page on the service's own host, or,
 // when the code is typed into the widget framed by a page on topHost,
 // "@topHost #otp @host" (WebOTP's form for cross-origin iframes).
 func OTPText(purpose, lang, entity, otp, host, topHost string, minutes int) string {
 	texts := otpTexts
-	if purpose == "booking" {
+	switch purpose {
+	case "booking":
 		texts = bookingTexts
+	case "walk_in":
+		texts = walkInTexts
 	}
 	t := texts[Lang(lang)]
 	t = strings.NewReplacer("{otp}", otp, "{entity}", entity, "{min}", strconv.Itoa(minutes)).Replace(t)

@@ -36,6 +36,11 @@ type Webhook struct {
 	Now     func() time.Time
 }
 
+// Format keeps the secret out of logs in every verb.
+func (w *Webhook) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "sms.Webhook{URL: %s, Secret: REDACTED}", w.URL)
+}
+
 // Sign returns the X-KYCVS-Signature value for body sent at timestamp ts.
 func Sign(secret []byte, ts string, body []byte) string {
 	m := hmac.New(sha256.New, secret)
@@ -61,6 +66,9 @@ func (w *Webhook) Send(ctx context.Context, m Message) error {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	sig := Sign(w.Secret, ts, body)
 	idem := sha256.Sum256(append([]byte(ts), body...))
+	if m.ID != "" {
+		idem = sha256.Sum256([]byte("kycvs/v1/sms\x00" + m.ID))
+	}
 	var last error
 	for attempt := range 2 {
 		retry, err := w.post(ctx, body, ts, sig, hex.EncodeToString(idem[:16]))

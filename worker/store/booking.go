@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -92,8 +91,10 @@ type AuditEntry struct {
 
 // RecordDose asks for a dose to be recorded. For an appointment: Appointment,
 // CodeHash (the stored hash the caller verified the code against) and Date
-// (today, which must be the slot's date). For a walk-in: MobileHash and
-// NameNorm pick the beneficiary, WalkIn is true.
+// (today, which must be the slot's date). For a walk-in: Beneficiary and
+// WalkInTxn, the walk-in OTP transaction the caller verified the code of
+// (it must still be unused, not superseded, unexpired and for this centre;
+// the dose uses it up in the same statement).
 type RecordDose struct {
 	DoseID      string
 	CentreID    string
@@ -103,9 +104,29 @@ type RecordDose struct {
 	Appointment string
 	CodeHash    string
 	Date        string
-	WalkIn      bool
-	MobileHash  string
-	NameNorm    string
+	Beneficiary string
+	WalkInTxn   string
+}
+
+// Supervisor is a centre's supervisor, identified by a bearer token.
+type Supervisor struct {
+	CentreID  string
+	Name      string
+	ExpiresAt time.Time
+}
+
+// Confirmation is a queued dose confirmation SMS with what its text needs.
+type Confirmation struct {
+	DoseID         string
+	MobileEnc      string
+	SealedFor      string
+	Lang           string
+	Attempts       int
+	DoseNumber     int
+	VaccineName    string
+	Name           string
+	CentreName     string
+	AdministeredAt time.Time
 }
 
 // BookingStore is what booking and dose recording need from storage, on top
@@ -144,6 +165,25 @@ type BookingStore interface {
 	// returns it; ErrNotFound if a rule did not hold (the caller re-reads to
 	// say which), ErrConflict if a parallel recording won.
 	RecordDose(ctx context.Context, r RecordDose) (*Dose, error)
+	// SupervisorByTokenHash finds a supervisor by token hash.
+	SupervisorByTokenHash(ctx context.Context, tokenHash string) (*Supervisor, error)
+	// NewCode gives a locked (or live) appointment of centreID a new code
+	// hash, live with no wrong codes: a supervisor's unlock. ErrNotFound if
+	// there is no such appointment in either state.
+	NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error
+	// Relock undoes NewCode when the new code could not be sent: the
+	// appointment is locked again, as it was, if its code hash is codeHash.
+	Relock(ctx context.Context, id, codeHash, actor string, now time.Time) error
+	// CancelUnsent cancels a just-booked appointment whose slip could not be
+	// sent (nobody holds its code), so the person can book again.
+	CancelUnsent(ctx context.Context, id string, now time.Time) error
+	// DueConfirmations returns up to limit queued dose confirmations whose
+	// next attempt is due at now.
+	DueConfirmations(ctx context.Context, now time.Time, limit int) ([]Confirmation, error)
+	// ConfirmationSent removes a sent confirmation from the queue.
+	ConfirmationSent(ctx context.Context, doseID string) error
+	// ConfirmationFailed counts a failed attempt and sets the next one.
+	ConfirmationFailed(ctx context.Context, doseID string, next time.Time) error
 	// CentreDay lists a centre's appointments on date.
 	CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error)
 	// MobileAppointments lists the latest appointments of the beneficiaries
@@ -183,14 +223,14 @@ const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_tok
 func (s *SQL) Centres(ctx context.Context) ([]Centre, error) {
 	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+centreColumns+` FROM centres ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("reading centres: %w", err)
+		return nil, fail("reading centres", err)
 	}
 	defer rows.Close()
 	var out []Centre
 	for rows.Next() {
 		c, err := scanCentre(rows)
 		if err != nil {
-			return nil, fmt.Errorf("reading centres: %w", err)
+			return nil, fail("reading centres", err)
 		}
 		out = append(out, *c)
 	}
@@ -203,7 +243,7 @@ func (s *SQL) centre(ctx context.Context, col, v string) (*Centre, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading centre: %w", err)
+		return nil, fail("reading centre", err)
 	}
 	return c, nil
 }
@@ -226,7 +266,7 @@ func (s *SQL) Vaccine(ctx context.Context, id string) (*Vaccine, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading vaccine: %w", err)
+		return nil, fail("reading vaccine", err)
 	}
 	v.DosesRequired, v.MinIntervalDays = int(req), int(gap)
 	return &v, nil
@@ -239,7 +279,7 @@ func (s *SQL) doses(ctx context.Context, where string, args ...any) ([]Dose, err
 	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+doseColumns+`
 		FROM doses d JOIN beneficiaries b ON b.id = d.beneficiary_id WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading doses: %w", err)
+		return nil, fail("reading doses", err)
 	}
 	defer rows.Close()
 	var out []Dose
@@ -248,7 +288,7 @@ func (s *SQL) doses(ctx context.Context, where string, args ...any) ([]Dose, err
 		var n, at, walkIn int64
 		if err := rows.Scan(&d.ID, &d.BeneficiaryID, &d.BeneficiaryName, &d.VaccineID, &n, &at,
 			&d.CentreID, &d.AppointmentID, &walkIn, &d.Batch); err != nil {
-			return nil, fmt.Errorf("reading doses: %w", err)
+			return nil, fail("reading doses", err)
 		}
 		d.DoseNumber, d.AdministeredAt, d.WalkIn = int(n), time.Unix(at, 0), walkIn != 0
 		out = append(out, d)
@@ -310,7 +350,7 @@ func (s *SQL) Appointment(ctx context.Context, id string) (*Appointment, error) 
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading appointment: %w", err)
+		return nil, fail("reading appointment", err)
 	}
 	return a, nil
 }
@@ -328,14 +368,14 @@ func (s *SQL) MobileAppointments(ctx context.Context, mobileHash string, limit i
 func (s *SQL) appointments(ctx context.Context, where string, args ...any) ([]Appointment, error) {
 	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading appointments: %w", err)
+		return nil, fail("reading appointments", err)
 	}
 	defer rows.Close()
 	var out []Appointment
 	for rows.Next() {
 		a, err := scanAppointment(rows)
 		if err != nil {
-			return nil, fmt.Errorf("reading appointments: %w", err)
+			return nil, fail("reading appointments", err)
 		}
 		out = append(out, *a)
 	}
@@ -361,7 +401,7 @@ func (s *SQL) ExpireMissed(ctx context.Context, beneficiaryID, today string, now
 	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE appointments
 		SET status = 'cancelled', updated_at = ?, updated_by = 'system:missed'
 		WHERE beneficiary_id = ? AND status = 'live' AND slot_date < ?`, now.Unix(), beneficiaryID, today); err != nil {
-		return fmt.Errorf("expiring missed appointments: %w", err)
+		return fail("expiring missed appointments", err)
 	}
 	return nil
 }
@@ -396,7 +436,7 @@ func (s *SQL) CountWrongCode(ctx context.Context, id, centreID, codeHash, actor 
 		return 0, false, ErrNotFound
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("counting wrong code: %w", err)
+		return 0, false, fail("counting wrong code", err)
 	}
 	return int(wrong), status == AppointmentLocked, nil
 }
@@ -420,7 +460,7 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 	var q string
 	var args []any
 	now := r.Now.Unix()
-	if !r.WalkIn {
+	if r.WalkInTxn == "" {
 		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch)
 		SELECT ?1, a.beneficiary_id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = a.beneficiary_id) + 1,
 		       ?2, a.centre_id, a.id, 0, ?3
@@ -430,37 +470,39 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 		RETURNING id, beneficiary_id, dose_number`
 		args = []any{r.DoseID, now, r.Batch, r.Appointment, r.CentreID, r.VaccineID, r.CodeHash, r.Date}
 	} else {
-		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch)
+		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch, walk_in_txn)
 		SELECT ?1, b.id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = b.id) + 1,
-		       ?2, ?5, NULL, 1, ?3
-		FROM beneficiaries b, vaccines v
-		WHERE b.mobile_hash = ?4 AND b.name_norm = ?7 AND v.id = ?6
+		       ?2, ?5, NULL, 1, ?3, t.id
+		FROM beneficiaries b, vaccines v, otp_transactions t
+		WHERE b.id = ?4 AND v.id = ?6 AND t.id = ?7 AND t.purpose = 'walk_in' AND t.entity_id = ?5
+		  AND t.mobile_hash = b.mobile_hash AND t.used_at IS NULL AND t.superseded_by IS NULL
+		  AND t.attempts <= t.max_attempts AND t.expires_at > ?2
 		  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.beneficiary_id = b.id AND a.status IN ('live', 'locked'))
 		  AND ` + scheduleOK("b.id") + `
 		RETURNING id, beneficiary_id, dose_number`
-		args = []any{r.DoseID, now, r.Batch, r.MobileHash, r.CentreID, r.VaccineID, r.NameNorm}
+		args = []any{r.DoseID, now, r.Batch, r.Beneficiary, r.CentreID, r.VaccineID, r.WalkInTxn}
 	}
 	rows, err := s.db(ctx).QueryContext(ctx, q, args...)
 	if isUnique(err) {
 		return nil, ErrConflict
 	}
 	if err != nil {
-		return nil, fmt.Errorf("recording dose: %w", err)
+		return nil, fail("recording dose", err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); isUnique(err) {
 			return nil, ErrConflict
 		} else if err != nil {
-			return nil, fmt.Errorf("recording dose: %w", err)
+			return nil, fail("recording dose", err)
 		}
 		return nil, ErrNotFound
 	}
 	d := &Dose{VaccineID: r.VaccineID, AdministeredAt: time.Unix(now, 0), CentreID: r.CentreID,
-		AppointmentID: r.Appointment, WalkIn: r.WalkIn, Batch: r.Batch}
+		AppointmentID: r.Appointment, WalkIn: r.WalkInTxn != "", Batch: r.Batch}
 	var n int64
 	if err := rows.Scan(&d.ID, &d.BeneficiaryID, &n); err != nil {
-		return nil, fmt.Errorf("recording dose: %w", err)
+		return nil, fail("recording dose", err)
 	}
 	d.DoseNumber = int(n)
 	return d, nil
@@ -471,7 +513,7 @@ func (s *SQL) Audit(ctx context.Context, appointmentID string) ([]AuditEntry, er
 	rows, err := s.db(ctx).QueryContext(ctx, `SELECT id, at, actor, coalesce(centre_id, ''), coalesce(appointment_id, ''),
 		coalesce(dose_id, ''), event, detail FROM audit_log WHERE appointment_id = ? ORDER BY id`, appointmentID)
 	if err != nil {
-		return nil, fmt.Errorf("reading audit log: %w", err)
+		return nil, fail("reading audit log", err)
 	}
 	defer rows.Close()
 	var out []AuditEntry
@@ -479,10 +521,93 @@ func (s *SQL) Audit(ctx context.Context, appointmentID string) ([]AuditEntry, er
 		var e AuditEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.CentreID, &e.AppointmentID, &e.DoseID, &e.Event, &e.Detail); err != nil {
-			return nil, fmt.Errorf("reading audit log: %w", err)
+			return nil, fail("reading audit log", err)
 		}
 		e.At = time.Unix(at, 0).UTC()
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// SupervisorByTokenHash implements BookingStore.
+func (s *SQL) SupervisorByTokenHash(ctx context.Context, h string) (*Supervisor, error) {
+	var sv Supervisor
+	var exp int64
+	err := s.db(ctx).QueryRowContext(ctx, `SELECT centre_id, name, expires_at FROM supervisors WHERE token_hash = ?`, h).
+		Scan(&sv.CentreID, &sv.Name, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fail("reading supervisor", err)
+	}
+	sv.ExpiresAt = time.Unix(exp, 0)
+	return &sv, nil
+}
+
+// NewCode implements BookingStore.
+func (s *SQL) NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error {
+	return s.changed(ctx, "issuing a new security code", `UPDATE appointments
+		SET status = 'live', wrong_attempts = 0, code_hash = ?, updated_at = ?, updated_by = ?
+		WHERE id = ? AND centre_id = ? AND status IN ('live', 'locked') RETURNING id`,
+		codeHash, now.Unix(), actor, id, centreID)
+}
+
+// Relock implements BookingStore.
+func (s *SQL) Relock(ctx context.Context, id, codeHash, actor string, now time.Time) error {
+	return s.changed(ctx, "locking again", `UPDATE appointments
+		SET status = 'locked', wrong_attempts = 3, updated_at = ?, updated_by = ?
+		WHERE id = ? AND code_hash = ? AND status = 'live' RETURNING id`, now.Unix(), actor, id, codeHash)
+}
+
+// CancelUnsent implements BookingStore.
+func (s *SQL) CancelUnsent(ctx context.Context, id string, now time.Time) error {
+	return s.changed(ctx, "cancelling unsent appointment", `UPDATE appointments
+		SET status = 'cancelled', updated_at = ?, updated_by = 'system:slip_not_sent'
+		WHERE id = ? AND status = 'live' RETURNING id`, now.Unix(), id)
+}
+
+// DueConfirmations implements BookingStore.
+func (s *SQL) DueConfirmations(ctx context.Context, now time.Time, limit int) ([]Confirmation, error) {
+	rows, err := s.db(ctx).QueryContext(ctx, `SELECT q.dose_id, q.mobile_enc, q.sealed_for, q.lang, q.attempts,
+		d.dose_number, v.name, b.name, coalesce(c.name, ''), d.administered_at
+		FROM confirmations q JOIN doses d ON d.id = q.dose_id JOIN vaccines v ON v.id = d.vaccine_id
+		JOIN beneficiaries b ON b.id = d.beneficiary_id LEFT JOIN centres c ON c.id = d.centre_id
+		WHERE q.next_at <= ? ORDER BY q.next_at LIMIT ?`, now.Unix(), int64(limit))
+	if err != nil {
+		return nil, fail("reading queued confirmations", err)
+	}
+	defer rows.Close()
+	var out []Confirmation
+	for rows.Next() {
+		var c Confirmation
+		var attempts, n, at int64
+		if err := rows.Scan(&c.DoseID, &c.MobileEnc, &c.SealedFor, &c.Lang, &attempts, &n, &c.VaccineName, &c.Name,
+			&c.CentreName, &at); err != nil {
+			return nil, fail("reading queued confirmations", err)
+		}
+		c.Attempts, c.DoseNumber, c.AdministeredAt = int(attempts), int(n), time.Unix(at, 0)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail("reading queued confirmations", err)
+	}
+	return out, nil
+}
+
+// ConfirmationSent implements BookingStore.
+func (s *SQL) ConfirmationSent(ctx context.Context, doseID string) error {
+	if _, err := s.db(ctx).ExecContext(ctx, `DELETE FROM confirmations WHERE dose_id = ?`, doseID); err != nil {
+		return fail("dequeuing confirmation", err)
+	}
+	return nil
+}
+
+// ConfirmationFailed implements BookingStore.
+func (s *SQL) ConfirmationFailed(ctx context.Context, doseID string, next time.Time) error {
+	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE confirmations SET attempts = attempts + 1, next_at = ? WHERE dose_id = ?`,
+		next.Unix(), doseID); err != nil {
+		return fail("rescheduling confirmation", err)
+	}
+	return nil
 }

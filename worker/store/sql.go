@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/origin"
 )
 
 // SQL implements Store on a database/sql handle to D1 or SQLite.
@@ -44,9 +45,13 @@ func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading entity: %w", err)
+		return nil, fail("reading entity", err)
 	}
-	e.Origins = strings.Fields(origins)
+	if e.Origins, err = origin.ParseList(origins); err != nil {
+		// A row written before the rule (or by hand) is refused, not
+		// half-used: its origins would go into a CSP frame-ancestors list.
+		return nil, fmt.Errorf("%w: entity %s: %v", ErrBadEntity, e.ID, err)
+	}
 	return &e, nil
 }
 
@@ -72,7 +77,7 @@ func (s *SQL) Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficia
 	rows, err := s.db(ctx).QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm, `+statusSQL+`
 		FROM beneficiaries b WHERE b.mobile_hash = ? ORDER BY b.id`, mobileHash)
 	if err != nil {
-		return nil, fmt.Errorf("reading beneficiaries: %w", err)
+		return nil, fail("reading beneficiaries", err)
 	}
 	defer rows.Close()
 	var out []Beneficiary
@@ -80,13 +85,13 @@ func (s *SQL) Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficia
 		var b Beneficiary
 		var st int64
 		if err := rows.Scan(&b.ID, &b.MobileHash, &b.Name, &b.NameNorm, &st); err != nil {
-			return nil, fmt.Errorf("reading beneficiaries: %w", err)
+			return nil, fail("reading beneficiaries", err)
 		}
 		b.Status = kycvs.Status(st)
 		out = append(out, b)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading beneficiaries: %w", err)
+		return nil, fail("reading beneficiaries", err)
 	}
 	return out, nil
 }
@@ -107,12 +112,12 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 		WHERE window_start <= ?3 OR count < ?4
 		RETURNING count`, key, n, cutoff, int64(limit))
 	if err != nil {
-		return false, 0, fmt.Errorf("counting %s: %w", key, err)
+		return false, 0, fail("counting "+key, err)
 	}
 	counted := rows.Next()
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return false, 0, fmt.Errorf("counting %s: %w", key, err)
+		return false, 0, fail("counting "+key, err)
 	}
 	if counted {
 		return true, 0, nil
@@ -157,20 +162,20 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 		RETURNING key`)
 	rows, err := s.db(ctx).QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("counting: %w", err)
+		return nil, 0, fail("counting", err)
 	}
 	counted := map[string]bool{}
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k); err != nil {
 			rows.Close()
-			return nil, 0, fmt.Errorf("counting: %w", err)
+			return nil, 0, fail("counting", err)
 		}
 		counted[k] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("counting: %w", err)
+		return nil, 0, fail("counting", err)
 	}
 	var refused *Limit
 	var back []any
@@ -187,11 +192,8 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 	// A refused event must not use up the other budgets (a resend pressed
 	// too early would otherwise eat one of the hour's sends): give back what
 	// it counted. Counts only ever go down here, so no limit is exceeded.
-	if len(back) > 0 {
-		q := `UPDATE rate_counters SET count = count - 1 WHERE count > 0 AND key IN (?` + strings.Repeat(", ?", len(back)-1) + `)`
-		if _, err := s.db(ctx).ExecContext(ctx, q, back...); err != nil {
-			return nil, 0, fmt.Errorf("returning counts: %w", err)
-		}
+	if err := s.release(ctx, back); err != nil {
+		return nil, 0, err
 	}
 	retry := refused.Window
 	var start int64
@@ -201,27 +203,73 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 	return refused, max(retry, time.Second), nil
 }
 
-// CreateOTP implements Store.
-func (s *SQL) CreateOTP(ctx context.Context, t *OTPTransaction) error {
-	_, err := s.db(ctx).ExecContext(ctx, `INSERT INTO otp_transactions
-		(id, purpose, entity_id, mobile_hash, name, name_norm, nonce, otp_hash, attempts, max_attempts, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-		t.ID, t.Purpose, t.EntityID, t.MobileHash, t.Name, t.NameNorm, t.Nonce, t.OTPHash,
-		int64(t.MaxAttempts), t.CreatedAt.Unix(), t.ExpiresAt.Unix())
-	if err != nil {
-		return fmt.Errorf("creating OTP transaction: %w", err)
+// Release implements Store.
+func (s *SQL) Release(ctx context.Context, limits []Limit) error {
+	keys := make([]any, 0, len(limits))
+	for _, l := range limits {
+		keys = append(keys, l.Key)
+	}
+	return s.release(ctx, keys)
+}
+
+func (s *SQL) release(ctx context.Context, keys []any) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	q := `UPDATE rate_counters SET count = count - 1 WHERE count > 0 AND key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
+	if _, err := s.db(ctx).ExecContext(ctx, q, keys...); err != nil {
+		return fail("returning counts", err)
 	}
 	return nil
 }
 
-const otpColumns = `id, purpose, entity_id, mobile_hash, name, name_norm, nonce, otp_hash, attempts, max_attempts, created_at, expires_at, used_at`
+// CreateOTP implements Store: one INSERT … SELECT whose WHERE holds the
+// number's guess budget, so parallel starts and guesses cannot exceed it
+// (SQLite and D1 run one statement at a time); the supersede trigger runs in
+// the same statement.
+func (s *SQL) CreateOTP(ctx context.Context, t *OTPTransaction) (bool, error) {
+	created, expires := t.CreatedAt.Unix(), t.ExpiresAt.Unix()
+	var budget int64
+	err := s.db(ctx).QueryRowContext(ctx, `INSERT INTO otp_transactions
+		(id, purpose, entity_id, mobile_hash, name_hash, nonce, otp_hash, mobile_enc, lang, attempts, max_attempts, created_at, expires_at)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10 - spent, ?11, ?12
+		FROM (SELECT coalesce(sum(attempts - (used_at IS NOT NULL)), 0) AS spent FROM otp_transactions
+		      WHERE mobile_hash = ?4 AND purpose = ?2 AND created_at > ?11 - (?12 - ?11))
+		WHERE spent < ?10
+		RETURNING max_attempts`,
+		t.ID, t.Purpose, t.EntityID, t.MobileHash, t.NameHash, t.Nonce, t.OTPHash, t.MobileEnc, t.Lang,
+		int64(t.MaxAttempts), created, expires).Scan(&budget)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fail("creating OTP transaction", err)
+	}
+	t.MaxAttempts = int(budget)
+	return true, nil
+}
+
+// DeleteOTP implements Store.
+func (s *SQL) DeleteOTP(ctx context.Context, t *OTPTransaction) error {
+	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE otp_transactions SET superseded_by = NULL
+		WHERE mobile_hash = ? AND purpose = ? AND superseded_by = ?`, t.MobileHash, t.Purpose, t.ID); err != nil {
+		return fail("restoring superseded OTP transactions", err)
+	}
+	if _, err := s.db(ctx).ExecContext(ctx, `DELETE FROM otp_transactions WHERE id = ?`, t.ID); err != nil {
+		return fail("deleting OTP transaction", err)
+	}
+	return nil
+}
+
+const otpColumns = `id, purpose, entity_id, mobile_hash, name_hash, nonce, otp_hash, mobile_enc, lang, attempts, max_attempts,
+	created_at, expires_at, used_at, coalesce(superseded_by, '')`
 
 func scanOTP(sc interface{ Scan(...any) error }) (*OTPTransaction, error) {
 	var t OTPTransaction
 	var attempts, maxAttempts, created, expires int64
 	var used sql.NullInt64
-	if err := sc.Scan(&t.ID, &t.Purpose, &t.EntityID, &t.MobileHash, &t.Name, &t.NameNorm, &t.Nonce, &t.OTPHash,
-		&attempts, &maxAttempts, &created, &expires, &used); err != nil {
+	if err := sc.Scan(&t.ID, &t.Purpose, &t.EntityID, &t.MobileHash, &t.NameHash, &t.Nonce, &t.OTPHash, &t.MobileEnc, &t.Lang,
+		&attempts, &maxAttempts, &created, &expires, &used, &t.SupersededBy); err != nil {
 		return nil, err
 	}
 	t.Attempts, t.MaxAttempts = int(attempts), int(maxAttempts)
@@ -239,31 +287,40 @@ func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading OTP transaction: %w", err)
+		return nil, fail("reading OTP transaction", err)
 	}
 	return t, nil
 }
 
 // ConsumeAttempt implements Store.
 func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1
-		WHERE id = ? AND used_at IS NULL AND attempts < max_attempts AND expires_at > ?
+	rows, err := s.db(ctx).QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2
+		WHERE id = ?1 AND used_at IS NULL AND superseded_by IS NULL AND attempts < max_attempts AND expires_at > ?2
 		RETURNING `+otpColumns, id, now.Unix())
 	if err != nil {
-		return nil, fmt.Errorf("counting OTP attempt: %w", err)
+		return nil, fail("counting OTP attempt", err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("counting OTP attempt: %w", err)
+			return nil, fail("counting OTP attempt", err)
 		}
 		return nil, ErrNotFound
 	}
 	t, err := scanOTP(rows)
 	if err != nil {
-		return nil, fmt.Errorf("counting OTP attempt: %w", err)
+		return nil, fail("counting OTP attempt", err)
 	}
 	return t, nil
+}
+
+// RefundAttempt implements Store.
+func (s *SQL) RefundAttempt(ctx context.Context, id string) error {
+	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE otp_transactions SET attempts = attempts - 1
+		WHERE id = ? AND attempts > 0 AND used_at IS NULL`, id); err != nil {
+		return fail("refunding OTP attempt", err)
+	}
+	return nil
 }
 
 // MarkOTPUsed implements Store.
@@ -285,12 +342,12 @@ func (s *SQL) UseToken(ctx context.Context, tokenID, entityID string, expires, n
 func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (bool, error) {
 	rows, err := s.db(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", what, err)
+		return false, fail(what, err)
 	}
 	defer rows.Close()
 	ok := rows.Next()
 	if err := rows.Err(); err != nil {
-		return false, fmt.Errorf("%s: %w", what, err)
+		return false, fail(what, err)
 	}
 	return ok, nil
 }
@@ -307,7 +364,7 @@ func (s *SQL) Purge(ctx context.Context, now time.Time) error {
 		{`DELETE FROM used_tokens WHERE expires_at < ?`, now.Add(-time.Hour).Unix()},
 	} {
 		if _, err := s.db(ctx).ExecContext(ctx, q.sql, q.arg); err != nil {
-			return fmt.Errorf("purging: %w", err)
+			return fail("purging", err)
 		}
 	}
 	return nil
@@ -317,7 +374,7 @@ func (s *SQL) Purge(ctx context.Context, now time.Time) error {
 func (s *SQL) AddOutbox(ctx context.Context, to, body, kind string, now time.Time) error {
 	if _, err := s.db(ctx).ExecContext(ctx, `INSERT INTO sms_outbox (to_mobile, body, kind, created_at) VALUES (?, ?, ?, ?)`,
 		to, body, kind, now.Unix()); err != nil {
-		return fmt.Errorf("writing outbox: %w", err)
+		return fail("writing outbox", err)
 	}
 	return nil
 }
@@ -334,7 +391,7 @@ func (s *SQL) Outbox(ctx context.Context, to string, limit int) ([]OutboxMessage
 	args = append(args, int64(limit))
 	rows, err := s.db(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading outbox: %w", err)
+		return nil, fail("reading outbox", err)
 	}
 	defer rows.Close()
 	out := []OutboxMessage{}
@@ -342,7 +399,7 @@ func (s *SQL) Outbox(ctx context.Context, to string, limit int) ([]OutboxMessage
 		var m OutboxMessage
 		var at int64
 		if err := rows.Scan(&m.ID, &m.To, &m.Body, &m.Kind, &at); err != nil {
-			return nil, fmt.Errorf("reading outbox: %w", err)
+			return nil, fail("reading outbox", err)
 		}
 		m.CreatedAt = time.Unix(at, 0).UTC()
 		out = append(out, m)

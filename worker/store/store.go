@@ -12,6 +12,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kycvs/kycvs"
@@ -19,6 +20,22 @@ import (
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable wraps every failure of the database itself (D1 overloaded or
+// unreachable, SQLite I/O): the request may succeed if retried, and the
+// handlers answer 503 with Retry-After. Errors that are not this (nor
+// ErrNotFound, ErrConflict) are bugs.
+var ErrUnavailable = errors.New("storage unavailable")
+
+// ErrBadEntity is an entity row that breaks a rule (its origins): refused
+// at load with the reason, never used.
+var ErrBadEntity = errors.New("invalid entity registration")
+
+// fail wraps a database error for the caller: what was being done, and
+// ErrUnavailable.
+func fail(what string, err error) error {
+	return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
+}
 
 // Entity is a registered verifying entity.
 type Entity struct {
@@ -41,21 +58,28 @@ type Beneficiary struct {
 }
 
 // OTPTransaction is one OTP sent to a mobile: started by POST /v1/otp (purpose
-// "status") or by the booking flow (purpose "booking").
+// "status"), by the booking flow ("booking") or by a vaccinator for a walk-in
+// ("walk_in", EntityID is then the centre).
 type OTPTransaction struct {
-	ID          string
-	Purpose     string
-	EntityID    string
-	MobileHash  string
-	Name        string
-	NameNorm    string
-	Nonce       string
-	OTPHash     string
-	Attempts    int
-	MaxAttempts int
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-	UsedAt      time.Time // zero while unused
+	ID         string
+	Purpose    string
+	EntityID   string
+	MobileHash string
+	// NameHash is secret.Keys.NameHash of the normalised name typed (status
+	// and walk-in transactions): the name itself is never stored.
+	NameHash  string
+	Nonce     string
+	OTPHash   string
+	MobileEnc string // the sealed mobile, walk-in transactions only
+	Lang      string
+	Attempts  int
+	// MaxAttempts is this code's budget: OTP_MAX_ATTEMPTS less the guesses
+	// already spent on the number's codes within one code lifetime.
+	MaxAttempts  int
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	UsedAt       time.Time // zero while unused
+	SupersededBy string    // the transaction that replaced this one, if any
 }
 
 // Limit is one rate limit: at most Max events per Window under Key.
@@ -93,12 +117,29 @@ type Store interface {
 	// event counts against none of the limits.
 	HitAll(ctx context.Context, limits []Limit, now time.Time) (refused *Limit, retryAfter time.Duration, err error)
 
-	CreateOTP(ctx context.Context, t *OTPTransaction) error
+	// Release gives back one count of each limit (an event HitAll counted
+	// that did not happen after all, e.g. an SMS that could not be sent).
+	Release(ctx context.Context, limits []Limit) error
+
+	// CreateOTP inserts t, in one statement with its budget: t.MaxAttempts
+	// less the guesses spent on the number's transactions of the same
+	// purpose created within one lifetime (ExpiresAt - CreatedAt). Inserting
+	// supersedes the number's live transactions of that purpose (a trigger,
+	// same statement). It reports false, inserting nothing, when no guess is
+	// left; on success t.MaxAttempts is the budget.
+	CreateOTP(ctx context.Context, t *OTPTransaction) (bool, error)
+	// DeleteOTP undoes CreateOTP for a code that was never sent: the
+	// transactions it superseded are live again, and it is gone.
+	DeleteOTP(ctx context.Context, t *OTPTransaction) error
 	OTP(ctx context.Context, id string) (*OTPTransaction, error)
 	// ConsumeAttempt atomically spends one of the transaction's attempts if it
-	// is unused, unexpired and not locked, and returns it with Attempts
-	// updated. Otherwise it returns ErrNotFound; call OTP to learn why.
+	// is unused, not superseded, unexpired and not locked, and returns it with
+	// Attempts updated. Otherwise it returns ErrNotFound; call OTP to learn why.
 	ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error)
+	// RefundAttempt gives back the attempt of a right code whose request
+	// then failed for a reason of ours (the database, the signer), so the
+	// person's retry is not charged for it.
+	RefundAttempt(ctx context.Context, id string) error
 	// MarkOTPUsed marks the transaction used; false if it already was.
 	MarkOTPUsed(ctx context.Context, id string, now time.Time) (bool, error)
 

@@ -280,7 +280,7 @@ func realWorker(t *testing.T, js *workerd.Server, dur time.Duration, rounds int)
 	const people = 4000
 	t0 := time.Now()
 	s := devserver.Start(t, devserver.Options{Synthetic: people, Vars: map[string]string{
-		"OTP_RESEND_SECONDS": "0", "OTP_PER_MOBILE_HOUR": "1000000", "OTP_PER_IP_HOUR": "1000000", "OTP_PER_ENTITY_HOUR": "1000000",
+		"OTP_RESEND_SECONDS": "0", "OTP_PER_MOBILE_HOUR": "1000000", "OTP_PER_IP_MINUTE": "1000000", "OTP_PER_ENTITY_HOUR": "1000000",
 	}})
 	t.Logf("service started in %s", time.Since(t0).Round(time.Millisecond))
 	var persons []seed.Person

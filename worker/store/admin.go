@@ -1,4 +1,4 @@
-package booking
+package store
 
 import (
 	"fmt"
@@ -7,7 +7,9 @@ import (
 )
 
 // The statements below are what the centre admin command (cmd/kycvs-centres)
-// emits for D1; tests run the same text on SQLite.
+// emits for D1 (wrangler d1 execute); tests run the same text on SQLite.
+// They live with the store so every SQL string of the schema is in one
+// package.
 
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
@@ -31,14 +33,20 @@ func RevokeCentreTokenSQL(id string) string {
 	return fmt.Sprintf("UPDATE centres SET vaccinator_token_hash = NULL, vaccinator_token_expires_at = NULL WHERE id = %s;\n", sqlString(id))
 }
 
-// UnlockSQL returns the statement a supervisor's unlock runs: a locked
-// appointment becomes live with its wrong-code count reset and the same
-// security code. The status trigger writes the "unlocked" audit row with the
-// supervisor's name; RETURNING shows whether anything was unlocked.
-func UnlockSQL(appointmentID, supervisor string, now time.Time) string {
-	return fmt.Sprintf("UPDATE appointments SET status = 'live', wrong_attempts = 0, updated_at = %d, updated_by = %s\n"+
-		"  WHERE id = %s AND status = 'locked' RETURNING id, status;\n",
-		now.Unix(), sqlString("supervisor:"+supervisor), sqlString(appointmentID))
+// SupervisorSQL returns the statement that registers a supervisor of a
+// centre by the hash of their token (secret.TokenHash), valid until expires.
+// Unlocking a locked appointment is the supervisor's, through the worker
+// (POST /v1/centre/appointments/{id}/unlock): it must send the person a new
+// code, which plain SQL cannot.
+func SupervisorSQL(centreID, name, tokenHash string, expires, now time.Time) string {
+	return fmt.Sprintf("INSERT INTO supervisors (token_hash, centre_id, name, expires_at, created_at) VALUES (%s, %s, %s, %d, %d);\n",
+		sqlString(tokenHash), sqlString(centreID), sqlString(name), expires.Unix(), now.Unix())
+}
+
+// RevokeSupervisorsSQL returns the statement that withdraws every
+// supervisor token of a centre.
+func RevokeSupervisorsSQL(centreID string) string {
+	return fmt.Sprintf("DELETE FROM supervisors WHERE centre_id = %s;\n", sqlString(centreID))
 }
 
 // AuditSQL returns the query that lists an appointment's audit log.
