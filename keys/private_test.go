@@ -12,7 +12,7 @@ import (
 )
 
 // Tests of what the browser build leaves out: PrivateKey, the keyset's JSON
-// form and Published.
+// form, Published and Trusted.
 
 func TestPrivateKey(t *testing.T) {
 	seed := bytes.Repeat([]byte{7}, 32)
@@ -116,27 +116,52 @@ func TestPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseKeyset(b); err != nil {
+	file, err := ParseKeyset(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Published holds exactly the keys of PublishedJSON, which the browser
-	// module reads instead.
-	n := 0
-	for _, doc := range PublishedJSON() {
+	// Published is published.json, key for key, in every build (the
+	// kycvs_dev build's dev key is tested in dev_test.go).
+	if !sameKeys(ks, file) {
+		t.Errorf("Published has %d keys, published.json %d, or they differ", len(ks.Entries()), len(file.Entries()))
+	}
+}
+
+// TestTrusted holds Trusted to the documents of TrustedJSON, which the
+// browser module reads instead, and to DevKeysEmbedded.
+func TestTrusted(t *testing.T) {
+	ks := Trusted()
+	want := &Keyset{}
+	for _, doc := range TrustedJSON() {
 		d, err := ParseKeyset(doc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range d.Entries() {
-			if _, ok := ks.Has(e.Key.ID()); !ok {
-				t.Errorf("key %s of PublishedJSON missing from Published", e.Key.ID())
-			}
+		want.Merge(d)
+	}
+	if !sameKeys(ks, want) {
+		t.Errorf("Trusted has %d keys, TrustedJSON %d, or they differ", len(ks.Entries()), len(want.Entries()))
+	}
+	if !DevKeysEmbedded() && !sameKeys(ks, Published()) {
+		t.Error("without kycvs_dev, Trusted is not Published")
+	}
+	if n := len(Published().Entries()); DevKeysEmbedded() && len(ks.Entries()) <= n {
+		t.Errorf("with kycvs_dev, Trusted has %d keys, Published %d", len(ks.Entries()), n)
+	}
+}
+
+// sameKeys reports whether a and b hold the same entries in the same order.
+func sameKeys(a, b *Keyset) bool {
+	ea, eb := a.Entries(), b.Entries()
+	if len(ea) != len(eb) {
+		return false
+	}
+	for i := range ea {
+		if !ea[i].Key.Equal(eb[i].Key) || !ea[i].NotBefore.Equal(eb[i].NotBefore) || !ea[i].NotAfter.Equal(eb[i].NotAfter) {
+			return false
 		}
-		n += len(d.Entries())
 	}
-	if n != len(ks.Entries()) {
-		t.Errorf("Published has %d keys, PublishedJSON %d", len(ks.Entries()), n)
-	}
+	return true
 }
 
 func BenchmarkSign(b *testing.B) {

@@ -18,7 +18,7 @@
 // described by kycvs.d.ts beside this file.
 //
 // The module refuses a token unless its signature verifies under the keyset
-// embedded at build time (keys.PublishedJSON, read with JSON.parse, plus
+// embedded at build time (keys.TrustedJSON, read with JSON.parse, plus
 // the dev keyset under -tags kycvs_dev), its audience is the entity and its
 // nonce the host's nonce, and it has not expired. Only then does the widget hand the token to
 // the host page. This check serves the person and the host page's UX; the

@@ -13,16 +13,17 @@ import (
 )
 
 // pinnedKeyset is the keyset tokens are checked against: the documents
-// embedded in package keys (published.json, and dev.json under kycvs_dev),
-// read once. A variable so the wasm tests can pin a key they generate.
+// embedded in package keys (keys.TrustedJSON: published.json, and dev.json
+// under kycvs_dev), read once. A variable so the wasm tests can pin a key
+// they generate.
 //
-// keys.Published would parse the same documents with encoding/json, which
+// keys.Trusted would parse the same documents with encoding/json, which
 // the module does not link (with fmt it is about a third of the budget, see
 // SIZE.md): the browser's JSON.parse does the parsing, and keysetFromJSON
 // the checks keys.ParseKeyset makes. An embedded keyset that fails them is a
 // broken build; the panic surfaces as a rejected call (code "internal").
 var pinnedKeyset = sync.OnceValue(func() *keys.Keyset {
-	ks, err := keysetFromJSON(keys.PublishedJSON()...)
+	ks, err := keysetFromJSON(keys.TrustedJSON()...)
 	if err != nil {
 		panic("embedded keyset: " + err.Error())
 	}

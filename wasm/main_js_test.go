@@ -253,21 +253,21 @@ func TestMain(m *testing.M) {
 	m.Run()
 }
 
-// TestPinnedKeysetIsPublished holds the module's reading of the embedded
-// keyset (JSON.parse, keyset_js.go) to keys.Published (encoding/json).
-func TestPinnedKeysetIsPublished(t *testing.T) {
-	got, err := keysetFromJSON(keys.PublishedJSON()...)
+// TestPinnedKeysetIsTrusted holds the module's reading of the embedded
+// keyset (JSON.parse, keyset_js.go) to keys.Trusted (encoding/json).
+func TestPinnedKeysetIsTrusted(t *testing.T) {
+	got, err := keysetFromJSON(keys.TrustedJSON()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := keys.Published().Entries()
+	want := keys.Trusted().Entries()
 	if len(got.Entries()) != len(want) {
-		t.Fatalf("%d keys, keys.Published has %d", len(got.Entries()), len(want))
+		t.Fatalf("%d keys, keys.Trusted has %d", len(got.Entries()), len(want))
 	}
 	for i, e := range got.Entries() {
 		w := want[i]
 		if !e.Key.Equal(w.Key) || !e.NotBefore.Equal(w.NotBefore) || !e.NotAfter.Equal(w.NotAfter) {
-			t.Errorf("entry %d: %v, keys.Published has %v", i, e, w)
+			t.Errorf("entry %d: %v, keys.Trusted has %v", i, e, w)
 		}
 	}
 }
