@@ -5,6 +5,9 @@ package keys
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -49,7 +52,7 @@ func TestPrivateTextForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	privText := k.String()
+	privText := k.SecretText()
 	if !strings.HasPrefix(privText, "PRIVATE+KEY+kycvs+"+k.KeyID()+"+") {
 		t.Fatal("private text form has the wrong prefix")
 	}
@@ -102,6 +105,79 @@ func TestKeysetJSON(t *testing.T) {
 	}
 	if _, err := ParseKeyset([]byte(`{"keys":[],"extra":1}`)); err == nil {
 		t.Error("keyset with unknown field accepted")
+	}
+}
+
+// TestRedacted prints a key every way fmt can reach it: the key, a pointer
+// to it, and structs holding either in an exported or an unexported field
+// (where fmt cannot call the key's methods and walks its fields instead),
+// by value and by pointer. None of it may show the secret.
+func TestRedacted(t *testing.T) {
+	seed := bytes.Repeat([]byte{0x5a}, 32)
+	k, err := NewPrivateKeyFromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := k.SecretText()
+	b64seed := secret[strings.LastIndexByte(secret, '+')+1:]
+	// What would give the key away: its text, the base64 of 0x01 || seed
+	// (and of the seed alone), and the seed or the expanded key in hex or as
+	// fmt's decimal byte list.
+	leaks := []string{secret, b64seed, base64.RawURLEncoding.EncodeToString(seed),
+		hex.EncodeToString(seed), strings.ToUpper(hex.EncodeToString(seed)),
+		strings.Trim(fmt.Sprint(seed), "[]"), hex.EncodeToString(k.priv())}
+
+	type exported struct {
+		Name string
+		Key  PrivateKey
+		Ptr  *PrivateKey
+	}
+	type unexported struct {
+		name string
+		key  PrivateKey
+		ptr  *PrivateKey
+	}
+	values := map[string]any{
+		"PrivateKey":            *k,
+		"*PrivateKey":           k,
+		"struct":                exported{"issuer", *k, k},
+		"*struct":               &exported{"issuer", *k, k},
+		"struct, unexported":    unexported{"issuer", *k, k},
+		"*struct, unexported":   &unexported{"issuer", *k, k},
+		"[]*PrivateKey":         []*PrivateKey{k},
+		"map[string]PrivateKey": map[string]PrivateKey{"k": *k},
+	}
+	redacted := "PRIVATE+KEY+kycvs+" + k.KeyID() + "+REDACTED"
+	for name, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3v"} {
+			out := fmt.Sprintf(verb, v)
+			for _, l := range leaks {
+				if strings.Contains(out, l) {
+					t.Errorf("Sprintf(%q, %s) = %q shows the key (%q)", verb, name, out, l)
+				}
+			}
+			if name == "PrivateKey" || name == "*PrivateKey" {
+				if out != redacted && out != `"`+redacted+`"` {
+					t.Errorf("Sprintf(%q, %s) = %q, want %q", verb, name, out, redacted)
+				}
+			}
+		}
+	}
+	for _, s := range []string{k.String(), k.GoString(), fmt.Sprint(k), fmt.Sprintln(*k)} {
+		if !strings.Contains(s, redacted) {
+			t.Errorf("%q is not the redacted form %q", s, redacted)
+		}
+	}
+	if _, err := ParsePrivateKey(k.String()); err == nil {
+		t.Error("ParsePrivateKey accepted the redacted form")
+	}
+	k2, err := ParsePrivateKey(secret)
+	if err != nil || !k2.Public().Equal(k.Public()) || k2.SecretText() != secret {
+		t.Fatalf("SecretText does not round-trip through ParsePrivateKey: %v", err)
+	}
+	msg := []byte("kycvs")
+	if s1, _ := k.Sign(msg); !k2.Public().Verify(msg, s1) {
+		t.Fatal("key parsed from SecretText signs differently")
 	}
 }
 
