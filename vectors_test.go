@@ -44,7 +44,7 @@ func privateText(seed []byte) string {
 	if err != nil {
 		panic(err)
 	}
-	return k.String()
+	return k.SecretText()
 }
 
 // Fixed clock for the vectors: 2026-11-25T12:00:00Z.

@@ -17,9 +17,9 @@ import (
 )
 
 // The tests in this file run in every build, including -tags
-// kycvs_verifyonly (the browser module's), where PrivateKey, ParseKeyset and
-// Published do not exist; private_test.go tests those. testKey signs with
-// crypto/ed25519 directly, which tests may link.
+// kycvs_verifyonly (the browser module's), where PrivateKey, ParseKeyset,
+// Published and Trusted do not exist; private_test.go tests those. testKey
+// signs with crypto/ed25519 directly, which tests may link.
 type testKey struct {
 	priv ed25519.PrivateKey
 	pub  PublicKey
@@ -219,13 +219,16 @@ func TestKeyset(t *testing.T) {
 	}
 }
 
-// TestPublishedJSON parses the embedded keyset documents the way the
+// TestTrustedJSON parses the embedded keyset documents the way the
 // browser module does (wasm/keyset_js.go, with JSON.parse there): every
 // entry's key parses, its kid is the key's id, and Add accepts it.
-func TestPublishedJSON(t *testing.T) {
-	docs := PublishedJSON()
+func TestTrustedJSON(t *testing.T) {
+	docs := TrustedJSON()
 	if len(docs) == 0 || string(docs[0]) != string(publishedJSON) {
-		t.Fatal("PublishedJSON does not start with published.json")
+		t.Fatal("TrustedJSON does not start with published.json")
+	}
+	if want := map[bool]int{false: 1, true: 2}[DevKeysEmbedded()]; len(docs) != want {
+		t.Fatalf("TrustedJSON has %d documents, want %d (DevKeysEmbedded %v)", len(docs), want, DevKeysEmbedded())
 	}
 	ks := &Keyset{}
 	for _, doc := range docs {

@@ -25,9 +25,10 @@ type Entry struct {
 // A Keyset is immutable after parsing except through Add and Retire, which are
 // for the key tool; do not call them concurrently with Lookup.
 //
-// The JSON form (ParseKeyset, MarshalJSON, Published) is in keyset_json.go and
-// is not built with the kycvs_verifyonly tag: the browser module parses
-// PublishedJSON with the browser's JSON.parse and fills a Keyset with Add.
+// The JSON form (ParseKeyset, MarshalJSON, Published, Trusted) is in
+// keyset_json.go and is not built with the kycvs_verifyonly tag: the browser
+// module parses TrustedJSON with the browser's JSON.parse and fills a Keyset
+// with Add.
 type Keyset struct {
 	entries []Entry
 }

@@ -12,7 +12,7 @@ import (
 
 // The JSON form of a Keyset. This file is not built with the kycvs_verifyonly
 // tag: encoding/json and fmt would cost the browser module about 330 KB
-// brotli (wasm/SIZE.md), so it reads PublishedJSON with the browser's own
+// brotli (wasm/SIZE.md), so it reads TrustedJSON with the browser's own
 // JSON.parse instead, with the same checks as ParseKeyset.
 
 type entryJSON struct {
@@ -68,21 +68,37 @@ func (ks *Keyset) MarshalJSON() ([]byte, error) {
 	return json.MarshalIndent(j, "", "  ")
 }
 
-var published = sync.OnceValue(func() *Keyset {
-	ks, err := ParseKeyset(publishedJSON)
-	if err != nil {
-		panic("keys: embedded published.json: " + err.Error()) // a broken build, caught by TestPublished
-	}
-	if devJSON != nil {
-		dev, err := ParseKeyset(devJSON)
-		if err != nil {
-			panic("keys: embedded dev.json: " + err.Error())
-		}
-		ks.Merge(dev)
+var published = sync.OnceValue(func() *Keyset { return mustParseEmbedded("published.json", publishedJSON) })
+
+var trusted = sync.OnceValue(func() *Keyset {
+	// Parsed again rather than merged into published(): Merge appends to
+	// the receiver, and Published must stay the production keys alone.
+	ks := mustParseEmbedded("published.json", publishedJSON)
+	if devKeysEmbedded {
+		ks.Merge(mustParseEmbedded("dev.json", devJSON))
 	}
 	return ks
 })
 
-// Published returns the keyset embedded at build time. Callers must not
-// modify it.
+func mustParseEmbedded(name string, doc []byte) *Keyset {
+	ks, err := ParseKeyset(doc)
+	if err != nil {
+		panic("keys: embedded " + name + ": " + err.Error()) // a broken build, caught by TestPublished and TestTrusted
+	}
+	return ks
+}
+
+// Published returns the production keyset embedded at build time,
+// keys/published.json: the keys this project's issuer signs with, and
+// nothing else in any build. Callers must not modify it.
 func Published() *Keyset { return published() }
+
+// Trusted returns the keys this build accepts signatures from: Published
+// plus, in builds with the kycvs_dev tag, the local development keyset
+// keys/dev.json. It exists so that a development build can verify tokens
+// signed with the dev key in .dev.vars while Published keeps meaning the
+// production keys, whatever the build; code that verifies calls Trusted,
+// code that publishes or pins production keys calls Published.
+// DevKeysEmbedded reports which of the two this build is. Callers must not
+// modify it.
+func Trusted() *Keyset { return trusted() }

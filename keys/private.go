@@ -6,6 +6,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"io"
+	"strconv"
 )
 
 // This file is for signers and key tools only: it is not built with the
@@ -27,8 +29,15 @@ import (
 // times the bytes in a worker whose size budget is 2 MiB, because it imports
 // crypto/ed25519 itself plus math/big. circl earns its place in the tests
 // instead, as an independent Ed25519 implementation (see TestCirclSignatures).
+//
+// Printing a PrivateKey with any fmt verb, or a value holding one, shows a
+// redacted form; the secret text is available only from SecretText.
 type PrivateKey struct {
-	priv ed25519.PrivateKey
+	// priv returns the key from a closure. fmt cannot call Format on a
+	// PrivateKey held in an unexported struct field: it walks the fields by
+	// reflection instead, and would print a slice, an array, or (for %s and
+	// %q) the target of a pointer. A func it can only print as an address.
+	priv func() ed25519.PrivateKey
 	pub  PublicKey
 }
 
@@ -49,7 +58,7 @@ func newPrivateKey(seed []byte) (*PrivateKey, error) {
 		// ParsePublicKey cannot be published, so it cannot be used either.
 		return nil, fmt.Errorf("generated key is unusable: %w", err)
 	}
-	return &PrivateKey{priv: priv, pub: pub}, nil
+	return &PrivateKey{priv: func() ed25519.PrivateKey { return priv }, pub: pub}, nil
 }
 
 func publicFromSeed(seed []byte) []byte {
@@ -78,12 +87,39 @@ func (k *PrivateKey) KeyID() string { return k.pub.ID() }
 // Sign returns the Ed25519 signature of message. The error is always nil; it
 // is there so remote signers (an HSM, a KMS) fit the same interface.
 func (k *PrivateKey) Sign(message []byte) ([]byte, error) {
-	return ed25519.Sign(k.priv, message), nil
+	return ed25519.Sign(k.priv(), message), nil
 }
 
-// String returns the secret text form. Write it only to a secret store.
-func (k *PrivateKey) String() string {
-	return privatePrefix + k.KeyID() + "+" + b64.EncodeToString(append([]byte{algEd25519}, k.priv.Seed()...))
+// SecretText returns the secret text form that ParsePrivateKey reads:
+// "PRIVATE+KEY+kycvs+<kid>+<base64url(0x01 || seed)>". Write it only to a
+// secret store (a file created with O_EXCL and mode 0600, wrangler secret).
+func (k *PrivateKey) SecretText() string {
+	return privatePrefix + k.KeyID() + "+" + b64.EncodeToString(append([]byte{algEd25519}, k.priv().Seed()...))
+}
+
+// redactedSuffix replaces the key material in String, GoString and Format.
+const redactedSuffix = "+REDACTED"
+
+// String returns "PRIVATE+KEY+kycvs+<kid>+REDACTED": the key id, not the
+// key, so that logging or printing a key (or a config holding one) never
+// leaks it. SecretText returns the secret form.
+//
+// String, GoString and Format have value receivers so that a PrivateKey
+// value, and not only a pointer, is redacted too.
+func (k PrivateKey) String() string { return privatePrefix + k.pub.ID() + redactedSuffix }
+
+// GoString returns the same redacted form as String, for %#v.
+func (k PrivateKey) GoString() string { return k.String() }
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q,
+// %x, %d…) prints the redacted form, %q quoted: for verbs that are not for
+// strings, fmt would otherwise print the struct's fields.
+func (k PrivateKey) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, strconv.Quote(k.String()))
+		return
+	}
+	io.WriteString(f, k.String())
 }
 
 // NewPrivateKeyFromSeed returns the key for a 32-byte RFC 8032 seed. It is for

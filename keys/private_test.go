@@ -5,6 +5,9 @@ package keys
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -12,7 +15,7 @@ import (
 )
 
 // Tests of what the browser build leaves out: PrivateKey, the keyset's JSON
-// form and Published.
+// form, Published and Trusted.
 
 func TestPrivateKey(t *testing.T) {
 	seed := bytes.Repeat([]byte{7}, 32)
@@ -49,7 +52,7 @@ func TestPrivateTextForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	privText := k.String()
+	privText := k.SecretText()
 	if !strings.HasPrefix(privText, "PRIVATE+KEY+kycvs+"+k.KeyID()+"+") {
 		t.Fatal("private text form has the wrong prefix")
 	}
@@ -105,6 +108,79 @@ func TestKeysetJSON(t *testing.T) {
 	}
 }
 
+// TestRedacted prints a key every way fmt can reach it: the key, a pointer
+// to it, and structs holding either in an exported or an unexported field
+// (where fmt cannot call the key's methods and walks its fields instead),
+// by value and by pointer. None of it may show the secret.
+func TestRedacted(t *testing.T) {
+	seed := bytes.Repeat([]byte{0x5a}, 32)
+	k, err := NewPrivateKeyFromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := k.SecretText()
+	b64seed := secret[strings.LastIndexByte(secret, '+')+1:]
+	// What would give the key away: its text, the base64 of 0x01 || seed
+	// (and of the seed alone), and the seed or the expanded key in hex or as
+	// fmt's decimal byte list.
+	leaks := []string{secret, b64seed, base64.RawURLEncoding.EncodeToString(seed),
+		hex.EncodeToString(seed), strings.ToUpper(hex.EncodeToString(seed)),
+		strings.Trim(fmt.Sprint(seed), "[]"), hex.EncodeToString(k.priv())}
+
+	type exported struct {
+		Name string
+		Key  PrivateKey
+		Ptr  *PrivateKey
+	}
+	type unexported struct {
+		name string
+		key  PrivateKey
+		ptr  *PrivateKey
+	}
+	values := map[string]any{
+		"PrivateKey":            *k,
+		"*PrivateKey":           k,
+		"struct":                exported{"issuer", *k, k},
+		"*struct":               &exported{"issuer", *k, k},
+		"struct, unexported":    unexported{"issuer", *k, k},
+		"*struct, unexported":   &unexported{"issuer", *k, k},
+		"[]*PrivateKey":         []*PrivateKey{k},
+		"map[string]PrivateKey": map[string]PrivateKey{"k": *k},
+	}
+	redacted := "PRIVATE+KEY+kycvs+" + k.KeyID() + "+REDACTED"
+	for name, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3v"} {
+			out := fmt.Sprintf(verb, v)
+			for _, l := range leaks {
+				if strings.Contains(out, l) {
+					t.Errorf("Sprintf(%q, %s) = %q shows the key (%q)", verb, name, out, l)
+				}
+			}
+			if name == "PrivateKey" || name == "*PrivateKey" {
+				if out != redacted && out != `"`+redacted+`"` {
+					t.Errorf("Sprintf(%q, %s) = %q, want %q", verb, name, out, redacted)
+				}
+			}
+		}
+	}
+	for _, s := range []string{k.String(), k.GoString(), fmt.Sprint(k), fmt.Sprintln(*k)} {
+		if !strings.Contains(s, redacted) {
+			t.Errorf("%q is not the redacted form %q", s, redacted)
+		}
+	}
+	if _, err := ParsePrivateKey(k.String()); err == nil {
+		t.Error("ParsePrivateKey accepted the redacted form")
+	}
+	k2, err := ParsePrivateKey(secret)
+	if err != nil || !k2.Public().Equal(k.Public()) || k2.SecretText() != secret {
+		t.Fatalf("SecretText does not round-trip through ParsePrivateKey: %v", err)
+	}
+	msg := []byte("kycvs")
+	if s1, _ := k.Sign(msg); !k2.Public().Verify(msg, s1) {
+		t.Fatal("key parsed from SecretText signs differently")
+	}
+}
+
 func TestPublished(t *testing.T) {
 	// The embedded file must parse; Published panics otherwise, which would
 	// break every binary at start.
@@ -116,27 +192,52 @@ func TestPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseKeyset(b); err != nil {
+	file, err := ParseKeyset(b)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Published holds exactly the keys of PublishedJSON, which the browser
-	// module reads instead.
-	n := 0
-	for _, doc := range PublishedJSON() {
+	// Published is published.json, key for key, in every build (the
+	// kycvs_dev build's dev key is tested in dev_test.go).
+	if !sameKeys(ks, file) {
+		t.Errorf("Published has %d keys, published.json %d, or they differ", len(ks.Entries()), len(file.Entries()))
+	}
+}
+
+// TestTrusted holds Trusted to the documents of TrustedJSON, which the
+// browser module reads instead, and to DevKeysEmbedded.
+func TestTrusted(t *testing.T) {
+	ks := Trusted()
+	want := &Keyset{}
+	for _, doc := range TrustedJSON() {
 		d, err := ParseKeyset(doc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range d.Entries() {
-			if _, ok := ks.Has(e.Key.ID()); !ok {
-				t.Errorf("key %s of PublishedJSON missing from Published", e.Key.ID())
-			}
+		want.Merge(d)
+	}
+	if !sameKeys(ks, want) {
+		t.Errorf("Trusted has %d keys, TrustedJSON %d, or they differ", len(ks.Entries()), len(want.Entries()))
+	}
+	if !DevKeysEmbedded() && !sameKeys(ks, Published()) {
+		t.Error("without kycvs_dev, Trusted is not Published")
+	}
+	if n := len(Published().Entries()); DevKeysEmbedded() && len(ks.Entries()) <= n {
+		t.Errorf("with kycvs_dev, Trusted has %d keys, Published %d", len(ks.Entries()), n)
+	}
+}
+
+// sameKeys reports whether a and b hold the same entries in the same order.
+func sameKeys(a, b *Keyset) bool {
+	ea, eb := a.Entries(), b.Entries()
+	if len(ea) != len(eb) {
+		return false
+	}
+	for i := range ea {
+		if !ea[i].Key.Equal(eb[i].Key) || !ea[i].NotBefore.Equal(eb[i].NotBefore) || !ea[i].NotAfter.Equal(eb[i].NotAfter) {
+			return false
 		}
-		n += len(d.Entries())
 	}
-	if n != len(ks.Entries()) {
-		t.Errorf("Published has %d keys, PublishedJSON %d", len(ks.Entries()), n)
-	}
+	return true
 }
 
 func BenchmarkSign(b *testing.B) {

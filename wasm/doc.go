@@ -18,9 +18,15 @@
 // described by kycvs.d.ts beside this file.
 //
 // The module refuses a token unless its signature verifies under the keyset
-// embedded at build time (keys.PublishedJSON, read with JSON.parse, plus
-// the dev keyset under -tags kycvs_dev), its audience is the entity and its
-// nonce the host's nonce, and it has not expired. Only then does the widget hand the token to
-// the host page. This check serves the person and the host page's UX; the
-// entity's server MUST verify the token again.
+// embedded at build time (keys.TrustedJSON, read with JSON.parse: the
+// production published.json, plus the dev keyset under -tags kycvs_dev),
+// its audience is the entity and its nonce the host's nonce, and it has not
+// expired. Only then does the widget hand the token to the host page. This
+// check serves the person and the host page's UX; the entity's server MUST
+// verify the token again.
+//
+// A module built with the dev keyset (scripts/build-site --dev) trusts a
+// key whose private half sits in a developer's .dev.vars, so it refuses
+// every start, finish and verify (code "dev_keys_off_loopback") unless the
+// page it runs for is on a loopback origin: 127.0.0.1, localhost or [::1].
 package main

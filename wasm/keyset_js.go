@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall/js"
 	"time"
@@ -13,21 +14,74 @@ import (
 )
 
 // pinnedKeyset is the keyset tokens are checked against: the documents
-// embedded in package keys (published.json, and dev.json under kycvs_dev),
-// read once. A variable so the wasm tests can pin a key they generate.
+// embedded in package keys (keys.TrustedJSON: published.json, and dev.json
+// under kycvs_dev), read once. A variable so the wasm tests can pin a key
+// they generate.
 //
-// keys.Published would parse the same documents with encoding/json, which
+// keys.Trusted would parse the same documents with encoding/json, which
 // the module does not link (with fmt it is about a third of the budget, see
 // SIZE.md): the browser's JSON.parse does the parsing, and keysetFromJSON
 // the checks keys.ParseKeyset makes. An embedded keyset that fails them is a
 // broken build; the panic surfaces as a rejected call (code "internal").
 var pinnedKeyset = sync.OnceValue(func() *keys.Keyset {
-	ks, err := keysetFromJSON(keys.PublishedJSON()...)
+	ks, err := keysetFromJSON(keys.TrustedJSON()...)
 	if err != nil {
 		panic("embedded keyset: " + err.Error())
 	}
 	return ks
 })
+
+// devKeysRefusal refuses every call of a module built with the development
+// keyset (-tags kycvs_dev: scripts/build-site --dev) unless the page it
+// runs for is on a loopback origin. The dev key's private half sits in a
+// developer's .dev.vars, so such a build deployed by mistake would accept
+// tokens anyone with that file can make; off loopback it does nothing.
+// It is checked on every call, not once, because the location is the
+// page's and tests change it.
+func devKeysRefusal() error {
+	if !keys.DevKeysEmbedded() {
+		return nil
+	}
+	host := pageHostname()
+	switch host {
+	case "127.0.0.1", "localhost", "[::1]", "::1":
+		return nil
+	}
+	where := "a page without a location"
+	if host != "" {
+		where = strconv.Quote(host)
+	}
+	return &moduleError{Code: "dev_keys_off_loopback", AttemptsLeft: -1,
+		Message: "this build trusts the development key (keys/dev.json) and only works on a loopback origin " +
+			"(127.0.0.1, localhost, [::1]), not on " + where + "; deploy a production build (scripts/build-site without --dev)"}
+}
+
+// pageHostname returns the hostname the module runs for: that of
+// globalThis.location, or "" when there is none (node). In the host page's
+// verifier (embed.js's KYCVS.verify) the worker runs from a blob: URL,
+// whose hostname is empty; its origin is the page that created it.
+func pageHostname() string {
+	loc := js.Global().Get("location")
+	if loc.Type() != js.TypeObject {
+		return ""
+	}
+	if h := stringField(loc, "hostname"); h != "" {
+		return h
+	}
+	// An origin is scheme://host[:port], or "null".
+	_, host, ok := strings.Cut(stringField(loc, "origin"), "://")
+	if !ok {
+		return ""
+	}
+	if strings.HasPrefix(host, "[") {
+		if i := strings.IndexByte(host, ']'); i > 0 {
+			return host[:i+1]
+		}
+		return ""
+	}
+	host, _, _ = strings.Cut(host, ":")
+	return host
+}
 
 // keysetFromJSON merges keyset documents of the form
 //

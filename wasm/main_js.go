@@ -73,6 +73,10 @@ func (in *instance) method(obj js.Value, name string, fn func(args []js.Value) (
 }
 
 func (in *instance) start(args []js.Value) (any, error) {
+	// Refused before the SMS is sent: its token would be refused anyway.
+	if err := devKeysRefusal(); err != nil {
+		return nil, err
+	}
 	if err := in.needConfig(); err != nil {
 		return nil, err
 	}
@@ -98,6 +102,9 @@ func (in *instance) start(args []js.Value) (any, error) {
 }
 
 func (in *instance) finish(args []js.Value) (any, error) {
+	if err := devKeysRefusal(); err != nil {
+		return nil, err
+	}
 	if err := in.needConfig(); err != nil {
 		return nil, err
 	}
@@ -117,6 +124,9 @@ func (in *instance) finish(args []js.Value) (any, error) {
 }
 
 func (in *instance) verify(args []js.Value) (any, error) {
+	if err := devKeysRefusal(); err != nil {
+		return nil, err
+	}
 	token := ""
 	if len(args) > 0 && args[0].Type() == js.TypeString {
 		token = args[0].String()

@@ -16,6 +16,7 @@ import (
 // These tests run under node (GOOS=js GOARCH=wasm go test, with
 // $(go env GOROOT)/lib/wasm on PATH) and drive the module through the same
 // JS surface the widget uses: the global constructor, Promises, errors.
+// TestMain and settle are in js_test.go.
 
 type fixture struct {
 	sk  *keys.PrivateKey
@@ -67,22 +68,6 @@ func (f *fixture) token(t *testing.T, edit func(*kycvs.Attestation)) string {
 		t.Fatal(err)
 	}
 	return tok
-}
-
-func settle(t *testing.T, p js.Value) (js.Value, js.Value) {
-	t.Helper()
-	if !p.InstanceOf(js.Global().Get("Promise")) {
-		t.Fatalf("method returned %s, want a Promise", p.Type())
-	}
-	v, err := await(p.Call("then", js.FuncOf(func(_ js.Value, a []js.Value) any {
-		return map[string]any{"ok": a[0]}
-	}), js.FuncOf(func(_ js.Value, a []js.Value) any {
-		return map[string]any{"err": a[0]}
-	})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v.Get("ok"), v.Get("err")
 }
 
 func TestVerifyAcceptsGoodToken(t *testing.T) {
@@ -147,6 +132,40 @@ func TestVerifyRefuses(t *testing.T) {
 				t.Fatalf("code %q, want %q (%s)", got, tc.code, e.Get("message"))
 			}
 		})
+	}
+}
+
+// TestDevBuildOffLoopback checks with real tokens what
+// TestDevKeysOffLoopback checks with a malformed one: a kycvs_dev build
+// off a loopback origin refuses a token signed by a key it pins, and sends
+// nothing to the service; any other build verifies it there.
+func TestDevBuildOffLoopback(t *testing.T) {
+	posts := 0
+	var f *fixture
+	f = newFixture(t, func(string, js.Value) (int, string) {
+		posts++
+		return 200, `{"txn":"txn_1","token":"` + f.token(t, nil) + `"}`
+	})
+	defer setLocation("https://shop.example/checkout")()
+	refused := keys.DevKeysEmbedded()
+	for _, call := range []struct {
+		method string
+		arg    any
+	}{
+		{"verify", f.token(t, nil)},
+		{"start", map[string]any{"mobile": "9876543210", "name": "Asha"}},
+		{"finish", map[string]any{"txn": "txn_1", "otp": "123456"}},
+	} {
+		_, e := settle(t, f.obj.Call(call.method, call.arg))
+		if refused && (e.IsUndefined() || e.Get("code").String() != "dev_keys_off_loopback") {
+			t.Errorf("%s on shop.example in a kycvs_dev build: %s, want code dev_keys_off_loopback", call.method, rejection(e))
+		}
+		if !refused && !e.IsUndefined() {
+			t.Errorf("%s on shop.example: %s", call.method, rejection(e))
+		}
+	}
+	if refused && posts != 0 {
+		t.Errorf("a refused module sent %d requests", posts)
 	}
 }
 
@@ -247,27 +266,21 @@ func TestBenchVerify(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	// main() is not run by go test; install the constructor ourselves.
-	js.Global().Set("newKYCVS", js.FuncOf(newInstance))
-	m.Run()
-}
-
-// TestPinnedKeysetIsPublished holds the module's reading of the embedded
-// keyset (JSON.parse, keyset_js.go) to keys.Published (encoding/json).
-func TestPinnedKeysetIsPublished(t *testing.T) {
-	got, err := keysetFromJSON(keys.PublishedJSON()...)
+// TestPinnedKeysetIsTrusted holds the module's reading of the embedded
+// keyset (JSON.parse, keyset_js.go) to keys.Trusted (encoding/json).
+func TestPinnedKeysetIsTrusted(t *testing.T) {
+	got, err := keysetFromJSON(keys.TrustedJSON()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := keys.Published().Entries()
+	want := keys.Trusted().Entries()
 	if len(got.Entries()) != len(want) {
-		t.Fatalf("%d keys, keys.Published has %d", len(got.Entries()), len(want))
+		t.Fatalf("%d keys, keys.Trusted has %d", len(got.Entries()), len(want))
 	}
 	for i, e := range got.Entries() {
 		w := want[i]
 		if !e.Key.Equal(w.Key) || !e.NotBefore.Equal(w.NotBefore) || !e.NotAfter.Equal(w.NotAfter) {
-			t.Errorf("entry %d: %v, keys.Published has %v", i, e, w)
+			t.Errorf("entry %d: %v, keys.Trusted has %v", i, e, w)
 		}
 	}
 }

@@ -65,7 +65,7 @@ func NewVars() (map[string]string, error) {
 	if _, err := rand.Read(hk); err != nil {
 		return nil, fmt.Errorf("reading random: %w", err)
 	}
-	return map[string]string{"SIGNING_KEY": k.String(), "HASH_KEY": hex.EncodeToString(hk)}, nil
+	return map[string]string{"SIGNING_KEY": k.SecretText(), "HASH_KEY": hex.EncodeToString(hk)}, nil
 }
 
 // FormatVars renders vars in the .dev.vars format, keys sorted.

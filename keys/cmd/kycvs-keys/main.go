@@ -46,7 +46,7 @@ func run(args []string, stdout io.Writer, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := writeSecret(*out, k.String()+"\n"); err != nil {
+		if err := writeSecret(*out, k.SecretText()+"\n"); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, k.Public())
