@@ -31,7 +31,13 @@ func handler() http.Handler {
 	if err != nil {
 		return misconfigured(err)
 	}
-	cfg.Keyset = keys.Published()
+	if err := service.CheckBuild(cfg, keys.DevKeysEmbedded()); err != nil {
+		return misconfigured(err)
+	}
+	cfg.Keyset = keys.Trusted()
+	// Inside workerd, Cloudflare's edge sets CF-Connecting-IP; a client
+	// cannot.
+	cfg.TrustCFConnectingIP = true
 	st := &store.SQL{}
 	sender, err := service.SenderFromEnv(cloudflare.Getenv, cfg.Environment, st, func(r *http.Request) (*http.Response, error) {
 		return fetchClient().Do(&fetch.Request{Request: r}, nil)
@@ -54,7 +60,18 @@ func handler() http.Handler {
 		}
 		db := sql.OpenDB(c)
 		defer db.Close()
-		h.ServeHTTP(w, r.WithContext(store.WithDB(r.Context(), db)))
+		ctx := store.WithDB(r.Context(), db)
+		if r.URL.Path == "/_kycvs/cron" && cloudflare.Getenv("KYCVS_CRON") == "1" {
+			// The glue's scheduled handler (worker/glue): only it sets the var.
+			if err := h.Scheduled(ctx); err != nil {
+				log.Printf("cron: %v", err)
+				http.Error(w, `{"error":"cron_failed"}`, http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -69,14 +86,15 @@ func fetchClient() *fetch.Client {
 	return fetch.NewClient(fetch.WithBinding(ns))
 }
 
-// misconfigured answers every request with 500 and logs why once, so a
-// missing secret shows up in `wrangler tail` instead of as a hung Worker.
+// misconfigured answers every request with 503 and logs why once, so a
+// missing secret or a dev build under a production configuration shows up
+// in `wrangler tail` instead of serving anything.
 func misconfigured(err error) http.Handler {
-	log.Printf("kycvs worker misconfigured: %v", err)
+	log.Printf("kycvs worker misconfigured, serving nothing: %v", err)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusInternalServerError)
+		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte(`{"error":"misconfigured","message":"the service is not configured"}` + "\n"))
 	})
 }

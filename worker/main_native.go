@@ -2,8 +2,10 @@
 
 // Command worker, built natively, serves the same handler as the Worker on
 // SQLite instead of D1: for comparing behaviour and speed with workerd
-// without Cloudflare tooling. Configuration is read like wrangler does: the
-// [vars] defaults below, then .dev.vars, then the process environment.
+// without Cloudflare tooling. Configuration is read like wrangler does:
+// .dev.vars, then the process environment. It is production unless told
+// otherwise (-dev, or ENVIRONMENT=dev); SERVICE_ORIGIN defaults to the
+// listen address.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
@@ -26,6 +29,7 @@ func main() {
 	dbPath := flag.String("db", "build/native.sqlite", "SQLite database (created and migrated if missing)")
 	varsPath := flag.String("dev-vars", ".dev.vars", "secrets file (SIGNING_KEY, HASH_KEY)")
 	seedN := flag.Int("seed", 0, "load the demo seed with this many synthetic beneficiaries")
+	dev := flag.Bool("dev", false, "the dev environment (SMS outbox on loopback, dev keys if built with them)")
 	flag.Parse()
 
 	vars, err := devenv.ReadVars(*varsPath)
@@ -39,8 +43,11 @@ func main() {
 		if v, ok := vars[k]; ok {
 			return v
 		}
-		if k == "ENVIRONMENT" {
+		switch {
+		case k == "ENVIRONMENT" && *dev:
 			return "dev"
+		case k == "SERVICE_ORIGIN":
+			return "http://" + *addr
 		}
 		return ""
 	}
@@ -48,7 +55,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg.Keyset = keys.Published()
+	if err := service.CheckBuild(cfg, keys.DevKeysEmbedded()); err != nil {
+		log.Fatal(err)
+	}
+	cfg.Keyset = keys.Trusted()
 	ctx := context.Background()
 	db, err := store.OpenSQLite(ctx, *dbPath)
 	if err != nil {
@@ -72,6 +82,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("kycvs (native, SQLite %s) on http://%s", *dbPath, *addr)
+	// The cron trigger's work, natively: queued confirmations and purge.
+	go func() {
+		for range time.Tick(time.Minute) {
+			if err := h.Scheduled(ctx); err != nil {
+				log.Printf("scheduled: %v", err)
+			}
+		}
+	}()
+	log.Printf("kycvs (native, %s, SQLite %s) on http://%s", cfg.Environment, *dbPath, *addr)
 	log.Fatal(http.ListenAndServe(*addr, h))
 }

@@ -37,7 +37,10 @@ type env struct {
 	tokens  map[string]string // centre id → vaccinator token
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { t.Helper(); return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the service configuration changed by tweak.
+func newEnvWith(t testing.TB, tweak func(*service.Config)) *env {
 	t.Helper()
 	hashKey := testenv.HashKey
 	db := testenv.SeededDB(t, hashKey, 20)
@@ -55,6 +58,9 @@ func newEnv(t testing.TB) *env {
 	}
 	cfg := service.Config{Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: hashKey, Keyset: ks,
 		ServiceOrigin: testOrigin, Limits: limits, TokenLifetime: 5 * time.Minute, Now: clk.Now}
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	st := &store.SQL{DB: db}
 	sender := &sms.Outbox{Store: st, Now: clk.Now}
 	h, err := service.New(cfg, st, sender)

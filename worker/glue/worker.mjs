@@ -310,4 +310,17 @@ export function poolStats() {
   };
 }
 
-export default { fetch };
+// scheduled runs the cron trigger's work (queued dose confirmations, purge)
+// in a pooled instance like a request: a POST to /_kycvs/cron with an env
+// that adds KYCVS_CRON=1. The Go side serves that path only when it sees
+// that var, which no request from outside can set (its env is the
+// Worker's own).
+async function scheduled(event, env, ctx) {
+  const cronEnv = Object.create(env, { KYCVS_CRON: { value: "1", enumerable: true } });
+  const res = await fetch(new Request("https://kycvs.internal/_kycvs/cron", { method: "POST" }), cronEnv, ctx);
+  if (!res.ok) {
+    throw new Error(`kycvs cron: ${res.status} ${await res.text()}`);
+  }
+}
+
+export default { fetch, scheduled };
