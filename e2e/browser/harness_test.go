@@ -63,7 +63,7 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	if changed {
-		return 0, fmt.Errorf("keys/dev.json changed: run scripts/build-site before the browser tests")
+		return 0, fmt.Errorf("keys/dev.json changed: run scripts/build-site --dev before the browser tests")
 	}
 	if devKey, err = keys.ParsePrivateKey(vars["SIGNING_KEY"]); err != nil {
 		return 0, fmt.Errorf(".dev.vars SIGNING_KEY: %w", err)
@@ -76,11 +76,11 @@ func setup(m *testing.M) (int, error) {
 	}
 	b, err := os.ReadFile(filepath.Join(root, "site/dist/manifest.json"))
 	if err != nil {
-		return 0, fmt.Errorf("site not built: %w (run scripts/build-site)", err)
+		return 0, fmt.Errorf("site not built: %w (run scripts/build-site --dev)", err)
 	}
 	json.Unmarshal(b, &mf)
 	if !strings.Contains(strings.Join(mf.WasmTags, ","), "kycvs_dev") {
-		return 0, fmt.Errorf("site/dist was built without kycvs_dev; the module would refuse dev tokens")
+		return 0, fmt.Errorf("site/dist is a production build (no kycvs_dev); the module would refuse dev tokens: run scripts/build-site --dev")
 	}
 	artifacts = filepath.Join(root, "artifacts", "browser")
 	os.MkdirAll(artifacts, 0o755)

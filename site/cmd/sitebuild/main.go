@@ -7,7 +7,9 @@
 // sha256 in dist/manifest.json; the map from logical to hashed names goes
 // to worker/widget/manifest/assets.json for the widget page.
 //
-// It is run by scripts/build-site; see there for the flags it passes.
+// It is run by scripts/build-site [--dev]. The build is production unless
+// --dev is given: then the module embeds the local dev keyset keys/dev.json
+// (tag kycvs_dev) and refuses to work off a loopback origin.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,27 +41,68 @@ type manifest struct {
 	Files    map[string]fileEntry `json:"files"`
 }
 
+// options are sitebuild's flags.
+type options struct {
+	root, out, assets string
+	// dev asks for a development build: the module embeds keys/dev.json
+	// (tag kycvs_dev) and then works only on a loopback origin. Never the
+	// default: a build is production unless dev is asked for by name.
+	dev bool
+}
+
+// parseFlags parses args; errors and -h go to stderr, with the usage.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("sitebuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.root, "root", ".", "repository root")
+	fs.StringVar(&o.out, "out", "site/dist", "output directory (replaced)")
+	fs.StringVar(&o.assets, "assets", "worker/widget/manifest/assets.json", "logical→hashed name map for the widget package")
+	fs.BoolVar(&o.dev, "dev", false, "development build: the module trusts keys/dev.json (tag kycvs_dev) and works only on a loopback origin")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected arguments %q", fs.Args())
+		fmt.Fprintln(stderr, err)
+		fs.Usage()
+		return o, err
+	}
+	return o, nil
+}
+
+// wasmTags returns the module's build tags: always kycvs_verifyonly (no
+// encoder, fmt, encoding/json or crypto/*: wasm/SIZE.md), and kycvs_dev
+// only when the build asks for dev.
+func wasmTags(o options) []string {
+	if o.dev {
+		return []string{"kycvs_verifyonly", "kycvs_dev"}
+	}
+	return []string{"kycvs_verifyonly"}
+}
+
 func main() {
-	root := flag.String("root", ".", "repository root")
-	out := flag.String("out", "site/dist", "output directory (replaced)")
-	assetsOut := flag.String("assets", "worker/widget/manifest/assets.json", "logical→hashed name map for the widget package")
-	dev := flag.String("dev", "auto", "embed keys/dev.json (tag kycvs_dev): auto (if the file exists), yes, no")
-	flag.Parse()
-	if err := run(*root, *out, *assetsOut, *dev); err != nil {
+	o, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "sitebuild:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root, out, assetsOut, dev string) error {
-	if err := os.Chdir(root); err != nil {
+func run(o options) error {
+	out, assetsOut := o.out, o.assets
+	if err := os.Chdir(o.root); err != nil {
 		return err
 	}
-	tags := []string{"kycvs_verifyonly"}
-	_, statErr := os.Stat("keys/dev.json")
-	if dev == "yes" || (dev == "auto" && statErr == nil) {
-		tags = append(tags, "kycvs_dev")
+	if o.dev {
+		if _, err := os.Stat("keys/dev.json"); err != nil {
+			return fmt.Errorf("--dev needs keys/dev.json (go run ./cmd/kycvs-admin devkeys writes it): %w", err)
+		}
 	}
+	tags := wasmTags(o)
 	tagArg := strings.Join(tags, ",")
 
 	// The browser module must not link the encoder: it would add msgp's
@@ -188,8 +232,8 @@ func run(root, out, assetsOut, dev string) error {
 		fmt.Printf("%-14s %-32s %9d %9d %9d\n", k, f.Path, f.Size, f.Gzip, f.Brotli)
 	}
 	fmt.Printf("wasm tags: %s\n", tagArg)
-	if strings.Contains(tagArg, "kycvs_dev") {
-		fmt.Println("NOTE: this build trusts the local dev key (keys/dev.json); build production with --dev=no")
+	if o.dev {
+		fmt.Println("DEVELOPMENT build: the module trusts the dev key of keys/dev.json and works only on a loopback origin; never deploy it")
 	}
 	return nil
 }
