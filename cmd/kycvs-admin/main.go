@@ -21,7 +21,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,6 +29,7 @@ import (
 	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
+	"github.com/kycvs/kycvs/worker/origin"
 	"github.com/kycvs/kycvs/worker/seed"
 )
 
@@ -118,11 +118,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if *name == "" || *purpose == "" || len(origins) == 0 {
 			return errors.New("--name, --purpose and at least one --origin are required")
 		}
-		for _, o := range origins {
-			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
-				return fmt.Errorf("--origin %q is not scheme://host[:port]", o)
+		for i, o := range origins {
+			// The one rule (worker/origin): https://host[:port], exact host;
+			// plain http only for loopback. The worker refuses anything else
+			// at load, so it must never be written.
+			c, err := origin.Parse(o)
+			if err != nil {
+				return fmt.Errorf("--origin: %w", err)
 			}
+			origins[i] = c
 		}
 		secret, err := NewSecret()
 		if err != nil {

@@ -47,6 +47,8 @@ func TestEntityAddRemove(t *testing.T) {
 	for _, bad := range [][]string{
 		{"entity", "add", "--id", "shop", "--name", "x", "--purpose", "y", "--origin", "https://a.example"},
 		{"entity", "add", "--id", "ent_x", "--name", "x", "--purpose", "y", "--origin", "https://a.example/path"},
+		{"entity", "add", "--id", "ent_x", "--name", "x", "--purpose", "y", "--origin", "http://a.example"},
+		{"entity", "add", "--id", "ent_x", "--name", "x", "--purpose", "y", "--origin", "https://*.a.example"},
 		{"entity", "add", "--id", "ent_x", "--name", "x", "--purpose", "y"},
 		{"nope"},
 	} {
