@@ -174,6 +174,7 @@
       return;
     }
     if (c === 'otp_locked') { backToStart(); fail('err_otp_locked'); return; }
+    if (c === 'otp_superseded') { code.value = ''; fail('err_otp_superseded', null, code); return; }
     if (st === 410) {
       // Expired, already used or unknown: the way on is a new code.
       body.dataset.otp = 'expired'; fail('err_otp_expired');
