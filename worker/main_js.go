@@ -18,6 +18,7 @@ import (
 	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/service"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -38,14 +39,13 @@ func handler() http.Handler {
 	// Inside workerd, Cloudflare's edge sets CF-Connecting-IP; a client
 	// cannot.
 	cfg.TrustCFConnectingIP = true
-	st := &store.SQL{}
-	sender, err := service.SenderFromEnv(cloudflare.Getenv, cfg.Environment, st, func(r *http.Request) (*http.Response, error) {
+	newSender, err := service.SenderFromEnv(cloudflare.Getenv, cfg.Environment, func(r *http.Request) (*http.Response, error) {
 		return fetchClient().Do(&fetch.Request{Request: r}, nil)
 	})
 	if err != nil {
 		return misconfigured(err)
 	}
-	h, err := service.New(cfg, st, sender)
+	h, err := service.New(cfg, nil, nil)
 	if err != nil {
 		return misconfigured(err)
 	}
@@ -60,18 +60,18 @@ func handler() http.Handler {
 		}
 		db := sql.OpenDB(c)
 		defer db.Close()
-		ctx := store.WithDB(r.Context(), db)
+		st := &store.SQL{DB: db}
+		d := h.Deps(st, newSender(st))
 		if r.URL.Path == "/_kycvs/cron" && cloudflare.Getenv("KYCVS_CRON") == "1" {
 			// The glue's scheduled handler (worker/glue): only it sets the var.
-			if err := h.Scheduled(ctx); err != nil {
-				log.Printf("cron: %v", err)
-				http.Error(w, `{"error":"cron_failed"}`, http.StatusServiceUnavailable)
+			if err := h.Scheduled(r.Context(), d); err != nil {
+				api.WriteError(w, r, err)
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(ctx))
+		h.Serve(w, r, d)
 	})
 }
 

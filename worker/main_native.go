@@ -74,18 +74,18 @@ func main() {
 		}
 	}
 	st := &store.SQL{DB: db}
-	sender, err := service.SenderFromEnv(getenv, cfg.Environment, st, http.DefaultClient.Do)
+	newSender, err := service.SenderFromEnv(getenv, cfg.Environment, http.DefaultClient.Do)
 	if err != nil {
 		log.Fatal(err)
 	}
-	h, err := service.New(cfg, st, sender)
+	h, err := service.New(cfg, st, newSender(st))
 	if err != nil {
 		log.Fatal(err)
 	}
 	// The cron trigger's work, natively: queued confirmations and purge.
 	go func() {
 		for range time.Tick(time.Minute) {
-			if err := h.Scheduled(ctx); err != nil {
+			if err := h.ScheduledFixed(ctx); err != nil {
 				log.Printf("scheduled: %v", err)
 			}
 		}

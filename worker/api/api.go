@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log"
 	"mime"
@@ -24,7 +23,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/kycvs/kycvs/worker/otp"
@@ -45,26 +43,6 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Unavailable is a 503 that tells the client when to retry.
-func Unavailable(code, message string, retryAfter int) *Error {
-	return &Error{Status: http.StatusServiceUnavailable, Code: code, Message: message,
-		Extra:  map[string]any{"retry_after": retryAfter},
-		Header: http.Header{"Retry-After": {strconv.Itoa(retryAfter)}}}
-}
-
-// RateLimited is the 429 of every limit. It says when to retry and not which
-// limit refused: a stranger must not learn how a number is being used.
-func RateLimited(retry time.Duration) *Error {
-	secs := int((retry + time.Second - 1) / time.Second)
-	return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests; try again later",
-		Extra: map[string]any{"retry_after": secs}, Header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
-}
-
-// Fail returns an error response with a formatted message.
-func Fail(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
 
 // SecurityHeaders sets the headers every API response carries: never cached,
 // never rendered or framed, never read cross-origin.
@@ -92,22 +70,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // the database: D1's "overloaded" passes in seconds.
 const RetryAfterUnavailable = 5
 
-// WriteError writes err as the JSON error response. A database failure
-// (store.ErrUnavailable) is a 503 with Retry-After: the request changed
-// nothing and may be retried. Any other error that is not an *Error is
-// logged and answered with a 500 that tells the client nothing.
+// WriteError writes err as the JSON error response, by the error table
+// (Public): a database failure (store.ErrUnavailable) is a 503 with
+// Retry-After, the request changed nothing and may be retried. Any other
+// error the table does not know is logged and answered with a 500 that
+// tells the client nothing.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *Error
-	if !errors.As(err, &ae) {
+	ae := Public(err)
+	if ae == nil || ae.Status >= 500 {
 		log.Printf("%s %s: %v", r.Method, r.URL.Path, err)
-		switch {
-		case errors.Is(err, store.ErrUnavailable):
-			ae = Unavailable("unavailable", "the service is busy; try again in a few seconds", RetryAfterUnavailable)
-		case errors.Is(err, store.ErrBadEntity):
-			ae = Fail(http.StatusInternalServerError, "entity_misconfigured", "the entity's registration is invalid; its operator must correct it")
-		default:
-			ae = Fail(http.StatusInternalServerError, "internal", "internal error")
-		}
+	}
+	if ae == nil {
+		ae = E("internal")
 	}
 	for k, vs := range ae.Header {
 		w.Header()[k] = vs
@@ -119,6 +93,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, ae.Status, body)
 }
 
+
 // CheckOrigin refuses a request from a browser page of another origin than
 // the service's own (SERVICE_ORIGIN, from configuration: never the request's
 // Host, which a client chooses). Browsers send Origin on every cross-origin
@@ -126,7 +101,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // the API. Servers send none.
 func CheckOrigin(r *http.Request, serviceOrigin string) error {
 	if o := r.Header.Get("Origin"); o != "" && o != serviceOrigin {
-		return Fail(http.StatusForbidden, "origin_not_allowed", "origin %q may not call this API", o)
+		return Ef("origin_not_allowed", "origin %q may not call this API", o)
 	}
 	return nil
 }
@@ -136,20 +111,20 @@ func CheckOrigin(r *http.Request, serviceOrigin string) error {
 func ReadBody(r *http.Request) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return nil, Fail(http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
+		return nil, Ef("unsupported_media_type", "send application/json")
 	}
 	if r.ContentLength > MaxBody {
-		return nil, Fail(http.StatusRequestEntityTooLarge, "body_too_large", "body over %d bytes", MaxBody)
+		return nil, Ef("body_too_large", "body over %d bytes", MaxBody)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
-		return nil, Fail(http.StatusBadRequest, "bad_body", "reading body failed")
+		return nil, Ef("bad_body", "reading body failed")
 	}
 	if len(body) > MaxBody {
-		return nil, Fail(http.StatusRequestEntityTooLarge, "body_too_large", "body over %d bytes", MaxBody)
+		return nil, Ef("body_too_large", "body over %d bytes", MaxBody)
 	}
 	if !utf8.Valid(body) {
-		return nil, Fail(http.StatusBadRequest, "invalid_utf8", "body is not valid UTF-8")
+		return nil, Ef("invalid_utf8", "body is not valid UTF-8")
 	}
 	return body, nil
 }
@@ -163,15 +138,15 @@ func Decode(body []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
-			return Fail(http.StatusBadRequest, "bad_json", "field %q has the wrong type", te.Field)
+			return Ef("bad_json", "field %q has the wrong type", te.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return Fail(http.StatusBadRequest, "unknown_field", "%s", strings.TrimPrefix(err.Error(), "json: "))
+			return Ef("unknown_field", "%s", strings.TrimPrefix(err.Error(), "json: "))
 		}
-		return Fail(http.StatusBadRequest, "bad_json", "body is not a JSON object")
+		return Ef("bad_json", "body is not a JSON object")
 	}
 	// Token returns io.EOF only when nothing but whitespace follows.
 	if _, err := dec.Token(); err != io.EOF {
-		return Fail(http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
+		return Ef("bad_json", "trailing data after the JSON object")
 	}
 	return nil
 }
@@ -180,7 +155,7 @@ func Decode(body []byte, v any) error {
 func Required(fields ...[2]string) error {
 	for _, f := range fields {
 		if f[1] == "" {
-			return Fail(http.StatusBadRequest, "missing_field", "%s is required", f[0])
+			return Ef("missing_field", "%s is required", f[0])
 		}
 	}
 	return nil
@@ -214,10 +189,10 @@ func CheckOTP(ctx context.Context, e *otp.Engine, purpose string, body []byte) (
 // CheckCode checks the format of a transaction id and code, then the code.
 func CheckCode(ctx context.Context, e *otp.Engine, purpose, txn, code string) (*store.OTPTransaction, error) {
 	if !txnPattern.MatchString(txn) {
-		return nil, Fail(http.StatusBadRequest, "invalid_txn", "txn is not a transaction id")
+		return nil, Ef("invalid_txn", "txn is not a transaction id")
 	}
 	if !otpPattern.MatchString(code) {
-		return nil, Fail(http.StatusBadRequest, "invalid_otp", "otp must be 6 digits")
+		return nil, Ef("invalid_otp", "otp must be 6 digits")
 	}
 	t, err := e.Check(ctx, txn, purpose, code)
 	if err != nil {
@@ -240,33 +215,14 @@ func FinishOTP(ctx context.Context, e *otp.Engine, t *store.OTPTransaction) erro
 // OTPError maps an error of the otp.Engine to its response; other errors
 // (and nil) are returned as they are.
 func OTPError(err error) error {
-	var ie *otp.IncorrectError
-	var le *otp.LimitError
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
-	case errors.As(err, &le):
-		return RateLimited(le.RetryAfter)
-	case errors.Is(err, otp.ErrSend):
-		log.Printf("sending an OTP: %v", err)
-		return Unavailable("sms_unavailable", "the code could not be sent; try again in a minute", 60)
-	case errors.Is(err, otp.ErrSuperseded):
-		return Fail(http.StatusGone, "otp_superseded", "a newer code was sent to this number; use that one")
-	case errors.As(err, &ie):
-		return &Error{Status: http.StatusUnauthorized, Code: "otp_incorrect", Message: "the code is not correct",
-			Extra: map[string]any{"attempts_left": ie.AttemptsLeft}}
-	case errors.Is(err, otp.ErrExpired):
-		return Fail(http.StatusGone, "otp_expired", "the code expired; request a new one")
-	case errors.Is(err, otp.ErrUsed):
-		return Fail(http.StatusGone, "otp_used", "the code was already used; request a new one")
-	case errors.Is(err, otp.ErrLocked):
-		return Fail(http.StatusGone, "otp_locked", "too many wrong codes; request a new one")
-	case errors.Is(err, otp.ErrUnknown), errors.Is(err, otp.ErrPurpose):
-		return Fail(http.StatusGone, "txn_unknown", "no such transaction; request a new code")
+	}
+	if ae := Public(err); ae != nil {
+		return ae
 	}
 	return err
 }
-
 // ClientIP returns the function that finds a request's client address, for
 // the per-IP limits. Inside workerd (trustCF), Cloudflare's edge sets
 // CF-Connecting-IP and a client cannot forge it. Natively the address is

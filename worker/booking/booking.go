@@ -66,25 +66,20 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/secret"
-	"github.com/kycvs/kycvs/worker/sms"
-	"github.com/kycvs/kycvs/worker/store"
 )
 
-// Config is what the booking handlers need from the worker.
+// Config is what the booking handlers need from the worker, besides the
+// per-request api.Deps (store, OTP engine, sender).
 type Config struct {
-	Store   store.BookingStore
-	OTP     *otp.Engine // the worker's engine; booking uses purposes "booking" and "walk_in"
-	Sender  sms.Sender
-	HashKey []byte // HASH_KEY: mobile hashes, and the keys of codes, sessions and mobile encryption
-	// ServiceOrigin is the only browser origin allowed to call, and
-	// ServiceHost its host (the WebOTP line), both from configuration.
-	ServiceOrigin string
-	ServiceHost   string
-	ClientIP      func(*http.Request) string // the per-IP limits' key (service.Config's rule)
-	Now           func() time.Time           // nil: time.Now
-	Rand          io.Reader                  // nil: crypto/rand
+	HashKey []byte // HASH_KEY: the keys of codes, sessions and sealed mobiles
+	// ServiceHost is the service's host (the WebOTP line of the SMS), from
+	// configuration.
+	ServiceHost string
+	ClientIP    func(*http.Request) string // the per-IP limits' key (service.Config's rule)
+	Now         func() time.Time           // nil: time.Now
+	Rand        io.Reader                  // nil: crypto/rand
 
 	SessionLifetime time.Duration // how long a booking session lasts after the OTP; 0: 15 minutes
 	DaysAhead       int           // how far ahead a slot may be booked; 0: 60 days
@@ -96,11 +91,10 @@ type Handler struct {
 	keys *secret.Keys
 }
 
-// New returns the handler; Register adds its routes to a mux.
+// New returns the handler; Routes are its endpoints.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Store == nil || cfg.OTP == nil || cfg.Sender == nil || len(cfg.HashKey) < 16 || cfg.ServiceOrigin == "" ||
-		cfg.ServiceHost == "" || cfg.ClientIP == nil {
-		return nil, errors.New("booking: store, OTP engine, sender, hash key, service origin and host, client IP are required")
+	if len(cfg.HashKey) < 16 || cfg.ServiceHost == "" || cfg.ClientIP == nil {
+		return nil, errors.New("booking: hash key, service host and client IP are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -114,20 +108,23 @@ func New(cfg Config) (*Handler, error) {
 	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey)}, nil
 }
 
-// Register adds the booking routes to mux (the worker's service mux, so they
-// get its security headers and panic recovery).
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("/v1/booking/otp", h.api(http.MethodPost, h.startOTP))
-	mux.HandleFunc("/v1/booking/session", h.api(http.MethodPost, h.session))
-	mux.HandleFunc("/v1/centres", h.api(http.MethodGet, h.centres))
-	mux.HandleFunc("/v1/appointments", func(w http.ResponseWriter, r *http.Request) {
-		h.serve(w, r, map[string]endpoint{http.MethodPost: h.book, http.MethodGet: h.list})
-	})
-	mux.HandleFunc("/v1/appointments/{id}", h.appointment)
-	mux.HandleFunc("/v1/centre/appointments", h.api(http.MethodGet, h.centreDay))
-	mux.HandleFunc("/v1/vaccinations", h.api(http.MethodPost, h.record))
-	mux.HandleFunc("/v1/vaccinations/walk-in", h.api(http.MethodPost, h.walkInOTP))
-	mux.HandleFunc("/v1/centre/appointments/{id}/unlock", h.api(http.MethodPost, h.unlock))
+// Routes are the booking, vaccinator and supervisor endpoints, for the
+// service's router (which gives them its origin, method and body checks,
+// headers and panic recovery).
+func (h *Handler) Routes() []api.Route {
+	one := func(method string, e api.Endpoint) map[string]api.Endpoint { return map[string]api.Endpoint{method: e} }
+	return []api.Route{
+		{Pattern: "/v1/booking/otp", Methods: one(http.MethodPost, h.startOTP)},
+		{Pattern: "/v1/booking/session", Methods: one(http.MethodPost, h.session)},
+		{Pattern: "/v1/centres", Methods: one(http.MethodGet, h.centres)},
+		{Pattern: "/v1/appointments", Methods: map[string]api.Endpoint{http.MethodPost: h.book, http.MethodGet: h.list}},
+		{Pattern: "/v1/appointments/{id}", Methods: map[string]api.Endpoint{
+			http.MethodGet: h.showAppointment, http.MethodDelete: h.cancel, http.MethodPatch: h.reschedule}},
+		{Pattern: "/v1/centre/appointments", Methods: one(http.MethodGet, h.centreDay)},
+		{Pattern: "/v1/vaccinations", Methods: one(http.MethodPost, h.record)},
+		{Pattern: "/v1/vaccinations/walk-in", Methods: one(http.MethodPost, h.walkInOTP)},
+		{Pattern: "/v1/centre/appointments/{id}/unlock", Methods: one(http.MethodPost, h.unlock)},
+	}
 }
 
 func (h *Handler) now() time.Time { return h.cfg.Now().Truncate(time.Second) }

@@ -147,8 +147,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 // SenderFromEnv picks the SMS sender: SMS_MODE "outbox" (the default in the
 // dev environment) stores messages for /dev/outbox; "webhook" (the default
 // elsewhere) posts them to SMS_WEBHOOK_URL signed with SMS_WEBHOOK_SECRET,
-// sending with do (see sms.Webhook.Do).
-func SenderFromEnv(getenv func(string) string, env string, st store.Store, do func(*http.Request) (*http.Response, error)) (sms.Sender, error) {
+// sending with do (see sms.Webhook.Do). It returns a function of the
+// request's store, because the outbox writes to it.
+func SenderFromEnv(getenv func(string) string, env string, do func(*http.Request) (*http.Response, error)) (func(store.Store) sms.Sender, error) {
 	mode := getenv("SMS_MODE")
 	if mode == "" {
 		mode = "webhook"
@@ -161,7 +162,7 @@ func SenderFromEnv(getenv func(string) string, env string, st store.Store, do fu
 		if env != "dev" {
 			return nil, errors.New("SMS_MODE outbox is only for ENVIRONMENT dev")
 		}
-		return &sms.Outbox{Store: st}, nil
+		return func(st store.Store) sms.Sender { return &sms.Outbox{Store: st} }, nil
 	case "webhook":
 		u, secret := getenv("SMS_WEBHOOK_URL"), getenv("SMS_WEBHOOK_SECRET")
 		// Plain http only to this machine (a test's receiver): on
@@ -173,7 +174,8 @@ func SenderFromEnv(getenv func(string) string, env string, st store.Store, do fu
 		if len(secret) < 16 {
 			return nil, errors.New("SMS_WEBHOOK_SECRET must be at least 16 characters")
 		}
-		return &sms.Webhook{URL: u, Secret: []byte(secret), Do: do}, nil
+		w := &sms.Webhook{URL: u, Secret: []byte(secret), Do: do}
+		return func(store.Store) sms.Sender { return w }, nil
 	}
 	return nil, fmt.Errorf("SMS_MODE %q is not outbox or webhook", mode)
 }

@@ -42,17 +42,17 @@ func TestSigningKeyMustBePublished(t *testing.T) {
 	ks := &keys.Keyset{}
 	ks.Add(other.Public(), time.Unix(0, 0), time.Time{})
 	cfg.Keyset = ks
-	if _, err := New(cfg, e.h.store, nil); err == nil || !strings.Contains(err.Error(), e.key.KeyID()) {
+	if _, err := New(cfg, e.h.fixed.Store, nil); err == nil || !strings.Contains(err.Error(), e.key.KeyID()) {
 		t.Fatalf("unpublished signing key accepted: %v", err)
 	}
 	cfg.Keyset = nil
-	if _, err := New(cfg, e.h.store, nil); err == nil {
+	if _, err := New(cfg, e.h.fixed.Store, nil); err == nil {
 		t.Fatal("no keyset accepted")
 	}
 	retired := &keys.Keyset{}
 	retired.Add(e.key.Public(), time.Unix(0, 0), e.clock.Now().Add(-time.Hour))
 	cfg.Keyset = retired
-	if _, err := New(cfg, e.h.store, nil); err == nil {
+	if _, err := New(cfg, e.h.fixed.Store, nil); err == nil {
 		t.Fatal("retired signing key accepted")
 	}
 }
@@ -271,7 +271,7 @@ func TestConfigRedacted(t *testing.T) {
 	e := newEnv(t, nil)
 	cfg := e.h.cfg
 	secrets := []string{e.key.SecretText(), hex.EncodeToString(cfg.HashKey), string(cfg.HashKey), fmt.Sprint([]byte(cfg.HashKey))}
-	for _, v := range []any{cfg, &cfg, struct{ C Config }{cfg}, e.h.otp} {
+	for _, v := range []any{cfg, &cfg, struct{ C Config }{cfg}, e.h.fixed.OTP} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 			out := fmt.Sprintf(verb, v)
 			for _, s := range secrets {

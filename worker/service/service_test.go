@@ -393,10 +393,10 @@ func TestPurgeAndOutboxHTML(t *testing.T) {
 		e.db.QueryRow(`SELECT (SELECT count(*) FROM otp_transactions) + (SELECT count(*) FROM rate_counters) + (SELECT count(*) FROM used_tokens)`).Scan(&n)
 		return n
 	}
-	if err := e.h.store.Purge(t.Context(), e.clock.Now()); err != nil || count() == 0 {
+	if err := e.h.fixed.Store.Purge(t.Context(), e.clock.Now()); err != nil || count() == 0 {
 		t.Fatalf("purge of live state: %v, %d rows left", err, count())
 	}
-	if err := e.h.store.Purge(t.Context(), e.clock.Now().Add(25*time.Hour)); err != nil || count() != 0 {
+	if err := e.h.fixed.Store.Purge(t.Context(), e.clock.Now().Add(25*time.Hour)); err != nil || count() != 0 {
 		t.Fatalf("purge a day later: %v, %d rows left", err, count())
 	}
 	r = e.do("GET", "http://localhost:8787/dev/outbox", nil, "Accept", "text/html")
@@ -411,7 +411,7 @@ func (failingSender) Send(context.Context, sms.Message) error { return errors.Ne
 
 func TestSMSUnavailable(t *testing.T) {
 	e := newEnv(t, nil)
-	h, err := New(e.h.cfg, e.h.store, failingSender{})
+	h, err := New(e.h.cfg, e.h.fixed.Store, failingSender{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -221,7 +221,7 @@ const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_tok
 
 // Centres implements BookingStore.
 func (s *SQL) Centres(ctx context.Context) ([]Centre, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+centreColumns+` FROM centres ORDER BY id`)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+centreColumns+` FROM centres ORDER BY id`)
 	if err != nil {
 		return nil, fail("reading centres", err)
 	}
@@ -238,7 +238,7 @@ func (s *SQL) Centres(ctx context.Context) ([]Centre, error) {
 }
 
 func (s *SQL) centre(ctx context.Context, col, v string) (*Centre, error) {
-	c, err := scanCentre(s.db(ctx).QueryRowContext(ctx, `SELECT `+centreColumns+` FROM centres WHERE `+col+` = ?`, v))
+	c, err := scanCentre(s.DB.QueryRowContext(ctx, `SELECT `+centreColumns+` FROM centres WHERE `+col+` = ?`, v))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -260,7 +260,7 @@ func (s *SQL) CentreByTokenHash(ctx context.Context, h string) (*Centre, error) 
 func (s *SQL) Vaccine(ctx context.Context, id string) (*Vaccine, error) {
 	var v Vaccine
 	var req, gap int64
-	err := s.db(ctx).QueryRowContext(ctx, `SELECT id, name, doses_required, min_interval_days FROM vaccines WHERE id = ?`, id).
+	err := s.DB.QueryRowContext(ctx, `SELECT id, name, doses_required, min_interval_days FROM vaccines WHERE id = ?`, id).
 		Scan(&v.ID, &v.Name, &req, &gap)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -276,7 +276,7 @@ const doseColumns = `d.id, d.beneficiary_id, b.name, d.vaccine_id, d.dose_number
 	coalesce(d.centre_id, ''), coalesce(d.appointment_id, ''), d.walk_in, d.batch`
 
 func (s *SQL) doses(ctx context.Context, where string, args ...any) ([]Dose, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+doseColumns+`
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+doseColumns+`
 		FROM doses d JOIN beneficiaries b ON b.id = d.beneficiary_id WHERE `+where, args...)
 	if err != nil {
 		return nil, fail("reading doses", err)
@@ -345,7 +345,7 @@ func scanAppointment(sc interface{ Scan(...any) error }) (*Appointment, error) {
 
 // Appointment implements BookingStore.
 func (s *SQL) Appointment(ctx context.Context, id string) (*Appointment, error) {
-	a, err := scanAppointment(s.db(ctx).QueryRowContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE a.id = ?`, id))
+	a, err := scanAppointment(s.DB.QueryRowContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -366,7 +366,7 @@ func (s *SQL) MobileAppointments(ctx context.Context, mobileHash string, limit i
 }
 
 func (s *SQL) appointments(ctx context.Context, where string, args ...any) ([]Appointment, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE `+where, args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+`WHERE `+where, args...)
 	if err != nil {
 		return nil, fail("reading appointments", err)
 	}
@@ -398,7 +398,7 @@ func (s *SQL) changed(ctx context.Context, what, query string, args ...any) erro
 
 // ExpireMissed implements BookingStore.
 func (s *SQL) ExpireMissed(ctx context.Context, beneficiaryID, today string, now time.Time) error {
-	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE appointments
+	if _, err := s.DB.ExecContext(ctx, `UPDATE appointments
 		SET status = 'cancelled', updated_at = ?, updated_by = 'system:missed'
 		WHERE beneficiary_id = ? AND status = 'live' AND slot_date < ?`, now.Unix(), beneficiaryID, today); err != nil {
 		return fail("expiring missed appointments", err)
@@ -426,7 +426,7 @@ func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreI
 func (s *SQL) CountWrongCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) (int, bool, error) {
 	var wrong int64
 	var status string
-	err := s.db(ctx).QueryRowContext(ctx, `UPDATE appointments
+	err := s.DB.QueryRowContext(ctx, `UPDATE appointments
 		SET wrong_attempts = wrong_attempts + 1,
 		    status = CASE WHEN wrong_attempts + 1 >= 3 THEN 'locked' ELSE status END,
 		    updated_at = ?, updated_by = ?
@@ -482,7 +482,7 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 		RETURNING id, beneficiary_id, dose_number`
 		args = []any{r.DoseID, now, r.Batch, r.Beneficiary, r.CentreID, r.VaccineID, r.WalkInTxn}
 	}
-	rows, err := s.db(ctx).QueryContext(ctx, q, args...)
+	rows, err := s.DB.QueryContext(ctx, q, args...)
 	if isUnique(err) {
 		return nil, ErrConflict
 	}
@@ -510,7 +510,7 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 
 // Audit implements BookingStore.
 func (s *SQL) Audit(ctx context.Context, appointmentID string) ([]AuditEntry, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `SELECT id, at, actor, coalesce(centre_id, ''), coalesce(appointment_id, ''),
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, at, actor, coalesce(centre_id, ''), coalesce(appointment_id, ''),
 		coalesce(dose_id, ''), event, detail FROM audit_log WHERE appointment_id = ? ORDER BY id`, appointmentID)
 	if err != nil {
 		return nil, fail("reading audit log", err)
@@ -533,7 +533,7 @@ func (s *SQL) Audit(ctx context.Context, appointmentID string) ([]AuditEntry, er
 func (s *SQL) SupervisorByTokenHash(ctx context.Context, h string) (*Supervisor, error) {
 	var sv Supervisor
 	var exp int64
-	err := s.db(ctx).QueryRowContext(ctx, `SELECT centre_id, name, expires_at FROM supervisors WHERE token_hash = ?`, h).
+	err := s.DB.QueryRowContext(ctx, `SELECT centre_id, name, expires_at FROM supervisors WHERE token_hash = ?`, h).
 		Scan(&sv.CentreID, &sv.Name, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -569,7 +569,7 @@ func (s *SQL) CancelUnsent(ctx context.Context, id string, now time.Time) error 
 
 // DueConfirmations implements BookingStore.
 func (s *SQL) DueConfirmations(ctx context.Context, now time.Time, limit int) ([]Confirmation, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `SELECT q.dose_id, q.mobile_enc, q.sealed_for, q.lang, q.attempts,
+	rows, err := s.DB.QueryContext(ctx, `SELECT q.dose_id, q.mobile_enc, q.sealed_for, q.lang, q.attempts,
 		d.dose_number, v.name, b.name, coalesce(c.name, ''), d.administered_at
 		FROM confirmations q JOIN doses d ON d.id = q.dose_id JOIN vaccines v ON v.id = d.vaccine_id
 		JOIN beneficiaries b ON b.id = d.beneficiary_id LEFT JOIN centres c ON c.id = d.centre_id
@@ -597,7 +597,7 @@ func (s *SQL) DueConfirmations(ctx context.Context, now time.Time, limit int) ([
 
 // ConfirmationSent implements BookingStore.
 func (s *SQL) ConfirmationSent(ctx context.Context, doseID string) error {
-	if _, err := s.db(ctx).ExecContext(ctx, `DELETE FROM confirmations WHERE dose_id = ?`, doseID); err != nil {
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM confirmations WHERE dose_id = ?`, doseID); err != nil {
 		return fail("dequeuing confirmation", err)
 	}
 	return nil
@@ -605,7 +605,7 @@ func (s *SQL) ConfirmationSent(ctx context.Context, doseID string) error {
 
 // ConfirmationFailed implements BookingStore.
 func (s *SQL) ConfirmationFailed(ctx context.Context, doseID string, next time.Time) error {
-	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE confirmations SET attempts = attempts + 1, next_at = ? WHERE dose_id = ?`,
+	if _, err := s.DB.ExecContext(ctx, `UPDATE confirmations SET attempts = attempts + 1, next_at = ? WHERE dose_id = ?`,
 		next.Unix(), doseID); err != nil {
 		return fail("rescheduling confirmation", err)
 	}

@@ -12,26 +12,10 @@ import (
 	"github.com/kycvs/kycvs/worker/origin"
 )
 
-// SQL implements Store on a database/sql handle to D1 or SQLite.
+// SQL implements Store on a database/sql handle to D1 or SQLite. Inside
+// workerd the worker makes one per request, on that request's D1 binding.
 type SQL struct {
-	// DB is the database, unless the request's context carries one (WithDB).
 	DB *sql.DB
-}
-
-type dbKey struct{}
-
-// WithDB returns a context whose requests use db instead of SQL.DB. The
-// worker opens the D1 binding per request this way, so a Go instance that
-// serves many requests never uses one request's binding for another.
-func WithDB(ctx context.Context, db *sql.DB) context.Context {
-	return context.WithValue(ctx, dbKey{}, db)
-}
-
-func (s *SQL) db(ctx context.Context) *sql.DB {
-	if db, ok := ctx.Value(dbKey{}).(*sql.DB); ok {
-		return db
-	}
-	return s.DB
 }
 
 var _ Store = (*SQL)(nil)
@@ -39,7 +23,7 @@ var _ Store = (*SQL)(nil)
 func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error) {
 	var e Entity
 	var origins string
-	err := s.db(ctx).QueryRowContext(ctx, `SELECT id, display_name, purpose, origins, lang, secret_hash FROM entities WHERE `+where+` = ?`, arg).
+	err := s.DB.QueryRowContext(ctx, `SELECT id, display_name, purpose, origins, lang, secret_hash FROM entities WHERE `+where+` = ?`, arg).
 		Scan(&e.ID, &e.DisplayName, &e.Purpose, &origins, &e.Lang, &e.SecretHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -74,7 +58,7 @@ const statusSQL = `CASE
 
 // Beneficiaries implements Store.
 func (s *SQL) Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficiary, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm, `+statusSQL+`
+	rows, err := s.DB.QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm, `+statusSQL+`
 		FROM beneficiaries b WHERE b.mobile_hash = ? ORDER BY b.id`, mobileHash)
 	if err != nil {
 		return nil, fail("reading beneficiaries", err)
@@ -105,7 +89,7 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 	}
 	n, w := now.Unix(), int64(window/time.Second)
 	cutoff := n - w // a window that started at or before cutoff is over
-	rows, err := s.db(ctx).QueryContext(ctx, `INSERT INTO rate_counters (key, window_start, count) VALUES (?1, ?2, 1)
+	rows, err := s.DB.QueryContext(ctx, `INSERT INTO rate_counters (key, window_start, count) VALUES (?1, ?2, 1)
 		ON CONFLICT (key) DO UPDATE SET
 		  count = CASE WHEN window_start <= ?3 THEN 1 ELSE count + 1 END,
 		  window_start = CASE WHEN window_start <= ?3 THEN ?2 ELSE window_start END
@@ -123,7 +107,7 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 		return true, 0, nil
 	}
 	var start int64
-	if err := s.db(ctx).QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, key).Scan(&start); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, key).Scan(&start); err != nil {
 		return false, window, nil // the row exists (we were refused); a read failure only loses the hint
 	}
 	retry := time.Duration(start+w-n) * time.Second
@@ -160,7 +144,7 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 		  win = excluded.win, lim = excluded.lim
 		WHERE window_start <= excluded.window_start - excluded.win OR count < excluded.lim
 		RETURNING key`)
-	rows, err := s.db(ctx).QueryContext(ctx, q.String(), args...)
+	rows, err := s.DB.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, 0, fail("counting", err)
 	}
@@ -197,7 +181,7 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 	}
 	retry := refused.Window
 	var start int64
-	if err := s.db(ctx).QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, refused.Key).Scan(&start); err == nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, refused.Key).Scan(&start); err == nil {
 		retry = time.Duration(start+int64(refused.Window/time.Second)-n) * time.Second
 	}
 	return refused, max(retry, time.Second), nil
@@ -217,7 +201,7 @@ func (s *SQL) release(ctx context.Context, keys []any) error {
 		return nil
 	}
 	q := `UPDATE rate_counters SET count = count - 1 WHERE count > 0 AND key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
-	if _, err := s.db(ctx).ExecContext(ctx, q, keys...); err != nil {
+	if _, err := s.DB.ExecContext(ctx, q, keys...); err != nil {
 		return fail("returning counts", err)
 	}
 	return nil
@@ -230,7 +214,7 @@ func (s *SQL) release(ctx context.Context, keys []any) error {
 func (s *SQL) CreateOTP(ctx context.Context, t *OTPTransaction) (bool, error) {
 	created, expires := t.CreatedAt.Unix(), t.ExpiresAt.Unix()
 	var budget int64
-	err := s.db(ctx).QueryRowContext(ctx, `INSERT INTO otp_transactions
+	err := s.DB.QueryRowContext(ctx, `INSERT INTO otp_transactions
 		(id, purpose, entity_id, mobile_hash, name_hash, nonce, otp_hash, mobile_enc, lang, attempts, max_attempts, created_at, expires_at)
 		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10 - spent, ?11, ?12
 		FROM (SELECT coalesce(sum(attempts - (used_at IS NOT NULL)), 0) AS spent FROM otp_transactions
@@ -251,11 +235,11 @@ func (s *SQL) CreateOTP(ctx context.Context, t *OTPTransaction) (bool, error) {
 
 // DeleteOTP implements Store.
 func (s *SQL) DeleteOTP(ctx context.Context, t *OTPTransaction) error {
-	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE otp_transactions SET superseded_by = NULL
+	if _, err := s.DB.ExecContext(ctx, `UPDATE otp_transactions SET superseded_by = NULL
 		WHERE mobile_hash = ? AND purpose = ? AND superseded_by = ?`, t.MobileHash, t.Purpose, t.ID); err != nil {
 		return fail("restoring superseded OTP transactions", err)
 	}
-	if _, err := s.db(ctx).ExecContext(ctx, `DELETE FROM otp_transactions WHERE id = ?`, t.ID); err != nil {
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM otp_transactions WHERE id = ?`, t.ID); err != nil {
 		return fail("deleting OTP transaction", err)
 	}
 	return nil
@@ -282,7 +266,7 @@ func scanOTP(sc interface{ Scan(...any) error }) (*OTPTransaction, error) {
 
 // OTP implements Store.
 func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
-	t, err := scanOTP(s.db(ctx).QueryRowContext(ctx, `SELECT `+otpColumns+` FROM otp_transactions WHERE id = ?`, id))
+	t, err := scanOTP(s.DB.QueryRowContext(ctx, `SELECT `+otpColumns+` FROM otp_transactions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -294,7 +278,7 @@ func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
 
 // ConsumeAttempt implements Store.
 func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2
+	rows, err := s.DB.QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2
 		WHERE id = ?1 AND used_at IS NULL AND superseded_by IS NULL AND attempts < max_attempts AND expires_at > ?2
 		RETURNING `+otpColumns, id, now.Unix())
 	if err != nil {
@@ -316,7 +300,7 @@ func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OT
 
 // RefundAttempt implements Store.
 func (s *SQL) RefundAttempt(ctx context.Context, id string) error {
-	if _, err := s.db(ctx).ExecContext(ctx, `UPDATE otp_transactions SET attempts = attempts - 1
+	if _, err := s.DB.ExecContext(ctx, `UPDATE otp_transactions SET attempts = attempts - 1
 		WHERE id = ? AND attempts > 0 AND used_at IS NULL`, id); err != nil {
 		return fail("refunding OTP attempt", err)
 	}
@@ -340,7 +324,7 @@ func (s *SQL) UseToken(ctx context.Context, tokenID, entityID string, expires, n
 // both report RETURNING rows through Query) and reports whether it changed a
 // row. It avoids relying on RowsAffected, which D1 reports differently.
 func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (bool, error) {
-	rows, err := s.db(ctx).QueryContext(ctx, query, args...)
+	rows, err := s.DB.QueryContext(ctx, query, args...)
 	if err != nil {
 		return false, fail(what, err)
 	}
@@ -363,7 +347,7 @@ func (s *SQL) Purge(ctx context.Context, now time.Time) error {
 		{`DELETE FROM rate_counters WHERE window_start < ?`, day},
 		{`DELETE FROM used_tokens WHERE expires_at < ?`, now.Add(-time.Hour).Unix()},
 	} {
-		if _, err := s.db(ctx).ExecContext(ctx, q.sql, q.arg); err != nil {
+		if _, err := s.DB.ExecContext(ctx, q.sql, q.arg); err != nil {
 			return fail("purging", err)
 		}
 	}
@@ -372,7 +356,7 @@ func (s *SQL) Purge(ctx context.Context, now time.Time) error {
 
 // AddOutbox implements Store.
 func (s *SQL) AddOutbox(ctx context.Context, to, body, kind string, now time.Time) error {
-	if _, err := s.db(ctx).ExecContext(ctx, `INSERT INTO sms_outbox (to_mobile, body, kind, created_at) VALUES (?, ?, ?, ?)`,
+	if _, err := s.DB.ExecContext(ctx, `INSERT INTO sms_outbox (to_mobile, body, kind, created_at) VALUES (?, ?, ?, ?)`,
 		to, body, kind, now.Unix()); err != nil {
 		return fail("writing outbox", err)
 	}
@@ -389,7 +373,7 @@ func (s *SQL) Outbox(ctx context.Context, to string, limit int) ([]OutboxMessage
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, int64(limit))
-	rows, err := s.db(ctx).QueryContext(ctx, q, args...)
+	rows, err := s.DB.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fail("reading outbox", err)
 	}

@@ -1,0 +1,163 @@
+// Package domain holds the registry's rules, each written once, as plain Go
+// that returns typed errors: what status a person's doses give, when the
+// next dose may be given and of what, who a typed name is on a mobile, and
+// what an appointment in a given state allows. The handlers ask it and the
+// error table (worker/api/codes.go) turns its errors into public codes.
+//
+// Two rules also live in SQL, because D1 has no interactive transactions:
+// the statement that records a dose re-checks the schedule atomically
+// (store.scheduleOK), so parallel requests cannot break it. The SQL is the
+// guard, this package the explanation; TestScheduleRuleAgreesWithSQL holds
+// them together.
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+// India is India Standard Time; appointment dates are India dates. A fixed
+// zone, because the worker's wasm has no time zone database.
+var India = time.FixedZone("IST", 5*3600+1800)
+
+// Date returns t's date in India, YYYY-MM-DD.
+func Date(t time.Time) string { return t.In(India).Format(time.DateOnly) }
+
+// Errors without parameters.
+var (
+	ErrAlreadyRecorded  = errors.New("a dose was already recorded for this appointment")
+	ErrNameMismatch     = errors.New("no one with this name is registered on this mobile number")
+	ErrScheduleComplete = errors.New("the primary schedule is complete")
+)
+
+// TooEarlyError: the next dose is not due until Earliest.
+type TooEarlyError struct {
+	Dose         int // the dose that would be given
+	Vaccine      string
+	IntervalDays int
+	Earliest     time.Time
+}
+
+func (e *TooEarlyError) Error() string {
+	return fmt.Sprintf("dose %d of %s is due from %s", e.Dose, e.Vaccine, Date(e.Earliest))
+}
+
+// VaccineMismatchError: the primary schedule continues with Expected.
+type VaccineMismatchError struct{ Expected string }
+
+func (e *VaccineMismatchError) Error() string { return "the primary schedule continues with " + e.Expected }
+
+// ScheduleCompleteError: the primary schedule of Vaccine (Doses doses) is
+// complete. errors.Is(err, ErrScheduleComplete) holds for it.
+type ScheduleCompleteError struct {
+	Vaccine string
+	Doses   int
+}
+
+func (e *ScheduleCompleteError) Error() string {
+	return fmt.Sprintf("the primary schedule of %s (%d doses) is complete", e.Vaccine, e.Doses)
+}
+
+// Is makes the typed error match ErrScheduleComplete.
+func (e *ScheduleCompleteError) Is(target error) bool { return target == ErrScheduleComplete }
+
+// WrongCodeError is a wrong security code; Locked after the last attempt.
+type WrongCodeError struct {
+	AttemptsLeft int
+	Locked       bool
+}
+
+func (e *WrongCodeError) Error() string {
+	return fmt.Sprintf("wrong security code, %d attempts left", e.AttemptsLeft)
+}
+
+// NotLiveError: the appointment is Status (cancelled, done, locked), so it
+// can be neither changed nor recorded.
+type NotLiveError struct{ Status string }
+
+func (e *NotLiveError) Error() string { return "the appointment is " + e.Status }
+
+// MaxWrongCodes is how many wrong security codes lock an appointment. The
+// schema's CHECK on wrong_attempts says the same.
+const MaxWrongCodes = 3
+
+// Status is the vaccination status of a person with doses recorded doses of
+// a primary schedule of required doses: none → not vaccinated, complete →
+// fully, in between → partially. The registry's one status rule.
+func Status(doses, required int) kycvs.Status {
+	switch {
+	case doses <= 0:
+		return kycvs.NotVaccinated
+	case doses >= required:
+		return kycvs.FullyVaccinated
+	}
+	return kycvs.PartiallyVaccinated
+}
+
+// CheckNextDose says whether a dose of v may be given at now after doses
+// (in dose order): the primary schedule continues with the first dose's
+// vaccine, is not complete, and the last dose is v's minimum interval ago.
+// Callers have proven the person's secret first: its errors tell the
+// person's vaccine.
+func CheckNextDose(v *store.Vaccine, doses []store.Dose, now time.Time) error {
+	if len(doses) == 0 {
+		return nil
+	}
+	if doses[0].VaccineID != v.ID {
+		return &VaccineMismatchError{Expected: doses[0].VaccineID}
+	}
+	if len(doses) >= v.DosesRequired {
+		return &ScheduleCompleteError{Vaccine: v.Name, Doses: v.DosesRequired}
+	}
+	earliest := NextDoseFrom(v, doses)
+	if now.Before(earliest) {
+		return &TooEarlyError{Dose: len(doses) + 1, Vaccine: v.Name, IntervalDays: v.MinIntervalDays, Earliest: earliest}
+	}
+	return nil
+}
+
+// NextDoseFrom is when the dose after doses may be given (v is the
+// schedule's vaccine): the last dose plus v's minimum interval.
+func NextDoseFrom(v *store.Vaccine, doses []store.Dose) time.Time {
+	if len(doses) == 0 {
+		return time.Time{}
+	}
+	return doses[len(doses)-1].AdministeredAt.Add(time.Duration(v.MinIntervalDays) * 24 * time.Hour)
+}
+
+// MatchName picks the beneficiary whose normalised name hashes (hash) to
+// nameHash, in constant time per comparison: a mobile holds up to six
+// people, told apart by name, and a name picks at most one (the schema's
+// UNIQUE (mobile_hash, name_norm)). ErrNameMismatch if nobody matches.
+func MatchName(bens []store.Beneficiary, nameHash string, hash func(norm string) string) (*store.Beneficiary, error) {
+	for i := range bens {
+		if sameHash(hash(bens[i].NameNorm), nameHash) {
+			return &bens[i], nil
+		}
+	}
+	return nil, ErrNameMismatch
+}
+
+func sameHash(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := range len(a) {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
+}
+
+// CheckLive says whether an appointment in status can be changed or
+// recorded.
+func CheckLive(status string) error {
+	if status == store.AppointmentLive {
+		return nil
+	}
+	return &NotLiveError{Status: status}
+}

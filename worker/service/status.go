@@ -1,0 +1,309 @@
+package service
+
+// The status API: POST /v1/otp and /v1/otp/verify (the OTP flow that ends
+// in a signed status token), POST /v1/tokens/verify (an entity's server
+// checks a token, once), GET /.well-known/kycvs/keys.json and GET /widget.
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/api"
+	"github.com/kycvs/kycvs/worker/domain"
+	"github.com/kycvs/kycvs/worker/mobile"
+	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/secret"
+	"github.com/kycvs/kycvs/worker/sms"
+	"github.com/kycvs/kycvs/worker/store"
+	"github.com/kycvs/kycvs/worker/widget"
+)
+
+// lookupEntity maps a missing entity to 403, as the contract says.
+func (h *Handler) lookupEntity(ctx context.Context, d *api.Deps, id string) (*store.Entity, error) {
+	e, err := d.Store.Entity(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, api.Ef("unknown_entity", "entity %q is not registered", id)
+	}
+	return e, err
+}
+
+type startRequest struct {
+	Entity string `json:"entity"`
+	Mobile string `json:"mobile"`
+	Name   string `json:"name"`
+	Nonce  string `json:"nonce"`
+	Lang   string `json:"lang"`
+	// Origin is the host page's origin, as the widget knows it (optional).
+	// It must be one of the entity's registered origins; the OTP SMS then
+	// uses WebOTP's cross-origin iframe form so the browser can fill the
+	// code into the framed widget.
+	Origin string `json:"origin"`
+}
+
+func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
+	var req startRequest
+	if err := api.Decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := api.Required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile},
+		[2]string{"name", req.Name}, [2]string{"nonce", req.Nonce}); err != nil {
+		return 0, nil, err
+	}
+	if !entityPattern.MatchString(req.Entity) {
+		return 0, nil, api.Ef("invalid_entity", "entity must look like ent_…")
+	}
+	digits, err := mobile.Parse(req.Mobile)
+	if err != nil {
+		return 0, nil, api.Ef("invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+	}
+	if !names.Valid(req.Name) {
+		return 0, nil, api.Ef("invalid_name", "name must be 1 to %d letters", names.MaxLen)
+	}
+	if !noncePattern.MatchString(req.Nonce) {
+		return 0, nil, api.Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
+	}
+	if req.Lang != "" && sms.Lang(req.Lang) != req.Lang {
+		return 0, nil, api.Ef("invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
+	}
+	ent, err := h.lookupEntity(r.Context(), d, req.Entity)
+	if err != nil {
+		return 0, nil, err
+	}
+	topHost := ""
+	if req.Origin != "" {
+		u, err := url.Parse(req.Origin)
+		if err != nil || !slices.Contains(ent.Origins, req.Origin) {
+			return 0, nil, api.Ef("invalid_origin", "origin is not a registered origin of %s", ent.ID)
+		}
+		topHost = u.Hostname()
+	}
+	lang := req.Lang
+	if lang == "" {
+		lang = ent.Lang
+	}
+	t, err := d.OTP.Start(r.Context(), otp.Start{
+		Purpose: otp.PurposeStatus, EntityID: ent.ID, EntityName: ent.DisplayName, Lang: lang,
+		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: h.clientIP(r), Host: h.host, TopHost: topHost,
+	})
+	if err != nil {
+		return 0, nil, api.OTPError(err)
+	}
+	// Expired state is purged by the requests themselves, about one start
+	// in 256 (decided by the random transaction id), so the worker needs no
+	// cron trigger; a failed purge only delays it.
+	if t.ID[4] == 'A' && t.ID[5] >= 'A' && t.ID[5] <= 'P' {
+		if err := d.Store.Purge(r.Context(), h.cfg.Now()); err != nil {
+			log.Printf("purging expired state: %v", err)
+		}
+	}
+	return http.StatusAccepted, api.StartedFor(t, h.cfg.Limits), nil
+}
+
+func (h *Handler) verifyOTP(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
+	ctx := r.Context()
+	t, err := api.CheckOTP(ctx, d.OTP, otp.PurposeStatus, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	// The transaction is finished only once the token exists: a failure of
+	// ours before that gives the attempt back and leaves the code usable.
+	res, err := h.issue(ctx, d, t)
+	if err != nil && !errors.Is(err, domain.ErrNameMismatch) {
+		d.OTP.Refund(ctx, t)
+		return 0, nil, err
+	}
+	if ferr := api.FinishOTP(ctx, d.OTP, t); ferr != nil {
+		return 0, nil, ferr
+	}
+	if err != nil {
+		// Also the answer for numbers with nobody registered: the person has
+		// proved the number is theirs, so this tells them nothing new.
+		return 0, nil, err
+	}
+	return http.StatusOK, res, nil
+}
+
+// issued is POST /v1/otp/verify's answer.
+type issued struct {
+	ExpiresAt int64  `json:"expires_at"`
+	Token     string `json:"token"`
+}
+
+// issue signs the status token of the person t names: the beneficiary on
+// the transaction's mobile whose normalised name hashes to t.NameHash.
+func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransaction) (*issued, error) {
+	bens, err := d.Store.Beneficiaries(ctx, t.MobileHash)
+	if err != nil {
+		return nil, err
+	}
+	ben, err := domain.MatchName(bens, t.NameHash, h.keys.NameHash)
+	if err != nil {
+		return nil, err
+	}
+	now := h.cfg.Now().Truncate(time.Second)
+	a := &kycvs.Attestation{
+		Issuer:    h.cfg.Issuer,
+		Audience:  t.EntityID,
+		Nonce:     t.Nonce,
+		Status:    ben.Status,
+		IssuedAt:  now,
+		ExpiresAt: now.Add(h.cfg.TokenLifetime),
+		Subject:   kycvs.PairwiseSubject(h.subjectKey(), t.EntityID, ben.ID),
+	}
+	if _, err := rand.Read(a.TokenID[:]); err != nil {
+		return nil, fmt.Errorf("reading random: %w", err)
+	}
+	tok, err := kycvs.Sign(h.cfg.SigningKey, a)
+	if err != nil {
+		return nil, err
+	}
+	return &issued{ExpiresAt: a.ExpiresAt.Unix(), Token: tok}, nil
+}
+
+// subjectKey is the pairwise-subject key, derived from HASH_KEY so one secret
+// feeds all keyed hashes while each use gets its own key.
+func (h *Handler) subjectKey() []byte {
+	m := hmac.New(sha256.New, h.cfg.HashKey)
+	m.Write([]byte("kycvs/v1/subject-key"))
+	return m.Sum(nil)
+}
+
+// SecretHash is how entity secrets are stored (secret.TokenHash).
+func SecretHash(s string) string { return secret.TokenHash(s) }
+
+type tokenRequest struct {
+	Token string `json:"token"`
+	Nonce string `json:"nonce"`
+}
+
+func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
+	ctx := r.Context()
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || secret == "" || len(secret) > 200 {
+		return 0, nil, api.Challenge(api.E("entity_auth"), `Bearer realm="kycvs"`)
+	}
+	var req tokenRequest
+	if err := api.Decode(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := api.Required([2]string{"token", req.Token}, [2]string{"nonce", req.Nonce}); err != nil {
+		return 0, nil, err
+	}
+	if len(req.Token) > kycvs.MaxTokenLength {
+		return 0, nil, api.Ef("invalid_token", "token longer than %d bytes", kycvs.MaxTokenLength).WithStatus(http.StatusBadRequest)
+	}
+	if !noncePattern.MatchString(req.Nonce) {
+		return 0, nil, api.Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
+	}
+	ent, err := d.Store.EntityBySecretHash(ctx, SecretHash(secret))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, api.Challenge(api.Ef("entity_auth", "unknown entity secret"), `Bearer realm="kycvs", error="invalid_token"`)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	now := h.cfg.Now()
+	a, err := kycvs.Verify(req.Token, h.keyset, kycvs.Expect{Audience: ent.ID, Nonce: req.Nonce, Now: now})
+	if err != nil {
+		return http.StatusOK, tokenRefused{Message: err.Error(), Reason: verifyReason(err)}, nil
+	}
+	first, err := d.Store.UseToken(ctx, hex.EncodeToString(a.TokenID[:]), ent.ID, a.ExpiresAt, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !first {
+		return http.StatusOK, tokenRefused{Message: "this token was verified before", Reason: "already_used"}, nil
+	}
+	return http.StatusOK, tokenValid{
+		ExpiresAt:  a.ExpiresAt.Unix(),
+		IssuedAt:   a.IssuedAt.Unix(),
+		Status:     int(a.Status),
+		StatusName: a.Status.String(),
+		Subject:    hex.EncodeToString(a.Subject[:]),
+		TokenID:    hex.EncodeToString(a.TokenID[:]),
+		Valid:      true,
+	}, nil
+}
+
+// tokenRefused and tokenValid are POST /v1/tokens/verify's answers (fields
+// in JSON name order, as the API has always sent them).
+type tokenRefused struct {
+	Message string `json:"message"`
+	Reason  string `json:"reason"`
+	Valid   bool   `json:"valid"`
+}
+
+type tokenValid struct {
+	ExpiresAt  int64  `json:"expires_at"`
+	IssuedAt   int64  `json:"issued_at"`
+	Status     int    `json:"status"`
+	StatusName string `json:"status_name"`
+	Subject    string `json:"subject"`
+	TokenID    string `json:"token_id"`
+	Valid      bool   `json:"valid"`
+}
+
+func verifyReason(err error) string {
+	for _, c := range []struct {
+		err    error
+		reason string
+	}{
+		{kycvs.ErrMalformed, "malformed"}, {kycvs.ErrUnknownKey, "unknown_key"}, {kycvs.ErrSignature, "bad_signature"},
+		{kycvs.ErrAudience, "wrong_audience"}, {kycvs.ErrNonce, "wrong_nonce"}, {kycvs.ErrExpired, "expired"},
+		{kycvs.ErrNotYetValid, "not_yet_valid"},
+	} {
+		if errors.Is(err, c.err) {
+			return c.reason
+		}
+	}
+	return "invalid"
+}
+
+func (h *Handler) keysJSON(_ *api.Deps, w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		api.WriteError(w, r, api.Ef("method_not_allowed", "use GET"))
+		return
+	}
+	b, err := h.keyset.MarshalJSON()
+	if err != nil {
+		api.WriteError(w, r, fmt.Errorf("encoding keyset: %w", err))
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	hd.Set("Cache-Control", "public, max-age=300")
+	hd.Set("Access-Control-Allow-Origin", "*") // public data; lets any verifier fetch it
+	hd.Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+func (h *Handler) widget(d *api.Deps, w http.ResponseWriter, r *http.Request) {
+	var e *widget.Entity
+	if id := r.URL.Query().Get("entity"); entityPattern.MatchString(id) {
+		ent, err := d.Store.Entity(r.Context(), id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			api.WriteError(w, r, err)
+			return
+		}
+		if ent != nil {
+			e = &widget.Entity{ID: ent.ID, DisplayName: ent.DisplayName, Purpose: ent.Purpose, Origins: ent.Origins}
+		}
+	}
+	widget.Serve(w, r, e)
+}
+
