@@ -93,7 +93,6 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, ae.Status, body)
 }
 
-
 // CheckOrigin refuses a request from a browser page of another origin than
 // the service's own (SERVICE_ORIGIN, from configuration: never the request's
 // Host, which a client chooses). Browsers send Origin on every cross-origin
@@ -223,6 +222,7 @@ func OTPError(err error) error {
 	}
 	return err
 }
+
 // ClientIP returns the function that finds a request's client address, for
 // the per-IP limits. Inside workerd (trustCF), Cloudflare's edge sets
 // CF-Connecting-IP and a client cannot forge it. Natively the address is

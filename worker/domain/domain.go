@@ -49,7 +49,9 @@ func (e *TooEarlyError) Error() string {
 // VaccineMismatchError: the primary schedule continues with Expected.
 type VaccineMismatchError struct{ Expected string }
 
-func (e *VaccineMismatchError) Error() string { return "the primary schedule continues with " + e.Expected }
+func (e *VaccineMismatchError) Error() string {
+	return "the primary schedule continues with " + e.Expected
+}
 
 // ScheduleCompleteError: the primary schedule of Vaccine (Doses doses) is
 // complete. errors.Is(err, ErrScheduleComplete) holds for it.

@@ -306,4 +306,3 @@ func (h *Handler) widget(d *api.Deps, w http.ResponseWriter, r *http.Request) {
 	}
 	widget.Serve(w, r, e)
 }
-
