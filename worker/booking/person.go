@@ -132,7 +132,7 @@ func (h *Handler) beneficiaries(d *api.Deps, r *http.Request, t *store.OTPTransa
 		if err != nil {
 			return nil, err
 		}
-		e := beneficiaryJSON{DoseHistory: []doseHistoryJSON{}, Doses: len(doses), Name: b.Name, Status: int(b.Status)}
+		e := beneficiaryJSON{DoseHistory: []doseHistoryJSON{}, Doses: len(doses), Name: b.Name, Status: int(domain.StatusOf(&b))}
 		// The person sees every recorded dose, walk-ins marked, so a dose
 		// they never received stands out.
 		for _, x := range doses {
@@ -281,7 +281,7 @@ func (h *Handler) book(d *api.Deps, r *http.Request, body []byte) (int, any, err
 	if err != nil {
 		return 0, nil, err
 	}
-	if ben.Status == kycvs.FullyVaccinated {
+	if domain.StatusOf(ben) == kycvs.FullyVaccinated {
 		return 0, nil, api.Ef("schedule_complete", "%s has completed the primary schedule", ben.Name)
 	}
 	now := h.now()

@@ -100,17 +100,23 @@ func Status(doses, required int) kycvs.Status {
 	return kycvs.PartiallyVaccinated
 }
 
+// StatusOf is b's status by the rule of Status.
+func StatusOf(b *store.Beneficiary) kycvs.Status { return Status(b.Doses, b.DosesRequired) }
+
 // CheckNextDose says whether a dose of v may be given at now after doses
-// (in dose order): the primary schedule continues with the first dose's
-// vaccine, is not complete, and the last dose is v's minimum interval ago.
+// (in dose order): every earlier dose is of v (the primary schedule
+// continues with its vaccine), the schedule is not complete, and the latest
+// dose is v's minimum interval ago.
 // Callers have proven the person's secret first: its errors tell the
 // person's vaccine.
 func CheckNextDose(v *store.Vaccine, doses []store.Dose, now time.Time) error {
 	if len(doses) == 0 {
 		return nil
 	}
-	if doses[0].VaccineID != v.ID {
-		return &VaccineMismatchError{Expected: doses[0].VaccineID}
+	for _, d := range doses {
+		if d.VaccineID != v.ID {
+			return &VaccineMismatchError{Expected: doses[0].VaccineID}
+		}
 	}
 	if len(doses) >= v.DosesRequired {
 		return &ScheduleCompleteError{Vaccine: v.Name, Doses: v.DosesRequired}
@@ -123,12 +129,18 @@ func CheckNextDose(v *store.Vaccine, doses []store.Dose, now time.Time) error {
 }
 
 // NextDoseFrom is when the dose after doses may be given (v is the
-// schedule's vaccine): the last dose plus v's minimum interval.
+// schedule's vaccine): the latest dose plus v's minimum interval.
 func NextDoseFrom(v *store.Vaccine, doses []store.Dose) time.Time {
-	if len(doses) == 0 {
-		return time.Time{}
+	var last time.Time
+	for _, d := range doses {
+		if d.AdministeredAt.After(last) {
+			last = d.AdministeredAt
+		}
 	}
-	return doses[len(doses)-1].AdministeredAt.Add(time.Duration(v.MinIntervalDays) * 24 * time.Hour)
+	if last.IsZero() {
+		return last
+	}
+	return last.Add(time.Duration(v.MinIntervalDays) * 24 * time.Hour)
 }
 
 // MatchName picks the beneficiary whose normalised name hashes (hash) to

@@ -159,7 +159,7 @@ func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransactio
 		Issuer:    h.cfg.Issuer,
 		Audience:  t.EntityID,
 		Nonce:     t.Nonce,
-		Status:    ben.Status,
+		Status:    domain.StatusOf(ben),
 		IssuedAt:  now,
 		ExpiresAt: now.Add(h.cfg.TokenLifetime),
 		Subject:   kycvs.PairwiseSubject(h.subjectKey(), t.EntityID, ben.ID),

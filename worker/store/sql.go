@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/worker/origin"
 )
 
@@ -47,18 +46,14 @@ func (s *SQL) EntityBySecretHash(ctx context.Context, h string) (*Entity, error)
 	return s.entity(ctx, "secret_hash", h)
 }
 
-// statusSQL derives a beneficiary's status from their doses: no dose → 0,
-// fewer doses than the (first) vaccine's primary schedule → 1, complete → 2.
-const statusSQL = `CASE
-  WHEN NOT EXISTS (SELECT 1 FROM doses d WHERE d.beneficiary_id = b.id) THEN 0
-  WHEN (SELECT count(*) FROM doses d WHERE d.beneficiary_id = b.id) >=
-       (SELECT v.doses_required FROM doses d JOIN vaccines v ON v.id = d.vaccine_id
-         WHERE d.beneficiary_id = b.id ORDER BY d.dose_number LIMIT 1) THEN 2
-  ELSE 1 END`
-
 // Beneficiaries implements Store.
 func (s *SQL) Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficiary, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm, `+statusSQL+`
+	// What the status rule (domain.Status) needs: the doses recorded and
+	// the primary schedule of the first dose's vaccine.
+	rows, err := s.DB.QueryContext(ctx, `SELECT b.id, b.mobile_hash, b.name, b.name_norm,
+		(SELECT count(*) FROM doses d WHERE d.beneficiary_id = b.id),
+		coalesce((SELECT v.doses_required FROM doses d JOIN vaccines v ON v.id = d.vaccine_id
+		          WHERE d.beneficiary_id = b.id ORDER BY d.dose_number LIMIT 1), 0)
 		FROM beneficiaries b WHERE b.mobile_hash = ? ORDER BY b.id`, mobileHash)
 	if err != nil {
 		return nil, fail("reading beneficiaries", err)
@@ -67,11 +62,11 @@ func (s *SQL) Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficia
 	var out []Beneficiary
 	for rows.Next() {
 		var b Beneficiary
-		var st int64
-		if err := rows.Scan(&b.ID, &b.MobileHash, &b.Name, &b.NameNorm, &st); err != nil {
+		var n, req int64
+		if err := rows.Scan(&b.ID, &b.MobileHash, &b.Name, &b.NameNorm, &n, &req); err != nil {
 			return nil, fail("reading beneficiaries", err)
 		}
-		b.Status = kycvs.Status(st)
+		b.Doses, b.DosesRequired = int(n), int(req)
 		out = append(out, b)
 	}
 	if err := rows.Err(); err != nil {

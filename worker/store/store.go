@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kycvs/kycvs"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
@@ -47,14 +46,16 @@ type Entity struct {
 	SecretHash  string // hex SHA-256 of the entity's server secret
 }
 
-// Beneficiary is one person in the registry, with the status derived from the
-// doses recorded for them.
+// Beneficiary is one person in the registry, with what their status is
+// derived from (domain.StatusOf): the doses recorded and the primary
+// schedule of their first dose's vaccine.
 type Beneficiary struct {
-	ID         string
-	MobileHash string
-	Name       string
-	NameNorm   string
-	Status     kycvs.Status
+	ID            string
+	MobileHash    string
+	Name          string
+	NameNorm      string
+	Doses         int
+	DosesRequired int // of the first dose's vaccine; 0 without doses
 }
 
 // OTPTransaction is one OTP sent to a mobile: started by POST /v1/otp (purpose
