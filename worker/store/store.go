@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
