@@ -23,7 +23,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/kycvs/kycvs/internal/wrangler"
@@ -31,6 +30,7 @@ import (
 	"github.com/kycvs/kycvs/worker/devenv"
 	"github.com/kycvs/kycvs/worker/origin"
 	"github.com/kycvs/kycvs/worker/seed"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 func main() {
@@ -44,8 +44,6 @@ type multi []string
 
 func (m *multi) String() string     { return strings.Join(*m, " ") }
 func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
-
-var entityID = regexp.MustCompile(`^ent_[a-z0-9_]{1,60}$`)
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -112,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	case "entity add":
-		if !entityID.MatchString(*id) {
+		if !store.IsEntityID(*id) {
 			return fmt.Errorf("--id %q: want ent_ and lowercase letters, digits, _", *id)
 		}
 		if *name == "" || *purpose == "" || len(origins) == 0 {
@@ -135,7 +133,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		sql.WriteString(seed.EntitySQL(seed.Entity{ID: *id, DisplayName: *name, Purpose: *purpose, Origins: origins, Lang: *lang}, seed.SecretHash(secret)))
 		fmt.Fprintf(stderr, "server secret for %s (shown once, store it in the entity's server config):\n%s\n", *id, secret)
 	case "entity remove":
-		if !entityID.MatchString(*id) {
+		if !store.IsEntityID(*id) {
 			return fmt.Errorf("--id %q is not an entity id", *id)
 		}
 		sql.WriteString(seed.RemoveEntitySQL(*id))

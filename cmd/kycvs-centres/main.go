@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -41,10 +40,6 @@ func main() {
 	}
 }
 
-var (
-	centreID      = regexp.MustCompile(`^ctr_[a-z0-9_]{1,60}$`)
-	appointmentID = regexp.MustCompile(`^apt_[A-Za-z0-9_-]{16}$`)
-)
 
 func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	if len(args) == 0 {
@@ -80,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	}
 	switch cmd {
 	case "add", "token", "revoke", "supervisor":
-		if !centreID.MatchString(*id) {
+		if !store.IsCentreID(*id) {
 			return fmt.Errorf("--id %q: want ctr_ and lowercase letters, digits, _", *id)
 		}
 	}
@@ -120,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		return errors.New("unlock is done by a supervisor through the worker, which sends the person a new code: " +
 			"POST /v1/centre/appointments/{id}/unlock with a supervisor token (kycvs-centres supervisor)")
 	case "cancel":
-		if !appointmentID.MatchString(*apt) {
+		if !store.IsAppointmentID(*apt) {
 			return fmt.Errorf("--appointment %q is not an appointment id", *apt)
 		}
 		if strings.TrimSpace(*by) == "" || len(*by) > 100 {
@@ -128,7 +123,7 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		}
 		sql.WriteString(store.SupervisorCancelSQL(*apt, strings.TrimSpace(*by), now))
 	case "audit":
-		if !appointmentID.MatchString(*apt) {
+		if !store.IsAppointmentID(*apt) {
 			return fmt.Errorf("--appointment %q is not an appointment id", *apt)
 		}
 		sql.WriteString(store.AuditSQL(*apt))

@@ -161,7 +161,6 @@ func Required(fields ...[2]string) error {
 }
 
 var (
-	txnPattern = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
 	otpPattern = regexp.MustCompile(`^[0-9]{6}$`)
 )
 
@@ -187,7 +186,7 @@ func CheckOTP(ctx context.Context, e *otp.Engine, purpose string, body []byte) (
 
 // CheckCode checks the format of a transaction id and code, then the code.
 func CheckCode(ctx context.Context, e *otp.Engine, purpose, txn, code string) (*store.OTPTransaction, error) {
-	if !txnPattern.MatchString(txn) {
+	if !store.IsTxnID(txn) {
 		return nil, Ef("invalid_txn", "txn is not a transaction id")
 	}
 	if !otpPattern.MatchString(code) {

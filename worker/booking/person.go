@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -21,12 +20,6 @@ import (
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
-)
-
-var (
-	centrePattern      = regexp.MustCompile(`^ctr_[a-z0-9_]{1,60}$`)
-	appointmentPattern = regexp.MustCompile(`^apt_[A-Za-z0-9_-]{16}$`)
-	datePattern        = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
 
 // Slots are the bookable times of day at every centre (India time).
@@ -204,11 +197,11 @@ func (h *Handler) centres(d *api.Deps, r *http.Request, _ []byte) (int, any, err
 
 // checkSlot validates a centre, date and time for booking.
 func (h *Handler) checkSlot(d *api.Deps, r *http.Request, centre, date, slot string) (*store.Centre, error) {
-	if !centrePattern.MatchString(centre) {
+	if !store.IsCentreID(centre) {
 		return nil, api.Ef("invalid_centre", "centre must look like ctr_…")
 	}
 	day, err := time.ParseInLocation(time.DateOnly, date, domain.India)
-	if !datePattern.MatchString(date) || err != nil {
+	if !store.IsDate(date) || err != nil {
 		return nil, api.Ef("invalid_date", "date must be YYYY-MM-DD")
 	}
 	now := h.now()
@@ -377,7 +370,7 @@ func (h *Handler) held(d *api.Deps, r *http.Request) (*store.Appointment, string
 		}
 	}
 	id := r.PathValue("id")
-	if !appointmentPattern.MatchString(id) {
+	if !store.IsAppointmentID(id) {
 		return nil, "", api.Ef("invalid_appointment", "not an appointment id")
 	}
 	a, err := d.Store.Appointment(r.Context(), id)

@@ -19,7 +19,6 @@ import (
 
 var (
 	codePattern    = regexp.MustCompile(`^[0-9]{4}$`)
-	vaccinePattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 	batchPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$`)
 )
 
@@ -59,7 +58,7 @@ func (h *Handler) centreDay(d *api.Deps, r *http.Request, _ []byte) (int, any, e
 		date = Today(h.now())
 	}
 	day, err := time.ParseInLocation(time.DateOnly, date, domain.India)
-	if !datePattern.MatchString(date) || err != nil {
+	if !store.IsDate(date) || err != nil {
 		return 0, nil, api.Ef("invalid_date", "date must be YYYY-MM-DD")
 	}
 	ctx := r.Context()
@@ -114,7 +113,7 @@ func (h *Handler) record(d *api.Deps, r *http.Request, body []byte) (int, any, e
 	if err := api.Required([2]string{"vaccine", req.Vaccine}, [2]string{"batch", req.Batch}); err != nil {
 		return 0, nil, err
 	}
-	if !vaccinePattern.MatchString(req.Vaccine) {
+	if !store.IsVaccineID(req.Vaccine) {
 		return 0, nil, api.Ef("invalid_vaccine", "vaccine must be a vaccine id such as covishield")
 	}
 	if !batchPattern.MatchString(req.Batch) {
@@ -138,7 +137,7 @@ func (h *Handler) record(d *api.Deps, r *http.Request, body []byte) (int, any, e
 		if err := api.Required([2]string{"appointment", req.Appointment}, [2]string{"security_code", req.SecurityCode}); err != nil {
 			return 0, nil, err
 		}
-		if !appointmentPattern.MatchString(req.Appointment) {
+		if !store.IsAppointmentID(req.Appointment) {
 			return 0, nil, api.Ef("invalid_appointment", "not an appointment id")
 		}
 		if !codePattern.MatchString(req.SecurityCode) {
@@ -439,7 +438,7 @@ func (h *Handler) unlock(d *api.Deps, r *http.Request, _ []byte) (int, any, erro
 		return 0, nil, err
 	}
 	id := r.PathValue("id")
-	if !appointmentPattern.MatchString(id) {
+	if !store.IsAppointmentID(id) {
 		return 0, nil, api.Ef("invalid_appointment", "not an appointment id")
 	}
 	ctx := r.Context()

@@ -19,8 +19,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
+
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // Keys are the keys derived from HASH_KEY. Its fields are unexported and it
@@ -73,8 +74,6 @@ func (k *Keys) NameHash(norm string) string {
 // SameHash compares two stored hashes in constant time.
 func SameHash(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
 
-var txnPattern = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
-
 // SessionToken is the booking session the person gets for a verified booking
 // OTP transaction: stateless, the transaction row (used_at) dates it.
 func (k *Keys) SessionToken(txnID string) string {
@@ -90,7 +89,7 @@ func (k *Keys) sessionMAC(txnID string) []byte {
 // ParseSession returns the transaction id of a genuine session token.
 func (k *Keys) ParseSession(tok string) (string, bool) {
 	parts := strings.Split(tok, ".")
-	if len(parts) != 3 || parts[0] != "bks" || !txnPattern.MatchString(parts[1]) {
+	if len(parts) != 3 || parts[0] != "bks" || !store.IsTxnID(parts[1]) {
 		return "", false
 	}
 	mac, err := base64.RawURLEncoding.DecodeString(parts[2])

@@ -15,7 +15,6 @@ import (
 	"log"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,11 +27,6 @@ import (
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
-)
-
-var (
-	entityPattern = regexp.MustCompile(`^ent_[a-z0-9_]{1,60}$`)
-	noncePattern  = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,128}$`)
 )
 
 // Handler is the worker's http.Handler.

@@ -63,7 +63,7 @@ func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any,
 		[2]string{"name", req.Name}, [2]string{"nonce", req.Nonce}); err != nil {
 		return 0, nil, err
 	}
-	if !entityPattern.MatchString(req.Entity) {
+	if !store.IsEntityID(req.Entity) {
 		return 0, nil, api.Ef("invalid_entity", "entity must look like ent_…")
 	}
 	digits, err := mobile.Parse(req.Mobile)
@@ -73,7 +73,7 @@ func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any,
 	if !names.Valid(req.Name) {
 		return 0, nil, api.Ef("invalid_name", "name must be 1 to %d letters", names.MaxLen)
 	}
-	if !noncePattern.MatchString(req.Nonce) {
+	if !store.IsNonce(req.Nonce) {
 		return 0, nil, api.Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
 	}
 	if req.Lang != "" && sms.Lang(req.Lang) != req.Lang {
@@ -206,7 +206,7 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 	if len(req.Token) > kycvs.MaxTokenLength {
 		return 0, nil, api.Ef("invalid_token", "token longer than %d bytes", kycvs.MaxTokenLength).WithStatus(http.StatusBadRequest)
 	}
-	if !noncePattern.MatchString(req.Nonce) {
+	if !store.IsNonce(req.Nonce) {
 		return 0, nil, api.Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
 	}
 	ent, err := d.Store.EntityBySecretHash(ctx, SecretHash(secret))
@@ -294,7 +294,7 @@ func (h *Handler) keysJSON(_ *api.Deps, w http.ResponseWriter, r *http.Request) 
 
 func (h *Handler) widget(d *api.Deps, w http.ResponseWriter, r *http.Request) {
 	var e *widget.Entity
-	if id := r.URL.Query().Get("entity"); entityPattern.MatchString(id) {
+	if id := r.URL.Query().Get("entity"); store.IsEntityID(id) {
 		ent, err := d.Store.Entity(r.Context(), id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			api.WriteError(w, r, err)

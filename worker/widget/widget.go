@@ -23,6 +23,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // Entity is what the widget needs to know about a registered verifying
@@ -59,10 +61,7 @@ var assets = sync.OnceValue(func() map[string]string {
 	return m
 })
 
-var (
-	noncePattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,128}$`)
-	widPattern   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
-)
+var widPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
 // Serve renders the widget page for e, reading entity (already resolved to e
 // by the caller), nonce, lang, wid (the embedding widget's id) and origin
@@ -96,7 +95,7 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	if origin == "" && len(origins) == 1 {
 		origin = origins[0]
 	}
-	if !noncePattern.MatchString(nonce) || (wid != "" && !widPattern.MatchString(wid)) || !contains(origins, origin) {
+	if !store.IsNonce(nonce) || (wid != "" && !widPattern.MatchString(wid)) || !contains(origins, origin) {
 		renderMessage(w, http.StatusBadRequest, l, l.t("page_bad_request"))
 		return
 	}
