@@ -18,8 +18,8 @@ import (
 )
 
 var (
-	codePattern    = regexp.MustCompile(`^[0-9]{4}$`)
-	batchPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$`)
+	codePattern  = regexp.MustCompile(`^[0-9]{4}$`)
+	batchPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$`)
 )
 
 // MaxWrongCodes is how many wrong security codes lock an appointment.
