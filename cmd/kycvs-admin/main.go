@@ -24,11 +24,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
 	"github.com/kycvs/kycvs/worker/origin"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -126,17 +128,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 			}
 			origins[i] = c
 		}
-		secret, err := NewSecret()
+		sk, err := NewSecret()
 		if err != nil {
 			return err
 		}
-		sql.WriteString(seed.EntitySQL(seed.Entity{ID: *id, DisplayName: *name, Purpose: *purpose, Origins: origins, Lang: *lang}, seed.SecretHash(secret)))
-		fmt.Fprintf(stderr, "server secret for %s (shown once, store it in the entity's server config):\n%s\n", *id, secret)
+		sql.WriteString(store.EntitySQL(store.Entity{ID: *id, DisplayName: *name, Purpose: *purpose, Origins: origins, Lang: *lang,
+			SecretHash: secret.TokenHash(sk)}, time.Now()))
+		fmt.Fprintf(stderr, "server secret for %s (shown once, store it in the entity's server config):\n%s\n", *id, sk)
 	case "entity remove":
 		if !store.IsEntityID(*id) {
 			return fmt.Errorf("--id %q is not an entity id", *id)
 		}
-		sql.WriteString(seed.RemoveEntitySQL(*id))
+		sql.WriteString(store.RemoveEntitySQL(*id))
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}

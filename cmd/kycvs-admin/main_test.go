@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -24,15 +25,15 @@ func TestEntityAddRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret := strings.TrimSpace(errOut.String()[strings.LastIndex(errOut.String(), "\n"+seed.SecretPrefix)+1:])
-	if !strings.HasPrefix(secret, seed.SecretPrefix) || strings.Contains(out.String(), secret) {
-		t.Fatalf("secret %q; SQL must hold only its hash: %s", secret, out.String())
+	sk := strings.TrimSpace(errOut.String()[strings.LastIndex(errOut.String(), "\n"+seed.SecretPrefix)+1:])
+	if !strings.HasPrefix(sk, seed.SecretPrefix) || strings.Contains(out.String(), sk) {
+		t.Fatalf("sk %q; SQL must hold only its hash: %s", sk, out.String())
 	}
 	if _, err := db.Exec(out.String()); err != nil {
 		t.Fatal(err)
 	}
 	st := &store.SQL{DB: db}
-	e, err := st.EntityBySecretHash(ctx, seed.SecretHash(secret))
+	e, err := st.EntityBySecretHash(ctx, secret.TokenHash(sk))
 	if err != nil || e.ID != "ent_test_shop" || e.DisplayName != "Test's Shop" || len(e.Origins) != 2 {
 		t.Fatalf("%+v, %v", e, err)
 	}

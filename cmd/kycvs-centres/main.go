@@ -40,7 +40,6 @@ func main() {
 	}
 }
 
-
 func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	if len(args) == 0 {
 		return errors.New("usage: kycvs-centres add | token | revoke | supervisor | cancel | audit (see go doc ./cmd/kycvs-centres)")

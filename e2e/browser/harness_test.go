@@ -25,6 +25,7 @@ import (
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/service"
 	"github.com/kycvs/kycvs/worker/sms"
@@ -179,7 +180,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		{ID: e.Railway, DisplayName: "Bharat Rail", Purpose: "Boarding a long-distance train", Origins: []string{e.Demo}},
 		{ID: e.Hotel, DisplayName: "Hotel Sagar", Purpose: "Hotel check-in", Origins: []string{e.Demo}},
 	} {
-		if _, err := db.ExecContext(ctx, seed.EntitySQL(ent, seed.SecretHash("kycvs_sk_e2e_"+ent.ID))); err != nil {
+		if _, err := db.ExecContext(ctx, seed.EntitySQL(ent, secret.TokenHash("kycvs_sk_e2e_"+ent.ID))); err != nil {
 			t.Fatal(err)
 		}
 	}

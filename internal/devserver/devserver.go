@@ -33,6 +33,7 @@ import (
 	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -239,9 +240,9 @@ func Start(t testing.TB, opts Options) *Server {
 		s.Secrets[e.ID] = seed.DemoSecret(hashKey, e.ID)
 	}
 	for _, e := range opts.Entities {
-		secret := seed.DemoSecret(hashKey, e.ID+"/"+t.Name())
-		s.Secrets[e.ID] = secret
-		sqlText.WriteString(seed.EntitySQL(e, seed.SecretHash(secret)))
+		sk := seed.DemoSecret(hashKey, e.ID+"/"+t.Name())
+		s.Secrets[e.ID] = sk
+		sqlText.WriteString(seed.EntitySQL(e, secret.TokenHash(sk)))
 	}
 	sqlText.WriteString(opts.SQL)
 	seedPath := filepath.Join(dir, "seed.sql")

@@ -15,6 +15,7 @@ import (
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/internal/devserver"
 	"github.com/kycvs/kycvs/worker/seed"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 const nonce = "e2e-nonce-0123456789"
@@ -213,7 +214,7 @@ func TestWorkerEndToEnd(t *testing.T) {
 
 	t.Run("SQL applied to the running server (admin commands)", func(t *testing.T) {
 		c := &client{t: t, s: s}
-		s.Exec(t, seed.RemoveEntitySQL("ent_employer"))
+		s.Exec(t, store.RemoveEntitySQL("ent_employer"))
 		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_employer", "mobile": seed.DemoPeople[0].Mobile, "name": "x", "nonce": nonce})
 		if st != 403 || m["error"] != "unknown_entity" {
 			t.Fatalf("removed entity: %d %v", st, m)

@@ -15,23 +15,22 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/secret"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // DemoHostOrigin is where the embed demo pages are served from locally.
 const DemoHostOrigin = "http://localhost:8788"
 
-// Entity is a verifying entity to register.
-type Entity struct {
-	ID          string
-	DisplayName string
-	Purpose     string
-	Origins     []string
-	Lang        string // SMS language; "" means "en"
-}
+// Entity is a verifying entity to register (SecretHash is set when it is
+// written).
+type Entity = store.Entity
 
 // DemoEntities are the demo verifying entities.
 var DemoEntities = []Entity{
@@ -98,50 +97,25 @@ func DemoSecret(hashKey []byte, entityID string) string {
 // with secret scanners.
 const SecretPrefix = "kycvs_sk_"
 
-// SecretHash is how entity secrets are stored (they are 256-bit random, so a
-// fast unsalted hash suffices). service.SecretHash is the same function.
-func SecretHash(secret string) string {
-	s := sha256.Sum256([]byte(secret))
-	return fmt.Sprintf("%x", s[:])
-}
-
-// sqlString quotes s as an SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // EntitySQL returns the statement that registers e with the given secret
-// hash. It replaces an entity with the same id (re-registering rotates the
-// secret).
+// hash (store.EntitySQL): for tests and the dev harness, which add entities
+// besides the demo ones.
 func EntitySQL(e Entity, secretHash string) string {
-	lang := e.Lang
-	if lang == "" {
-		lang = "en"
-	}
-	return fmt.Sprintf("INSERT OR REPLACE INTO entities (id, display_name, purpose, origins, lang, secret_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %d);\n",
-		sqlString(e.ID), sqlString(e.DisplayName), sqlString(e.Purpose), sqlString(strings.Join(e.Origins, " ")),
-		sqlString(lang), sqlString(secretHash), createdAt)
-}
-
-// RemoveEntitySQL returns the statement that removes entity id.
-func RemoveEntitySQL(id string) string {
-	return fmt.Sprintf("DELETE FROM entities WHERE id = %s;\n", sqlString(id))
+	e.SecretHash = secretHash
+	return store.EntitySQL(e, createdAt)
 }
 
 // createdAt is a fixed timestamp so generated SQL is deterministic.
-const createdAt = 1735689600 // 2025-01-01
+var createdAt = time.Unix(1735689600, 0) // 2025-01-01
 
 var vaccineIDs = []string{"covishield", "covaxin", "sputnik_v", "sputnik_light", "zycov_d", "corbevax"}
 
 var dosesRequired = map[string]int{"covishield": 2, "covaxin": 2, "sputnik_v": 2, "sputnik_light": 1, "zycov_d": 3, "corbevax": 2}
 
-// StatusOf applies the status rule to a person with doses of vaccine.
+// StatusOf is the status of a person with doses of vaccine, by the
+// registry's one rule (domain.Status).
 func StatusOf(vaccine string, doses int) kycvs.Status {
-	switch {
-	case doses == 0:
-		return kycvs.NotVaccinated
-	case doses < dosesRequired[vaccine]:
-		return kycvs.PartiallyVaccinated
-	}
-	return kycvs.FullyVaccinated
+	return domain.Status(doses, dosesRequired[vaccine])
 }
 
 var firstNames = [][]string{
@@ -196,14 +170,11 @@ func Synthetic(n int) []Person {
 func WriteSQL(w io.Writer, hashKey []byte, n int) error {
 	var b strings.Builder
 	for _, e := range DemoEntities {
-		// Unlike EntitySQL, re-seeding keeps a demo entity as it is, except
-		// for its secret, which follows HASH_KEY.
-		q := strings.Replace(EntitySQL(e, SecretHash(DemoSecret(hashKey, e.ID))), "INSERT OR REPLACE", "INSERT", 1)
-		b.WriteString(strings.TrimSuffix(q, ";\n") + " ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash;\n")
+		e.SecretHash = secret.TokenHash(DemoSecret(hashKey, e.ID))
+		b.WriteString(store.SeedEntitySQL(e, createdAt))
 	}
 	for _, c := range Centres {
-		fmt.Fprintf(&b, "INSERT OR IGNORE INTO centres (id, name, district, created_at) VALUES (%s, %s, %s, %d);\n",
-			sqlString(c.ID), sqlString(c.Name), sqlString(c.District), createdAt)
+		b.WriteString(store.SeedCentreSQL(c.ID, c.Name, c.District, createdAt))
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
@@ -213,30 +184,19 @@ func WriteSQL(w io.Writer, hashKey []byte, n int) error {
 	for i := 0; i < len(people); i += batch {
 		b.Reset()
 		chunk := people[i:min(i+batch, len(people))]
-		b.WriteString("INSERT OR IGNORE INTO beneficiaries (id, mobile_hash, name, name_norm, created_at) VALUES\n")
-		for j, p := range chunk {
-			if j > 0 {
-				b.WriteString(",\n")
-			}
-			fmt.Fprintf(&b, "(%s, %s, %s, %s, %d)", sqlString(p.ID), sqlString(mobile.Hash(hashKey, p.Mobile)),
-				sqlString(p.Name), sqlString(names.Normalize(p.Name)), createdAt)
-		}
-		// A new HASH_KEY (a deleted .dev.vars) changes every mobile hash:
-		// update in place, so the demo people stay findable.
-		b.WriteString("\nON CONFLICT (id) DO UPDATE SET mobile_hash = excluded.mobile_hash, name_norm = excluded.name_norm;\n")
-		var doses []string
+		bens := make([]store.SeedBeneficiary, 0, len(chunk))
+		var doses []store.SeedDose
 		for _, p := range chunk {
+			bens = append(bens, store.SeedBeneficiary{ID: p.ID, MobileHash: mobile.Hash(hashKey, p.Mobile), Name: p.Name,
+				NameNorm: names.Normalize(p.Name)})
 			for d := 1; d <= p.Doses; d++ {
-				doses = append(doses, fmt.Sprintf("(%s, %s, %s, %d, %d, 'ctr_delhi_aiims', 'DEMO%04d')",
-					sqlString(fmt.Sprintf("dose_%s_%d", p.ID, d)), sqlString(p.ID), sqlString(p.Vaccine), d,
-					createdAt-int64(p.Doses-d+1)*86400*90, d))
+				doses = append(doses, store.SeedDose{ID: fmt.Sprintf("dose_%s_%d", p.ID, d), BeneficiaryID: p.ID,
+					VaccineID: p.Vaccine, DoseNumber: d, CentreID: "ctr_delhi_aiims", Batch: fmt.Sprintf("DEMO%04d", d),
+					AdministeredAt: createdAt.Add(-time.Duration(p.Doses-d+1) * 90 * 24 * time.Hour)})
 			}
 		}
-		if len(doses) > 0 {
-			b.WriteString("INSERT OR IGNORE INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, batch) VALUES\n")
-			b.WriteString(strings.Join(doses, ",\n"))
-			b.WriteString(";\n")
-		}
+		b.WriteString(store.SeedBeneficiariesSQL(bens, createdAt))
+		b.WriteString(store.SeedDosesSQL(doses))
 		if _, err := io.WriteString(w, b.String()); err != nil {
 			return err
 		}

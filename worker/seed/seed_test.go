@@ -10,6 +10,7 @@ import (
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/mobile"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
@@ -101,7 +102,7 @@ func TestSeed(t *testing.T) {
 	if len(bs) != 4 {
 		t.Errorf("after re-keying, %d people on the shared mobile", len(bs))
 	}
-	if _, err := st.EntityBySecretHash(ctx, SecretHash(DemoSecret(key2, "ent_hotel"))); err != nil {
+	if _, err := st.EntityBySecretHash(ctx, secret.TokenHash(DemoSecret(key2, "ent_hotel"))); err != nil {
 		t.Errorf("demo secret after re-keying: %v", err)
 	}
 }

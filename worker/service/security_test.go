@@ -16,6 +16,7 @@ import (
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/seed"
 )
 
@@ -289,7 +290,7 @@ func TestBadEntityOriginsRefused(t *testing.T) {
 	for _, o := range []string{"https://*.c.example", "http://plain.example", "https://a.example/path"} {
 		ent := seed.Entity{ID: "ent_bad", DisplayName: "Bad", Purpose: "x", Origins: []string{o}}
 		e.db.Exec(`DELETE FROM entities WHERE id = 'ent_bad'`)
-		if _, err := e.db.Exec(seed.EntitySQL(ent, seed.SecretHash("s"))); err != nil {
+		if _, err := e.db.Exec(seed.EntitySQL(ent, secret.TokenHash("s"))); err != nil {
 			t.Fatal(err)
 		}
 		before := e.dump()

@@ -182,9 +182,6 @@ func (h *Handler) subjectKey() []byte {
 	return m.Sum(nil)
 }
 
-// SecretHash is how entity secrets are stored (secret.TokenHash).
-func SecretHash(s string) string { return secret.TokenHash(s) }
-
 type tokenRequest struct {
 	Token string `json:"token"`
 	Nonce string `json:"nonce"`
@@ -192,8 +189,8 @@ type tokenRequest struct {
 
 func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
 	ctx := r.Context()
-	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || secret == "" || len(secret) > 200 {
+	bearerSecret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || bearerSecret == "" || len(bearerSecret) > 200 {
 		return 0, nil, api.Challenge(api.E("entity_auth"), `Bearer realm="kycvs"`)
 	}
 	var req tokenRequest
@@ -209,7 +206,7 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 	if !store.IsNonce(req.Nonce) {
 		return 0, nil, api.Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
 	}
-	ent, err := d.Store.EntityBySecretHash(ctx, SecretHash(secret))
+	ent, err := d.Store.EntityBySecretHash(ctx, secret.TokenHash(bearerSecret))
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, api.Challenge(api.Ef("entity_auth", "unknown entity secret"), `Bearer realm="kycvs", error="invalid_token"`)
 	}

@@ -11,7 +11,90 @@ import (
 // They live with the store so every SQL string of the schema is in one
 // package.
 
+// sqlString quotes s as an SQL string literal (the one copy).
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// EntitySQL returns the statement that registers e (with e.SecretHash),
+// replacing an entity with the same id: re-registering rotates the secret.
+// Its origins must satisfy worker/origin (the admin tool checks them; the
+// worker refuses a row that does not at load).
+func EntitySQL(e Entity, createdAt time.Time) string {
+	return entityInsert(e, createdAt, "INSERT OR REPLACE", "")
+}
+
+// SeedEntitySQL is EntitySQL for the demo seed: loading it again keeps the
+// entity as it is, except its secret hash, which follows HASH_KEY.
+func SeedEntitySQL(e Entity, createdAt time.Time) string {
+	return entityInsert(e, createdAt, "INSERT", " ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash")
+}
+
+func entityInsert(e Entity, createdAt time.Time, insert, conflict string) string {
+	lang := e.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	return fmt.Sprintf("%s INTO entities (id, display_name, purpose, origins, lang, secret_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %d)%s;\n",
+		insert, sqlString(e.ID), sqlString(e.DisplayName), sqlString(e.Purpose), sqlString(strings.Join(e.Origins, " ")),
+		sqlString(lang), sqlString(e.SecretHash), createdAt.Unix(), conflict)
+}
+
+// RemoveEntitySQL returns the statement that removes entity id.
+func RemoveEntitySQL(id string) string {
+	return fmt.Sprintf("DELETE FROM entities WHERE id = %s;\n", sqlString(id))
+}
+
+// SeedCentreSQL returns the statement that adds a centre unless it exists.
+func SeedCentreSQL(id, name, district string, createdAt time.Time) string {
+	return fmt.Sprintf("INSERT OR IGNORE INTO centres (id, name, district, created_at) VALUES (%s, %s, %s, %d);\n",
+		sqlString(id), sqlString(name), sqlString(district), createdAt.Unix())
+}
+
+// SeedBeneficiary is a row of the demo registry.
+type SeedBeneficiary struct {
+	ID, MobileHash, Name, NameNorm string
+}
+
+// SeedDose is a dose of the demo registry.
+type SeedDose struct {
+	ID, BeneficiaryID, VaccineID, CentreID, Batch string
+	DoseNumber                                    int
+	AdministeredAt                                time.Time
+}
+
+// SeedBeneficiariesSQL inserts bens in one statement; a row whose id exists
+// gets the new mobile hash and name (a new HASH_KEY changes every hash, and
+// the demo people must stay findable).
+func SeedBeneficiariesSQL(bens []SeedBeneficiary, createdAt time.Time) string {
+	var b strings.Builder
+	b.WriteString("INSERT OR IGNORE INTO beneficiaries (id, mobile_hash, name, name_norm, created_at) VALUES\n")
+	for i, p := range bens {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "(%s, %s, %s, %s, %d)", sqlString(p.ID), sqlString(p.MobileHash), sqlString(p.Name), sqlString(p.NameNorm),
+			createdAt.Unix())
+	}
+	b.WriteString("\nON CONFLICT (id) DO UPDATE SET mobile_hash = excluded.mobile_hash, name_norm = excluded.name_norm;\n")
+	return b.String()
+}
+
+// SeedDosesSQL inserts doses in one statement, keeping existing ones.
+func SeedDosesSQL(doses []SeedDose) string {
+	if len(doses) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("INSERT OR IGNORE INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, batch) VALUES\n")
+	for i, d := range doses {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "(%s, %s, %s, %d, %d, %s, %s)", sqlString(d.ID), sqlString(d.BeneficiaryID), sqlString(d.VaccineID),
+			d.DoseNumber, d.AdministeredAt.Unix(), sqlString(d.CentreID), sqlString(d.Batch))
+	}
+	b.WriteString(";\n")
+	return b.String()
+}
 
 // CentreSQL returns the statement that creates (or renames) a centre,
 // keeping its token if it has one.
