@@ -4,7 +4,9 @@
 // --apply-local, run on the local dev D1 directly. kycvs-admin and
 // kycvs-centres share it so both apply SQL the same way. StartDev runs
 // `wrangler dev` for the end-to-end harnesses (internal/devserver and the
-// pooltest's workerd), so both start and stop it the same way.
+// pooltest's workerd), so both start and stop it the same way. ReadConfig
+// reads wrangler.toml for the checks of its environments (config_test.go)
+// and for devserver's test config.
 //
 // It is not a D1 client: deployed databases are changed by a person running
 // wrangler with the emitted SQL.
