@@ -1,7 +1,13 @@
-// Package devserver runs the real Worker for end-to-end tests: it builds the
-// wasm (once per test process), starts `wrangler dev` (workerd + local D1) on
-// free loopback ports with a fresh database holding the migrations and the
-// demo seed, and stops it when the test ends.
+// Package devserver runs the real Worker for end-to-end tests: it makes the
+// development builds (scripts/build-site --dev, scripts/build-worker --dev;
+// once per test process), starts `wrangler dev --env dev` (workerd + local
+// D1: wrangler.toml's [env.dev], the configuration scripts/dev runs) on free
+// loopback ports with a fresh database holding the migrations and the demo
+// seed, and stops it when the test ends. SERVICE_ORIGIN is the server's own
+// URL.
+//
+// It runs the dev environment only; e2e/production runs the production one
+// from a production build.
 //
 // Tests using it must skip unless KYCVS_E2E=1 (see Enabled), so that plain
 // `go test ./...` stays hermetic; scripts/test.d/30-worker sets it.
@@ -18,12 +24,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,7 +65,8 @@ type Options struct {
 	// Synthetic is the number of synthetic beneficiaries seeded besides
 	// seed.DemoPeople. Zero: 200 (fast); the full demo uses 10,000.
 	Synthetic int
-	// Vars override wrangler.toml [vars], e.g. {"OTP_RESEND_SECONDS": "0"}.
+	// Vars override wrangler.toml's [env.dev.vars], e.g.
+	// {"OTP_RESEND_SECONDS": "0"}. SERVICE_ORIGIN defaults to Server.URL.
 	Vars map[string]string
 	// SQL is run after the seed (e.g. extra rows for a test).
 	SQL string
@@ -68,7 +77,7 @@ type Server struct {
 	URL        string // http://127.0.0.1:<port>, the service origin
 	HashKey    []byte
 	PublicKey  keys.PublicKey
-	Keyset     *keys.Keyset      // what an entity server pins: the dev keyset (keys/dev.json)
+	Keyset     *keys.Keyset      // what an entity server pins: the published keyset and the dev key
 	Secrets    map[string]string // entity id → server secret, for demo and Options.Entities
 	PersistDir string
 	Root       string // repository root
@@ -106,7 +115,7 @@ var buildOnce = sync.OnceValue(func() built {
 		}
 		b.vars = vars
 		if _, err := os.Stat(filepath.Join(b.root, "scripts/build-site")); err == nil {
-			if err := run(b.root, nil, "scripts/build-site"); err != nil {
+			if err := run(b.root, nil, "scripts/build-site", "--dev"); err != nil {
 				return err
 			}
 		}
@@ -129,7 +138,7 @@ var buildOnce = sync.OnceValue(func() built {
 	if b.dir, b.err = os.MkdirTemp(filepath.Join(b.root, "build"), "devserver-"); b.err != nil {
 		return b
 	}
-	b.err = run(b.root, nil, "scripts/build-worker", b.dir)
+	b.err = run(b.root, nil, "scripts/build-worker", "--dev", b.dir)
 	return b
 })
 
@@ -172,11 +181,69 @@ func run(dir string, env []string, name string, args ...string) error {
 	return nil
 }
 
+// env is the wrangler.toml environment the servers run.
+const env = wrangler.DevEnv
+
+// The path settings of wrangler.toml, in every section that has them: the
+// test config lives in a temporary directory, so they become absolute.
 var (
-	mainLine   = regexp.MustCompile(`(?m)^main\s*=.*$`)
-	assetsLine = regexp.MustCompile(`(?m)^directory\s*=.*$`)
-	migrLine   = regexp.MustCompile(`(?m)^migrations_dir\s*=.*$`)
+	mainLine   = regexp.MustCompile(`(?m)^[ \t]*main\s*=.*$`)
+	assetsLine = regexp.MustCompile(`(?m)^[ \t]*directory\s*=.*$`)
+	migrLine   = regexp.MustCompile(`(?m)^[ \t]*migrations_dir\s*=.*$`)
+	dbIDLine   = regexp.MustCompile(`(?m)^[ \t]*database_id\s*=.*$`)
 )
+
+// testConfig returns root's wrangler.toml with main, the assets directory
+// and migrations_dir made absolute, and checks that the dev environment
+// then points at the test build.
+//
+// Every section's D1 binding also becomes the dev database, so that a
+// wrangler command on the test config that lacks --env dev (worker/booking's
+// e2e test runs its own `wrangler d1 execute`) still reaches the server's
+// database instead of an empty one.
+func testConfig(root, workerDir, siteDir string) (string, error) {
+	text, err := os.ReadFile(filepath.Join(root, "wrangler.toml"))
+	if err != nil {
+		return "", err
+	}
+	orig, err := wrangler.ParseConfig(string(text))
+	if err != nil {
+		return "", fmt.Errorf("wrangler.toml: %w", err)
+	}
+	if sec, ok := orig.Env(env); !ok || len(sec.D1) != 1 || sec.D1[0]["database_id"] == "" {
+		return "", fmt.Errorf("wrangler.toml: want [env.%s] with one D1 database", env)
+	}
+	devDB := orig.Envs[env].D1[0]["database_id"]
+	main := filepath.Join(workerDir, "worker.mjs")
+	migrations := filepath.Join(root, "worker", "migrations")
+	cfg := mainLine.ReplaceAllString(string(text), fmt.Sprintf("main = %q", main))
+	cfg = assetsLine.ReplaceAllString(cfg, fmt.Sprintf("directory = %q", siteDir))
+	cfg = migrLine.ReplaceAllString(cfg, fmt.Sprintf("migrations_dir = %q", migrations))
+	cfg = dbIDLine.ReplaceAllString(cfg, fmt.Sprintf("database_id = %q", devDB))
+	c, err := wrangler.ParseConfig(cfg)
+	if err != nil {
+		return "", fmt.Errorf("wrangler.toml: %w", err)
+	}
+	sec := c.Envs[env]
+	for _, s := range append(slices.Collect(maps.Values(c.Envs)), &c.Top) {
+		for _, d := range s.D1 {
+			if d["database_id"] != devDB {
+				return "", fmt.Errorf("wrangler.toml: a D1 binding still has database_id %q after rewriting", d["database_id"])
+			}
+		}
+	}
+	// main is inherited from the top level unless the environment sets it.
+	gotMain := sec.Fields["main"]
+	if gotMain == "" {
+		gotMain = c.Top.Fields["main"]
+	}
+	if gotMain != main || len(sec.D1) != 1 || sec.D1[0]["migrations_dir"] != migrations ||
+		sec.Assets == nil || sec.Assets["directory"] != siteDir {
+		return "", fmt.Errorf("wrangler.toml: [env.%s] does not point at the test build after rewriting (main %q, d1 %v, assets %v)",
+			env, gotMain, sec.D1, sec.Assets)
+	}
+	return cfg, nil
+}
 
 // Start builds (once per process) and starts a server with a fresh database.
 func Start(t testing.TB, opts Options) *Server {
@@ -207,23 +274,28 @@ func Start(t testing.TB, opts Options) *Server {
 
 	dir := t.TempDir()
 	s.PersistDir = filepath.Join(dir, "state")
-	cfgText, err := os.ReadFile(filepath.Join(b.root, "wrangler.toml"))
+	cfg, err := testConfig(b.root, b.dir, b.siteDir)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("devserver: %v", err)
 	}
-	cfg := mainLine.ReplaceAllString(string(cfgText), fmt.Sprintf("main = %q", filepath.Join(b.dir, "worker.mjs")))
-	cfg = assetsLine.ReplaceAllString(cfg, fmt.Sprintf("directory = %q", b.siteDir))
-	cfg = migrLine.ReplaceAllString(cfg, fmt.Sprintf("migrations_dir = %q", filepath.Join(b.root, "worker", "migrations")))
 	cfgPath := filepath.Join(dir, "wrangler.toml")
 	s.cfgPath = cfgPath
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"SIGNING_KEY": b.vars["SIGNING_KEY"], "HASH_KEY": b.vars["HASH_KEY"]}
+	// The port is chosen here, not by StartDev, because the worker must know
+	// its origin: SERVICE_ORIGIN is the only origin it answers browsers on.
+	port, err := wrangler.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"SIGNING_KEY": b.vars["SIGNING_KEY"], "HASH_KEY": b.vars["HASH_KEY"],
+		"SERVICE_ORIGIN": fmt.Sprintf("http://127.0.0.1:%d", port)}
 	for k, v := range opts.Vars {
 		vars[k] = v
 	}
-	// .dev.vars beside the config: wrangler reads it and it overrides [vars].
+	// .dev.vars beside the config: wrangler reads it (with --env dev it would
+	// prefer a .dev.vars.dev; there is none) and it overrides [env.dev.vars].
 	if err := os.WriteFile(filepath.Join(dir, ".dev.vars"), devenv.FormatVars(vars), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -250,16 +322,16 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(b.root, wrangler.Bin)
-	if err := run(dir, nil, bin, "d1", "migrations", "apply", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir); err != nil {
+	if err := run(dir, nil, bin, "d1", "migrations", "apply", "DB", "--local", "--env", env, "--config", cfgPath, "--persist-to", s.PersistDir); err != nil {
 		t.Fatalf("devserver: %v", err)
 	}
-	if err := run(dir, nil, bin, "d1", "execute", "DB", "--local", "--config", cfgPath, "--persist-to", s.PersistDir, "--file", seedPath); err != nil {
+	if err := run(dir, nil, bin, "d1", "execute", "DB", "--local", "--env", env, "--config", cfgPath, "--persist-to", s.PersistDir, "--file", seedPath); err != nil {
 		t.Fatalf("devserver: %v", err)
 	}
 
 	s.dev, err = wrangler.StartDev(wrangler.DevOptions{
-		Bin: bin, Config: cfgPath, Dir: dir, Persist: s.PersistDir,
-		Args:      []string{"--show-interactive-dev-session=false", "--live-reload=false"},
+		Bin: bin, Config: cfgPath, Dir: dir, Persist: s.PersistDir, Port: port,
+		Args:      []string{"--env", env, "--show-interactive-dev-session=false", "--live-reload=false"},
 		ReadyPath: "/.well-known/kycvs/keys.json",
 		Ready:     func(status int) bool { return status == http.StatusOK },
 	})
@@ -285,7 +357,7 @@ func (s *Server) Exec(t testing.TB, sql string) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(s.Root, wrangler.Bin)
-	if err := run(filepath.Dir(s.cfgPath), nil, bin, "d1", "execute", "DB", "--local", "--config", s.cfgPath,
+	if err := run(filepath.Dir(s.cfgPath), nil, bin, "d1", "execute", "DB", "--local", "--env", env, "--config", s.cfgPath,
 		"--persist-to", s.PersistDir, "--file", f); err != nil {
 		t.Fatalf("devserver: %v", err)
 	}

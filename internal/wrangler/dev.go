@@ -46,6 +46,10 @@ type DevOptions struct {
 	Dir    string   // working directory
 	Args   []string // further `wrangler dev` flags
 	Env    []string // added after os.Environ() and OfflineEnv
+	// Port is the server's port (--port). Zero: a free one. A caller that
+	// must know the URL before the server starts (to pass it as a var)
+	// picks it with FreePort.
+	Port int
 	// Persist is the --persist-to directory. Empty: a fresh temporary one,
 	// removed by Stop (state written by newer wranglers crashes the workerd
 	// of the pinned one, so every server starts from its own).
@@ -76,15 +80,18 @@ type Dev struct {
 // 2-core machine.
 const startTimeout = 90 * time.Second
 
-// StartDev runs `wrangler dev` on free loopback ports (server and inspector)
+// StartDev runs `wrangler dev` on loopback ports (o.Port or a free one; a free
+// inspector port)
 // with the offline environment and waits until o.ReadyPath answers. On error
 // nothing is left running.
 func StartDev(o DevOptions) (*Dev, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	port, err := o.Port, error(nil)
+	if port == 0 {
+		if port, err = FreePort(); err != nil {
+			return nil, err
+		}
 	}
-	inspector, err := freePort()
+	inspector, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +171,8 @@ func (d *Dev) removePersist() {
 	}
 }
 
-func freePort() (int, error) {
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

@@ -4,7 +4,9 @@
 // --apply-local, run on the local dev D1 directly. kycvs-admin and
 // kycvs-centres share it so both apply SQL the same way. StartDev runs
 // `wrangler dev` for the end-to-end harnesses (internal/devserver and the
-// pooltest's workerd), so both start and stop it the same way.
+// pooltest's workerd), so both start and stop it the same way. ReadConfig
+// reads wrangler.toml for the checks of its environments (config_test.go)
+// and for devserver's test config.
 //
 // It is not a D1 client: deployed databases are changed by a person running
 // wrangler with the emitted SQL.
@@ -30,8 +32,8 @@ var OfflineEnv = []string{
 const Bin = "scripts/node_modules/.bin/wrangler"
 
 // EmitSQL writes sql to stdout or, if applyLocal, runs it on the local dev D1
-// (wrangler d1 execute DB --local, from the repository root) with wrangler's
-// output on stderr.
+// (wrangler d1 execute DB --local --env dev, from the repository root) with
+// wrangler's output on stderr.
 func EmitSQL(sql []byte, applyLocal bool, stdout, stderr io.Writer) error {
 	if applyLocal {
 		return ApplyLocal(sql, stderr)
@@ -40,7 +42,12 @@ func EmitSQL(sql []byte, applyLocal bool, stdout, stderr io.Writer) error {
 	return err
 }
 
-// ApplyLocal runs sql on the local dev D1.
+// DevEnv is the wrangler.toml environment of local development (scripts/dev,
+// the end-to-end tests); the top level is production.
+const DevEnv = "dev"
+
+// ApplyLocal runs sql on the local dev D1: the DB binding of [env.dev], the
+// database scripts/dev serves.
 func ApplyLocal(sql []byte, stderr io.Writer) error {
 	f, err := os.CreateTemp("", "kycvs-*.sql")
 	if err != nil {
@@ -54,7 +61,7 @@ func ApplyLocal(sql []byte, stderr io.Writer) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	cmd := exec.Command(Bin, "d1", "execute", "DB", "--local", "--file", f.Name())
+	cmd := exec.Command(Bin, "d1", "execute", "DB", "--local", "--env", DevEnv, "--file", f.Name())
 	cmd.Env = append(os.Environ(), OfflineEnv...)
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Run(); err != nil {

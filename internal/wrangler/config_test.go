@@ -1,0 +1,325 @@
+package wrangler
+
+import (
+	"fmt"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// requiredVars are read by the worker in every environment; a var missing
+// from an environment is silently unset there, because wrangler does not
+// inherit vars. Besides, every var of the top level must be in every
+// environment (so SMS_WEBHOOK_URL is too, though dev does not use it):
+// wrangler warns otherwise.
+var requiredVars = []string{
+	"ENVIRONMENT", "ISSUER", "SERVICE_ORIGIN",
+	"OTP_LIFETIME_SECONDS", "OTP_MAX_ATTEMPTS", "OTP_RESEND_SECONDS",
+	"OTP_PER_MOBILE_HOUR", "OTP_PER_IP_MINUTE", "OTP_PER_ENTITY_HOUR",
+	"OTP_BOOKING_PER_HOUR", "WALK_IN_PER_CENTRE_DAY",
+	"TOKEN_LIFETIME_SECONDS", "SMS_MODE", "GO_POOL_SIZE",
+}
+
+var secretNames = []string{"SIGNING_KEY", "HASH_KEY", "SMS_WEBHOOK_SECRET"}
+
+// TestRepositoryConfig checks the repository's wrangler.toml: a plain
+// `wrangler deploy` (the top level) and `--env production` are the same
+// production configuration, the dev configuration is a worker of another
+// name, and every environment spells out every var.
+func TestRepositoryConfig(t *testing.T) {
+	c, err := ReadConfig(filepath.Join("..", "..", "wrangler.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := CheckConfig(c); len(errs) > 0 {
+		t.Errorf("wrangler.toml:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// CheckConfig returns what is wrong with c as this repository's config.
+func CheckConfig(c *Config) []string {
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	env := func(name string) *Section {
+		s, ok := c.Env(name)
+		if !ok {
+			fail("no [env.%s]", name)
+			ns := newSection()
+			s = &ns
+		}
+		return s
+	}
+	prod, dev := env("production"), env("dev")
+	top := &c.Top
+	name := top.Fields["name"]
+	if name == "" {
+		fail("top level: no name")
+	}
+	for label, s := range map[string]*Section{"top level": top, "env.production": prod} {
+		if s.Fields["name"] != name {
+			// An environment without a name deploys to "<name>-<env>".
+			fail("%s: name %q, want the production worker %q", label, s.Fields["name"], name)
+		}
+		if v := s.Vars["ENVIRONMENT"]; v != "production" {
+			fail("%s: ENVIRONMENT %q, want production", label, v)
+		}
+		if v := s.Vars["SMS_MODE"]; v != "webhook" {
+			fail("%s: SMS_MODE %q, want webhook", label, v)
+		}
+		if u, err := url.Parse(s.Vars["SERVICE_ORIGIN"]); err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" {
+			fail("%s: SERVICE_ORIGIN %q is not an https origin", label, s.Vars["SERVICE_ORIGIN"])
+		}
+		if u, err := url.Parse(s.Vars["SMS_WEBHOOK_URL"]); err != nil || u.Scheme != "https" || u.Host == "" {
+			fail("%s: SMS_WEBHOOK_URL %q is not an https URL", label, s.Vars["SMS_WEBHOOK_URL"])
+		}
+	}
+	// --env production must deploy exactly what a plain deploy does.
+	if !maps.Equal(top.Vars, prod.Vars) {
+		fail("env.production vars differ from the top level's:\n  top  %v\n  prod %v", top.Vars, prod.Vars)
+	}
+	if !reflect.DeepEqual(top.D1, prod.D1) {
+		fail("env.production d1_databases %v differ from the top level's %v", prod.D1, top.D1)
+	}
+	if !maps.Equal(top.Assets, prod.Assets) {
+		fail("env.production assets %v differ from the top level's %v", prod.Assets, top.Assets)
+	}
+	for k, v := range prod.Fields {
+		if k != "name" && top.Fields[k] != v {
+			fail("env.production sets %s = %q, the top level %q", k, v, top.Fields[k])
+		}
+	}
+	if dev.Fields["name"] == "" || dev.Fields["name"] == name {
+		fail("env.dev: name %q, want a worker name of its own (not %q)", dev.Fields["name"], name)
+	}
+	if v := dev.Vars["ENVIRONMENT"]; v != "dev" {
+		fail("env.dev: ENVIRONMENT %q, want dev", v)
+	}
+	sections := c.sections()
+	for _, label := range slices.Sorted(maps.Keys(sections)) {
+		s := sections[label]
+		for _, k := range requiredVars {
+			if s.Vars[k] == "" {
+				fail("%s: var %s missing", label, k)
+			}
+		}
+		for k := range top.Vars {
+			if _, ok := s.Vars[k]; !ok {
+				fail("%s: var %s is set at the top level only (vars are not inherited)", label, k)
+			}
+		}
+		for _, k := range secretNames {
+			if _, ok := s.Vars[k]; ok {
+				fail("%s: secret %s in [vars]; it belongs in wrangler secret / .dev.vars", label, k)
+			}
+		}
+		if len(s.D1) != 1 || s.D1[0]["binding"] != "DB" || s.D1[0]["migrations_dir"] == "" || s.D1[0]["database_id"] == "" {
+			fail("%s: want one D1 binding DB with database_id and migrations_dir, got %v", label, s.D1)
+		}
+		if s.Assets == nil || s.Assets["directory"] == "" || s.Assets["binding"] != "ASSETS" {
+			fail("%s: want [assets] with a directory and binding ASSETS, got %v", label, s.Assets)
+		}
+	}
+	if len(dev.D1) == 1 && len(top.D1) == 1 && dev.D1[0]["database_id"] == top.D1[0]["database_id"] {
+		fail("env.dev uses the production database id %s", top.D1[0]["database_id"])
+	}
+	return errs
+}
+
+// sections returns the top level and every environment, by label.
+func (c *Config) sections() map[string]*Section {
+	m := map[string]*Section{"top level": &c.Top}
+	for name, s := range c.Envs {
+		m["env."+name] = s
+	}
+	return m
+}
+
+func TestCheckConfigRefuses(t *testing.T) {
+	good := mustParse(t, goodConfig)
+	if errs := CheckConfig(good); len(errs) > 0 {
+		t.Fatalf("good config refused:\n%s", strings.Join(errs, "\n"))
+	}
+	for _, tc := range []struct {
+		name  string
+		edits []string // old, new, old, new, …: each replaced once
+		want  string
+	}{
+		{"dev at the top level", []string{`ENVIRONMENT = "production" # top`, `ENVIRONMENT = "dev"`}, "top level: ENVIRONMENT"},
+		{"outbox at the top level", []string{`SMS_MODE = "webhook" # top`, `SMS_MODE = "outbox"`}, "top level: SMS_MODE"},
+		{"production env without a name", []string{`name = "kycvs" # prod`, ``}, "env.production: name"},
+		{"dev env under the production name", []string{`name = "kycvs-dev"`, `name = "kycvs"`}, "env.dev: name"},
+		{"http service origin", []string{`SERVICE_ORIGIN = "https://kycvs.example" # top`, `SERVICE_ORIGIN = "http://kycvs.example"`}, "not an https origin"},
+		{"production env differs", []string{`OTP_MAX_ATTEMPTS = "3" # prod`, `OTP_MAX_ATTEMPTS = "30"`}, "vars differ"},
+		{"required var missing", []string{`GO_POOL_SIZE = "4" # dev`, ``}, "env.dev: var GO_POOL_SIZE missing"},
+		{"new var not in every env", []string{
+			`GO_POOL_SIZE = "4" # top`, "GO_POOL_SIZE = \"4\"\nNEW_LIMIT = \"1\"",
+			`GO_POOL_SIZE = "4" # prod`, "GO_POOL_SIZE = \"4\"\nNEW_LIMIT = \"1\"",
+		}, "env.dev: var NEW_LIMIT is set at the top level only"},
+		{"webhook URL only at the top level", []string{`SMS_WEBHOOK_URL = "https://sms.example/send" # dev`, ``}, "env.dev: var SMS_WEBHOOK_URL is set at the top level only"},
+		{"secret in vars", []string{`GO_POOL_SIZE = "4" # dev`, "GO_POOL_SIZE = \"4\"\nHASH_KEY = \"00\""}, "secret HASH_KEY"},
+		{"shared database", []string{`database_id = "local-dev"`, `database_id = "prod-id"`}, "production database id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := goodConfig
+			for i := 0; i+1 < len(tc.edits); i += 2 {
+				if !strings.Contains(text, tc.edits[i]) {
+					t.Fatalf("test config lacks %q", tc.edits[i])
+				}
+				text = strings.Replace(text, tc.edits[i], tc.edits[i+1], 1)
+			}
+			c := mustParse(t, text)
+			errs := strings.Join(CheckConfig(c), "\n")
+			if !strings.Contains(errs, tc.want) {
+				t.Fatalf("want an error containing %q, got:\n%s", tc.want, errs)
+			}
+		})
+	}
+}
+
+func mustParse(t *testing.T, text string) *Config {
+	t.Helper()
+	c, err := ParseConfig(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+const goodConfig = `
+name = "kycvs"
+main = "build/worker.mjs"
+compatibility_date = "2026-05-03"
+
+[[d1_databases]]
+binding = "DB"
+database_id = "prod-id"
+migrations_dir = "worker/migrations"
+
+[assets]
+directory = "site/dist"
+binding = "ASSETS"
+
+[vars]
+ENVIRONMENT = "production" # top
+ISSUER = "kycvs"
+SERVICE_ORIGIN = "https://kycvs.example" # top
+OTP_LIFETIME_SECONDS = "180"
+OTP_MAX_ATTEMPTS = "3"
+OTP_RESEND_SECONDS = "30"
+OTP_PER_MOBILE_HOUR = "5"
+OTP_PER_IP_MINUTE = "120"
+OTP_PER_ENTITY_HOUR = "10000"
+OTP_BOOKING_PER_HOUR = "20000"
+WALK_IN_PER_CENTRE_DAY = "300"
+TOKEN_LIFETIME_SECONDS = "300"
+SMS_MODE = "webhook" # top
+SMS_WEBHOOK_URL = "https://sms.example/send"
+GO_POOL_SIZE = "4" # top
+
+[env.production]
+name = "kycvs" # prod
+
+[[env.production.d1_databases]]
+binding = "DB"
+database_id = "prod-id"
+migrations_dir = "worker/migrations"
+
+[env.production.assets]
+directory = "site/dist"
+binding = "ASSETS"
+
+[env.production.vars]
+ENVIRONMENT = "production"
+ISSUER = "kycvs"
+SERVICE_ORIGIN = "https://kycvs.example"
+OTP_LIFETIME_SECONDS = "180"
+OTP_MAX_ATTEMPTS = "3" # prod
+OTP_RESEND_SECONDS = "30"
+OTP_PER_MOBILE_HOUR = "5"
+OTP_PER_IP_MINUTE = "120"
+OTP_PER_ENTITY_HOUR = "10000"
+OTP_BOOKING_PER_HOUR = "20000"
+WALK_IN_PER_CENTRE_DAY = "300"
+TOKEN_LIFETIME_SECONDS = "300"
+SMS_MODE = "webhook"
+SMS_WEBHOOK_URL = "https://sms.example/send"
+GO_POOL_SIZE = "4" # prod
+
+[env.dev]
+name = "kycvs-dev"
+
+[[env.dev.d1_databases]]
+binding = "DB"
+database_id = "local-dev"
+migrations_dir = "worker/migrations"
+
+[env.dev.assets]
+directory = "site/dist"
+binding = "ASSETS"
+
+[env.dev.vars]
+ENVIRONMENT = "dev"
+ISSUER = "kycvs-dev"
+SERVICE_ORIGIN = "http://127.0.0.1:8787"
+OTP_LIFETIME_SECONDS = "180"
+OTP_MAX_ATTEMPTS = "3"
+OTP_RESEND_SECONDS = "30"
+OTP_PER_MOBILE_HOUR = "5"
+OTP_PER_IP_MINUTE = "120"
+OTP_PER_ENTITY_HOUR = "10000"
+OTP_BOOKING_PER_HOUR = "20000"
+WALK_IN_PER_CENTRE_DAY = "300"
+TOKEN_LIFETIME_SECONDS = "300"
+SMS_MODE = "outbox" # dev
+SMS_WEBHOOK_URL = "https://sms.example/send" # dev
+GO_POOL_SIZE = "4" # dev
+`
+
+func TestParseConfig(t *testing.T) {
+	c := mustParse(t, `
+# comment
+name = "a#b" # the # inside the string stays
+workers_dev = true
+compatibility_flags = ["x", "y"]
+[[d1_databases]]
+binding = "DB"
+[[d1_databases]]
+binding = "OTHER"
+[observability]
+enabled = true
+[env.x]
+name = "x"
+[env.x.vars]
+K = "v"
+`)
+	if c.Top.Fields["name"] != "a#b" || c.Top.Fields["workers_dev"] != "true" || len(c.Top.D1) != 2 || c.Top.D1[1]["binding"] != "OTHER" {
+		t.Fatalf("top: %+v", c.Top)
+	}
+	if x, ok := c.Env("x"); !ok || x.Fields["name"] != "x" || x.Vars["K"] != "v" || x.Assets != nil {
+		t.Fatalf("env.x: %+v", x)
+	}
+	if _, ok := c.Env("y"); ok {
+		t.Fatal("env.y exists")
+	}
+	for _, bad := range []string{
+		`name = 'literal'`,
+		`name = "esc\"aped"`,
+		"name = \"\"\"multi\"\"\"",
+		`a.b = "dotted"`,
+		`vars = { A = "inline" }`,
+		"[vars]\nA = \"1\"\n[vars]\nB = \"2\"",
+		"[vars]\nA = \"1\"\nA = \"2\"",
+		`[[env.dev.vars]]`,
+		`[env]`,
+		`name = "unterminated`,
+		`[env..x]`,
+	} {
+		if _, err := ParseConfig(bad); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
