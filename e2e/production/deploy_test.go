@@ -20,8 +20,8 @@ import (
 	"github.com/kycvs/kycvs/internal/devserver"
 	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/keys"
-	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/devenv"
+	"github.com/kycvs/kycvs/worker/secret"
 )
 
 // deployment is the deployer's copy of the repository after the production
@@ -165,7 +165,7 @@ func prepare() (*deployment, error) {
 		return d, err
 	}
 	words := strings.Fields(stderr.String())
-	if len(words) == 0 || !strings.HasPrefix(words[len(words)-1], booking.CentreTokenPrefix) {
+	if len(words) == 0 || !strings.HasPrefix(words[len(words)-1], secret.CentreTokenPrefix) {
 		return d, fmt.Errorf("kycvs-centres add printed no token: %q", stderr.String())
 	}
 	d.centreToken = words[len(words)-1]

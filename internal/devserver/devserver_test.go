@@ -9,6 +9,7 @@ import (
 
 	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/worker/seed"
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // TestConfigPointsAtTheBuild checks the test config made from the
@@ -81,7 +82,7 @@ func TestStart(t *testing.T) {
 	if otp := s.LastOTP(t, seed.DemoPeople[0].Mobile); len(otp) != 6 {
 		t.Errorf("OTP %q from the outbox", otp)
 	}
-	s.Exec(t, seed.RemoveEntitySQL("ent_hotel"))
+	s.Exec(t, store.RemoveEntitySQL("ent_hotel"))
 	if st, code := post(s.URL, "ent_hotel"); st != http.StatusForbidden || code != "unknown_entity" {
 		t.Errorf("after Exec removed the entity: %d %s, want 403 unknown_entity", st, code)
 	}
