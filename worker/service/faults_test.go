@@ -52,10 +52,14 @@ func newFaultEnv(t testing.TB) *faultEnv {
 	return &faultEnv{env: &env{t: t, h: h, db: db, clock: clk, hashKey: testenv.HashKey, key: key}, faults: faults, sms: sender}
 }
 
-// state is the database less what a failed request may leave harmlessly
-// (see the testenv functions).
-func (fe *faultEnv) state() string {
-	return testenv.DumpWithout(fe.t, fe.db, testenv.NoCounts(fe.clock.Now()), testenv.GuessTimes)
+// harmless is what a failed request may leave (see the testenv functions).
+func (fe *faultEnv) harmless() []testenv.Harmless {
+	return []testenv.Harmless{testenv.NoCounts(fe.clock.Now()), testenv.GuessTimes}
+}
+
+// changes lists what changed since before, less what is harmless.
+func (fe *faultEnv) changes(before []testenv.Row) string {
+	return testenv.Diff(testenv.Render(before, fe.harmless()...), testenv.DumpWithout(fe.t, fe.db, fe.harmless()...))
 }
 
 // otpCode returns the code of the newest OTP delivered to mobile.
@@ -88,7 +92,7 @@ type faultFlow struct {
 	tolerated []string
 	// undone checks the answer and the database when the gateway failed
 	// and then statement q, one of those undoing the request, failed too.
-	undone func(fe *faultEnv, r *response, before, q string)
+	undone func(fe *faultEnv, r *response, before []testenv.Row, q string)
 	// retry runs the request (req) again with nothing failing, after c,
 	// and checks that it succeeds: nothing was lost.
 	retry func(fe *faultEnv, c testenv.FaultCase, req func() *response)
@@ -103,17 +107,18 @@ func runFaults(t *testing.T, fl faultFlow) {
 		fe.sms.Fail(send)
 		fe.faults.Start()
 		r := req()
+		stmts := fe.faults.Statements()
 		if send == testenv.SendOK {
 			fl.ok(fe, r)
 		}
-		return fe.faults.Statements()
+		return stmts
 	}
 	for _, c := range testenv.FaultCases(statements(testenv.SendOK), statements(testenv.SendFails)) {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
 			fe := newFaultEnv(t)
 			req := fl.setup(fe)
-			before := fe.state()
+			before := testenv.Rows(t, fe.db)
 			c.Arm(fe.faults, fe.sms)
 			r := req()
 			q := fe.faults.Failed()
@@ -127,14 +132,14 @@ func runFaults(t *testing.T, fl faultFlow) {
 				fl.undone(fe, r, before, q)
 			case c.Send != testenv.SendOK:
 				wantUnavailable(t, r, "sms_unavailable", 60)
-				if d := testenv.Diff(before, fe.state()); d != "" {
+				if d := fe.changes(before); d != "" {
 					t.Fatalf("the gateway failed (%s) and the database changed:\n%s", c.Send, d)
 				}
 			case tolerated(fl.tolerated, q):
 				fl.ok(fe, r)
 			default:
 				wantUnavailable(t, r, "unavailable", api5)
-				if d := testenv.Diff(before, fe.state()); d != "" {
+				if d := fe.changes(before); d != "" {
 					t.Fatalf("%s failed and the database changed:\n%s", testenv.Short(q), d)
 				}
 			}
@@ -178,9 +183,9 @@ func TestFaultsStatusStart(t *testing.T) {
 			}
 		},
 		tolerated: purge,
-		undone: func(fe *faultEnv, r *response, before, q string) {
+		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
-			fe.t.Logf("undo statement %s failed; left:\n%s", testenv.Short(q), testenv.Diff(before, fe.state()))
+			fe.t.Logf("undo statement %s failed; left:\n%s", testenv.Short(q), fe.changes(before))
 		},
 		retry: func(fe *faultEnv, c testenv.FaultCase, req func() *response) {
 			if c.Undo() {
