@@ -376,7 +376,7 @@ func TestFaultsBooking(t *testing.T) {
 // and left the queue.
 func (fe *faultEnv) confirmedOnce(mobile, beneficiary string) {
 	fe.t.Helper()
-	fe.clock.Add(time.Minute) // the first retry's backoff
+	fe.clock.Add(time.Hour) // the longest backoff
 	if err := fe.scheduled(); err != nil {
 		fe.t.Fatalf("scheduled: %v", err)
 	}
@@ -627,4 +627,224 @@ func TestFaultsReschedule(t *testing.T) {
 			fe.want(fe.record(delhi, r.str("id"), code, "covaxin"), http.StatusCreated, "")
 		},
 	})
+}
+
+// The cron trigger's work, every statement failing in turn and the gateway
+// failing each way: a queued confirmation is sent later, never lost, and
+// every send of it carries the same idempotency key.
+func TestFaultsRetryConfirmations(t *testing.T) {
+	// setup records a dose whose confirmation could not be sent.
+	setup := func(t *testing.T) *faultEnv {
+		fe := newFaultEnv(t, nil)
+		b := fe.book(arjunMobile, arjun, delhi)
+		fe.sms.Fail(testenv.SendFails)
+		fe.want(fe.record(delhi, b.id, b.code, "covaxin"), http.StatusCreated, "")
+		fe.sms.Fail(testenv.SendOK)
+		fe.clock.Add(time.Minute)
+		if q := fe.queued(); len(q) != 1 || !strings.HasSuffix(q[0], " 1 0") {
+			t.Fatalf("queued %v", q)
+		}
+		return fe
+	}
+	statements := func(send testenv.SendFault) []string {
+		fe := setup(t)
+		fe.sms.Fail(send)
+		fe.faults.Start()
+		if err := fe.scheduled(); err != nil {
+			t.Fatal(err)
+		}
+		stmts := fe.faults.Statements()
+		if send == testenv.SendOK && (len(fe.queued()) != 0 || len(fe.doseSMS(arjunMobile)) != 1) {
+			t.Fatalf("after the cron trigger: queued %v, %d sent", fe.queued(), len(fe.doseSMS(arjunMobile)))
+		}
+		return stmts
+	}
+	for _, c := range testenv.FaultCases(statements(testenv.SendOK), statements(testenv.SendFails)) {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			fe := setup(t)
+			c.Arm(fe.faults, fe.sms)
+			err := fe.scheduled()
+			q := fe.faults.Failed()
+			fe.faults.Clear()
+			fe.sms.Fail(testenv.SendOK)
+			queued, sent := fe.queued(), len(fe.doseSMS(arjunMobile))
+			switch {
+			case c.Undo() && tolerated(purge, q):
+				// The purge failed after a failed send: reported; the
+				// confirmation backs off to two minutes.
+				if err == nil || len(queued) != 1 || !strings.HasSuffix(queued[0], " 2 120") {
+					t.Fatalf("%s failed after the send: err %v, queued %v", testenv.Short(q), err, queued)
+				}
+			case c.Undo():
+				// Sending failed and counting it failed: due again at once.
+				if err != nil || len(queued) != 1 || !strings.HasSuffix(queued[0], " 1 0") {
+					t.Fatalf("%s failed after the send: err %v, queued %v", testenv.Short(q), err, queued)
+				}
+			case c.Send != testenv.SendOK:
+				// Failed again: backs off to two minutes.
+				if err != nil || len(queued) != 1 || !strings.HasSuffix(queued[0], " 2 120") {
+					t.Fatalf("gateway %s: err %v, queued %v", c.Send, err, queued)
+				}
+			case strings.Contains(q, "FROM confirmations q JOIN"):
+				// Reading the queue failed: nothing sent, the cron trigger fails.
+				if err == nil || sent != 0 || len(queued) != 1 {
+					t.Fatalf("%s failed: err %v, queued %v, %d sent", testenv.Short(q), err, queued, sent)
+				}
+			case strings.Contains(q, "DELETE FROM confirmations"):
+				// Sent, still queued: sent again next time, same key.
+				if err != nil || sent != 1 || len(queued) != 1 {
+					t.Fatalf("%s failed: err %v, queued %v, %d sent", testenv.Short(q), err, queued, sent)
+				}
+			case tolerated(purge, q):
+				// The purge failed: reported, the confirmation went out.
+				if err == nil || sent != 1 || len(queued) != 0 {
+					t.Fatalf("%s failed: err %v, queued %v, %d sent", testenv.Short(q), err, queued, sent)
+				}
+			default:
+				t.Fatalf("unexpected statement %s", q)
+			}
+			fe.confirmedOnce(arjunMobile, "ben_demo_03")
+		})
+	}
+}
+
+// purge is what the cron trigger runs after the confirmations.
+var purge = []string{"DELETE FROM otp_transactions WHERE expires_at <", "DELETE FROM rate_counters WHERE window_start <",
+	"DELETE FROM used_tokens WHERE expires_at <"}
+
+func tolerated(list []string, q string) bool {
+	for _, s := range list {
+		if strings.Contains(q, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// A statement D1 ran whose reply was lost: the recording may have happened
+// though the answer was a 503. Then the retry says already recorded (or, for
+// a walk-in, that the code was used), the dose exists once, and its
+// confirmation, queued by the statement that recorded it, goes out.
+func TestLostRepliesRecording(t *testing.T) {
+	for _, walkIn := range []bool{false, true} {
+		t.Run(map[bool]string{false: "appointment", true: "walk_in"}[walkIn], func(t *testing.T) {
+			for n := 1; ; n++ {
+				fe := newFaultEnv(t, nil)
+				var req func() *response
+				if walkIn {
+					r := fe.walkInOTP(delhi, arjunMobile, arjun)
+					txn, code := r.str("txn"), fe.otpCode(arjunMobile)
+					req = func() *response { return fe.recordWalkIn(delhi, txn, code, "covaxin") }
+				} else {
+					b := fe.book(arjunMobile, arjun, delhi)
+					req = func() *response { return fe.record(delhi, b.id, b.code, "covaxin") }
+				}
+				fe.faults.LoseNth(n)
+				first := req()
+				q := fe.faults.Failed()
+				fe.faults.Clear()
+				if q == "" {
+					fe.want(first, http.StatusCreated, "")
+					break
+				}
+				recorded := fe.count(`SELECT count(*) FROM doses WHERE beneficiary_id = 'ben_demo_03'`) == 1
+				if strings.Contains(q, "DELETE FROM confirmations") {
+					fe.want(first, http.StatusCreated, "")
+				} else {
+					wantUnavailable(t, first, "unavailable", 5)
+				}
+				again := req()
+				switch {
+				case !recorded:
+					fe.want(again, http.StatusCreated, "")
+				case walkIn:
+					fe.want(again, http.StatusGone, "otp_used")
+				default:
+					fe.want(again, http.StatusConflict, "already_recorded")
+				}
+				t.Logf("reply of %s lost: %d %s, retry %d %s", testenv.Short(q), first.status, first.code(), again.status, again.code())
+				fe.confirmedOnce(arjunMobile, "ben_demo_03")
+			}
+		})
+	}
+}
+
+// The real webhook sender against a gateway that answers 500, answers only
+// after the webhook's timeout, or accepts the message and then answers too
+// late: an OTP or a slip that may not have gone out is undone (503
+// sms_unavailable), a dose confirmation is queued and sent by the cron
+// trigger, and every send of one message carries one idempotency key.
+func TestFaultsWebhook(t *testing.T) {
+	for _, f := range testenv.SendFaults {
+		t.Run(f.String(), func(t *testing.T) {
+			t.Parallel()
+			gw := testenv.NewGateway(t)
+			fe := newFaultEnv(t, gw.Webhook())
+			late := f == testenv.SendLate
+			accepted := func(kind string) (n int, keys map[string]bool) {
+				keys = map[string]bool{}
+				for _, m := range gw.Accepted() {
+					if m.To == "+91"+arjunMobile && m.Kind == kind {
+						n++
+						keys[m.Key] = true
+					}
+				}
+				return n, keys
+			}
+			// Each send is tried twice (the webhook retries once); a late
+			// gateway delivers both, under one key.
+			wantAccepted := func(kind string, want int) {
+				t.Helper()
+				if n, keys := accepted(kind); n != want || len(keys) > 1 {
+					t.Fatalf("gateway accepted %d %s messages under %d keys, want %d under one", n, kind, len(keys), want)
+				}
+			}
+			twice := map[bool]int{true: 2}[late]
+
+			// A booking OTP.
+			before := testenv.Rows(t, fe.db)
+			gw.Fail(f)
+			wantUnavailable(t, fe.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": arjunMobile}), "sms_unavailable", 60)
+			fe.wantSame(before, "the OTP was not sent")
+			wantAccepted("otp", twice)
+			gw.Fail(testenv.SendOK)
+			r := fe.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": arjunMobile})
+			fe.want(r, http.StatusAccepted, "")
+			code := otpLine.FindStringSubmatch(gw.Last(t, arjunMobile, "otp").Body)[1]
+			r = fe.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": code})
+			fe.want(r, http.StatusOK, "")
+			book := fe.bookRequest(r.str("session"), arjunMobile, arjun, delhi)
+
+			// A booking and its slip.
+			before = testenv.Rows(t, fe.db)
+			gw.Fail(f)
+			wantUnavailable(t, book(), "sms_unavailable", 60)
+			fe.wantSame(before, "the slip was not sent", testenv.AuditCounter, fe.unsentAppointments())
+			wantAccepted("booking", twice)
+			gw.Fail(testenv.SendOK)
+			r = book()
+			fe.want(r, http.StatusCreated, "")
+			id := r.str("appointment", "id")
+			code = codeLine.FindStringSubmatch(gw.Last(t, arjunMobile, "booking").Body)[1]
+
+			// A dose and its confirmation.
+			gw.Fail(f)
+			r = fe.record(delhi, id, code, "covaxin")
+			fe.want(r, http.StatusCreated, "")
+			if q := fe.queued(); r.str("confirmation_sent") != "false" || len(q) != 1 {
+				t.Fatalf("recorded: %s, queued %v", r.raw, q)
+			}
+			wantAccepted("dose", twice)
+			gw.Fail(testenv.SendOK)
+			fe.clock.Add(time.Minute)
+			if err := fe.scheduled(); err != nil {
+				t.Fatal(err)
+			}
+			if q := fe.queued(); len(q) != 0 {
+				t.Fatalf("queued after the cron trigger: %v", q)
+			}
+			wantAccepted("dose", twice+1)
+		})
+	}
 }
