@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -231,4 +232,19 @@ func Diff(before, after string) string {
 		}
 	}
 	return b.String()
+}
+
+// Tables returns the tables a Diff names, sorted.
+func Tables(diff string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range strings.Split(diff, "\n") {
+		f := strings.Fields(l)
+		if len(f) > 1 && !seen[f[1]] {
+			seen[f[1]] = true
+			out = append(out, f[1])
+		}
+	}
+	sort.Strings(out)
+	return out
 }
