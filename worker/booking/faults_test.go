@@ -223,7 +223,11 @@ func runFaults(t *testing.T, fl faultFlow) {
 		}
 		return stmts
 	}
-	for _, c := range testenv.FaultCases(statements(testenv.SendOK), statements(testenv.SendFails)) {
+	ok, down := statements(testenv.SendOK), statements(testenv.SendFails)
+	for i, q := range down {
+		t.Logf("statement %d: %s", i+1, testenv.Short(q))
+	}
+	for _, c := range testenv.FaultCases(ok, down) {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
 			fe := newFaultEnv(t, nil)

@@ -251,10 +251,11 @@ func (c *conn) Prepare(q string) (driver.Stmt, error) {
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
+	b, ok := c.Conn.(driver.ConnBeginTx)
+	if !ok {
+		return nil, errNoContext
 	}
-	return c.Conn.Begin() //nolint:staticcheck // the fallback database/sql itself uses
+	return b.BeginTx(ctx, opts)
 }
 
 func (c *conn) ResetSession(ctx context.Context) error {
@@ -271,6 +272,10 @@ func (c *conn) IsValid() bool {
 	return true
 }
 
+// errNoContext: modernc's connections and statements implement the context
+// methods, so the deprecated ones need no wrapping.
+var errNoContext = errors.New("testenv: the wrapped driver lacks a context method")
+
 type stmt struct {
 	driver.Stmt
 	q string
@@ -279,28 +284,22 @@ type stmt struct {
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	return run(s.f, s.q, func() (driver.Result, error) {
-		if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-			return e.ExecContext(ctx, args)
+		e, ok := s.Stmt.(driver.StmtExecContext)
+		if !ok {
+			return nil, errNoContext
 		}
-		return s.Stmt.Exec(values(args)) //nolint:staticcheck // the fallback database/sql itself uses
+		return e.ExecContext(ctx, args)
 	}, noDrain)
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	return run(s.f, s.q, func() (driver.Rows, error) {
-		if e, ok := s.Stmt.(driver.StmtQueryContext); ok {
-			return e.QueryContext(ctx, args)
+		q, ok := s.Stmt.(driver.StmtQueryContext)
+		if !ok {
+			return nil, errNoContext
 		}
-		return s.Stmt.Query(values(args)) //nolint:staticcheck // the fallback database/sql itself uses
+		return q.QueryContext(ctx, args)
 	}, drainRows)
-}
-
-func values(args []driver.NamedValue) []driver.Value {
-	out := make([]driver.Value, len(args))
-	for i, a := range args {
-		out[i] = a.Value
-	}
-	return out
 }
 
 // FaultCase is one way to fail a request: one of its statements, the SMS

@@ -4,6 +4,12 @@
 // row, to check that refused requests change nothing. Both suites exercise
 // the same database, so they build it the same way.
 //
+// For the fault tests it also has a database whose statements fail on
+// demand (FaultyDB), an SMS sender and an SMS gateway that fail on demand
+// (Sender, Gateway), the list of ways to fail a request (FaultCases), and
+// the few things a failed request may leave behind without having
+// half-changed anything (the Harmless functions), each with its reason.
+//
 // It is for tests only; nothing in the worker imports it.
 package testenv
 
