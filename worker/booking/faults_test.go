@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/internal/testenv"
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/secret"
@@ -258,7 +259,7 @@ func runFaults(t *testing.T, fl faultFlow) {
 			case check != nil:
 				check(fe, r, before)
 			default:
-				wantUnavailable(t, r, "unavailable", 5)
+				wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
 				fe.wantSame(before, testenv.Short(q)+" failed", fl.harmless...)
 			}
 			fl.retry(fe, r, req)
@@ -800,7 +801,7 @@ func TestLostRepliesRecording(t *testing.T) {
 				if strings.Contains(q, "DELETE FROM confirmations") {
 					fe.want(first, http.StatusCreated, "")
 				} else {
-					wantUnavailable(t, first, "unavailable", 5)
+					wantUnavailable(t, first, "unavailable", api.RetryAfterUnavailable)
 				}
 				again := req()
 				switch {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/internal/testenv"
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/seed"
@@ -142,7 +143,7 @@ func runFaults(t *testing.T, fl faultFlow) {
 			case tolerated(fl.tolerated, q):
 				fl.ok(fe, r)
 			default:
-				wantUnavailable(t, r, "unavailable", api5)
+				wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
 				if d := fe.changes(before); d != "" {
 					t.Fatalf("%s failed and the database changed:\n%s", testenv.Short(q), d)
 				}
@@ -151,8 +152,6 @@ func runFaults(t *testing.T, fl faultFlow) {
 		})
 	}
 }
-
-const api5 = 5 // api.RetryAfterUnavailable
 
 func tolerated(list []string, q string) bool {
 	for _, s := range list {
@@ -305,7 +304,7 @@ func TestLostRepliesNoTokenTwice(t *testing.T) {
 			}
 			break
 		}
-		wantUnavailable(t, first, "unavailable", api5)
+		wantUnavailable(t, first, "unavailable", api.RetryAfterUnavailable)
 		again := fe.verify(txn, code)
 		switch {
 		case again.status == http.StatusOK:
