@@ -236,6 +236,34 @@ func TestFaultsStatusStart(t *testing.T) {
 	})
 }
 
+// A start the resend gap refuses (429) counts against none of the limits,
+// whatever statement fails.
+func TestFaultsStatusStartRefused(t *testing.T) {
+	p := seed.DemoPeople[0]
+	start := func(fe *faultEnv) *response { return fe.start("ent_railways", p.Mobile, p.Name, nonce) }
+	refused := func(fe *faultEnv, r *response) {
+		if r.status != http.StatusTooManyRequests || r.code() != "rate_limited" {
+			fe.t.Fatalf("start within the resend gap: %d %s", r.status, r.raw)
+		}
+	}
+	runFaults(t, faultFlow{
+		setup: func(fe *faultEnv) func() *response {
+			if r := start(fe); r.status != http.StatusAccepted {
+				fe.t.Fatalf("first start: %d %s", r.status, r.raw)
+			}
+			return func() *response { return start(fe) }
+		},
+		ok: refused,
+		retry: func(fe *faultEnv, _ testenv.FaultCase, req func() *response) {
+			refused(fe, req())
+			fe.clock.Add(fe.h.cfg.Limits.ResendAfter)
+			if r := req(); r.status != http.StatusAccepted {
+				fe.t.Fatalf("start after the resend gap: %d %s", r.status, r.raw)
+			}
+		},
+	})
+}
+
 func TestFaultsStatusVerify(t *testing.T) {
 	p := seed.DemoPeople[1]
 	runFaults(t, faultFlow{
