@@ -471,7 +471,8 @@ func (h *Handler) unlock(d *api.Deps, r *http.Request, _ []byte) (int, any, erro
 	a.Status, a.WrongAttempts, a.CodeHash = store.AppointmentLive, 0, hash
 	if err := h.sendSlip(d, r, a, digits, code); err != nil {
 		log.Printf("booking: unlock: %v", err)
-		if rerr := d.Store.Relock(ctx, a.ID, hash, who, now); rerr != nil {
+		// The audit log says the system locked it again, and why.
+		if rerr := d.Store.Relock(ctx, a.ID, hash, "system:code_not_sent", now); rerr != nil {
 			log.Printf("booking: locking again an appointment whose new code was not sent: %v", rerr)
 		}
 		return 0, nil, api.Unavailable("sms_unavailable", "the new code could not be sent; the appointment stays locked; try again in a minute", 60)

@@ -120,7 +120,7 @@ BEGIN
     OLD.centre_id || ' ' || OLD.slot_date || ' ' || OLD.slot_time || ' -> ' || NEW.centre_id || ' ' || NEW.slot_date || ' ' || NEW.slot_time
   WHERE NEW.slot_date <> OLD.slot_date OR NEW.slot_time <> OLD.slot_time OR NEW.centre_id <> OLD.centre_id;
   INSERT INTO audit_log (at, actor, centre_id, appointment_id, event, detail)
-  SELECT NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id, 'new_code', 'sent by SMS'
+  SELECT NEW.updated_at, NEW.updated_by, NEW.centre_id, NEW.id, 'new_code', 'a new security code'
   WHERE NEW.code_hash <> OLD.code_hash
     AND NEW.slot_date = OLD.slot_date AND NEW.slot_time = OLD.slot_time AND NEW.centre_id = OLD.centre_id;
 END;

@@ -172,7 +172,9 @@ type BookingStore interface {
 	// there is no such appointment in either state.
 	NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error
 	// Relock undoes NewCode when the new code could not be sent: the
-	// appointment is locked again, as it was, if its code hash is codeHash.
+	// appointment is locked again if its code hash is codeHash. Its
+	// wrong-code count stays as NewCode left it: raising it would make the
+	// audit trigger record wrong codes nobody entered.
 	Relock(ctx context.Context, id, codeHash, actor string, now time.Time) error
 	// CancelUnsent cancels a just-booked appointment whose slip could not be
 	// sent (nobody holds its code), so the person can book again.
@@ -556,7 +558,7 @@ func (s *SQL) NewCode(ctx context.Context, id, centreID, codeHash, actor string,
 // Relock implements BookingStore.
 func (s *SQL) Relock(ctx context.Context, id, codeHash, actor string, now time.Time) error {
 	return s.changed(ctx, "locking again", `UPDATE appointments
-		SET status = 'locked', wrong_attempts = 3, updated_at = ?, updated_by = ?
+		SET status = 'locked', updated_at = ?, updated_by = ?
 		WHERE id = ? AND code_hash = ? AND status = 'live' RETURNING id`, now.Unix(), actor, id, codeHash)
 }
 

@@ -112,17 +112,26 @@ func (s *SQL) Hit(ctx context.Context, key string, window time.Duration, limit i
 	return false, retry, nil
 }
 
-// HitAll implements Store with one multi-row upsert: each row starts a new
-// window or increments a live one while below its own limit (carried in the
-// row as win and lim); RETURNING lists the keys that were counted.
+// HitAll implements Store with one statement, all or nothing: a multi-row
+// upsert that counts the event against every limit (a new or expired window
+// starts at 1, a live one is incremented; each row carries its window and
+// limit as win and lim) only if none of them is full. RETURNING lists the
+// keys counted: all, or none. A refused event is never counted, so it has
+// nothing to give back, and no failure between two statements can leave it
+// counted against the limits that allowed it.
+//
+// SQLite (and so D1) evaluates an INSERT's SELECT that reads the table
+// being written before inserting anything, so the NOT EXISTS sees every
+// counter as it was before this event.
 func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit, time.Duration, error) {
 	if len(limits) == 0 {
 		return nil, 0, nil
 	}
 	n := now.Unix()
 	var q strings.Builder
-	q.WriteString(`INSERT INTO rate_counters (key, window_start, count, win, lim) VALUES `)
+	q.WriteString(`WITH hit (key, at, win, lim) AS (VALUES `)
 	args := make([]any, 0, 4*len(limits))
+	keys := make([]any, 0, len(limits))
 	for i, l := range limits {
 		if l.Max <= 0 || l.Window < time.Second {
 			return &limits[i], l.Window, nil
@@ -130,56 +139,63 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, 1, ?, ?)")
+		q.WriteString("(?, ?, ?, ?)")
 		args = append(args, l.Key, n, int64(l.Window/time.Second), int64(l.Max))
+		keys = append(keys, l.Key)
 	}
-	q.WriteString(` ON CONFLICT (key) DO UPDATE SET
+	q.WriteString(`)
+		INSERT INTO rate_counters (key, window_start, count, win, lim)
+		SELECT key, at, 1, win, lim FROM hit
+		WHERE NOT EXISTS (SELECT 1 FROM rate_counters r JOIN hit h ON r.key = h.key
+		                  WHERE r.window_start > h.at - h.win AND r.count >= h.lim)
+		ON CONFLICT (key) DO UPDATE SET
 		  count = CASE WHEN window_start <= excluded.window_start - excluded.win THEN 1 ELSE count + 1 END,
 		  window_start = CASE WHEN window_start <= excluded.window_start - excluded.win THEN excluded.window_start ELSE window_start END,
 		  win = excluded.win, lim = excluded.lim
-		WHERE window_start <= excluded.window_start - excluded.win OR count < excluded.lim
 		RETURNING key`)
 	rows, err := s.DB.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, 0, fail("counting", err)
 	}
-	counted := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, 0, fail("counting", err)
-		}
-		counted[k] = true
-	}
+	counted := rows.Next()
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, fail("counting", err)
 	}
-	var refused *Limit
-	var back []any
-	for i, l := range limits {
-		if counted[l.Key] {
-			back = append(back, l.Key)
-		} else if refused == nil {
-			refused = &limits[i]
-		}
-	}
-	if refused == nil {
+	if counted {
 		return nil, 0, nil
 	}
-	// A refused event must not use up the other budgets (a resend pressed
-	// too early would otherwise eat one of the hour's sends): give back what
-	// it counted. Counts only ever go down here, so no limit is exceeded.
-	if err := s.release(ctx, back); err != nil {
-		return nil, 0, err
+	// Refused, and counted nowhere: find the first full limit, for the
+	// retry hint.
+	rows, err = s.DB.QueryContext(ctx, `SELECT key, window_start, count FROM rate_counters WHERE key IN (?`+
+		strings.Repeat(", ?", len(keys)-1)+`)`, keys...)
+	if err != nil {
+		return nil, 0, fail("reading counts", err)
 	}
-	retry := refused.Window
-	var start int64
-	if err := s.DB.QueryRowContext(ctx, `SELECT window_start FROM rate_counters WHERE key = ?`, refused.Key).Scan(&start); err == nil {
-		retry = time.Duration(start+int64(refused.Window/time.Second)-n) * time.Second
+	defer rows.Close()
+	type counter struct{ start, count int64 }
+	found := map[string]counter{}
+	for rows.Next() {
+		var k string
+		var c counter
+		if err := rows.Scan(&k, &c.start, &c.count); err != nil {
+			return nil, 0, fail("reading counts", err)
+		}
+		found[k] = c
 	}
-	return refused, max(retry, time.Second), nil
+	if err := rows.Err(); err != nil {
+		return nil, 0, fail("reading counts", err)
+	}
+	for i, l := range limits {
+		c, ok := found[l.Key]
+		w := int64(l.Window / time.Second)
+		if ok && c.start > n-w && c.count >= int64(l.Max) {
+			return &limits[i], max(time.Duration(c.start+w-n)*time.Second, time.Second), nil
+		}
+	}
+	// A window ended between the two statements: the event may be tried
+	// again at once.
+	return &limits[0], time.Second, nil
 }
 
 // Release implements Store.

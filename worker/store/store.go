@@ -114,7 +114,7 @@ type Store interface {
 
 	// HitAll counts one event against several limits in one statement and
 	// returns the first limit (in order) that refused it, or nil. A refused
-	// event counts against none of the limits.
+	// event counts against none of the limits, whatever fails.
 	HitAll(ctx context.Context, limits []Limit, now time.Time) (refused *Limit, retryAfter time.Duration, err error)
 
 	// Release gives back one count of each limit (an event HitAll counted

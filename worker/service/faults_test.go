@@ -1,0 +1,349 @@
+package service
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/worker/api"
+	"github.com/kycvs/kycvs/worker/internal/testenv"
+	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/seed"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+// Faults lose nothing: every statement of the status flow fails in turn,
+// and the SMS gateway fails each way it can. Each time the answer is a 503
+// with Retry-After, the database is as it was, and the same request then
+// succeeds.
+
+// faultEnv is env on a database whose statements fail on demand, with an SMS
+// gateway that fails on demand.
+type faultEnv struct {
+	*env
+	faults *testenv.Faults
+	sms    *testenv.Sender
+}
+
+func newFaultEnv(t testing.TB) *faultEnv {
+	t.Helper()
+	db, faults := testenv.FaultyDB(t, testenv.HashKey, 50)
+	key, err := keys.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := testenv.NewClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
+	ks := &keys.Keyset{}
+	if err := ks.Add(key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: testenv.HashKey, Keyset: ks, ServiceOrigin: testOrigin,
+		Limits: otp.DefaultLimits, TokenLifetime: 5 * time.Minute, Now: clk.Now,
+	}
+	sender := &testenv.Sender{}
+	h, err := New(cfg, &store.SQL{DB: db}, sender)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &faultEnv{env: &env{t: t, h: h, db: db, clock: clk, hashKey: testenv.HashKey, key: key}, faults: faults, sms: sender}
+}
+
+// harmless is what a failed request may leave (see the testenv functions).
+func (fe *faultEnv) harmless() []testenv.Harmless {
+	return []testenv.Harmless{testenv.NoCounts(fe.clock.Now()), testenv.GuessTimes}
+}
+
+// changes lists what changed since before, less what is harmless.
+func (fe *faultEnv) changes(before []testenv.Row) string {
+	return testenv.Diff(testenv.Render(before, fe.harmless()...), testenv.DumpWithout(fe.t, fe.db, fe.harmless()...))
+}
+
+// otpCode returns the code of the newest OTP delivered to mobile.
+func (fe *faultEnv) otpCode(mobile string) string {
+	fe.t.Helper()
+	m := otpLine.FindStringSubmatch(fe.sms.Last(fe.t, mobile, "otp").Body)
+	if m == nil {
+		fe.t.Fatalf("OTP SMS without WebOTP line")
+	}
+	return m[1]
+}
+
+func wantUnavailable(t testing.TB, r *response, code string, retryAfter int) {
+	t.Helper()
+	if r.status != http.StatusServiceUnavailable || r.code() != code || r.header.Get("Retry-After") != strconv.Itoa(retryAfter) ||
+		r.body["retry_after"] != float64(retryAfter) {
+		t.Fatalf("got %d %s (Retry-After %q), want 503 %s with Retry-After %d", r.status, strings.TrimSpace(r.raw),
+			r.header.Get("Retry-After"), code, retryAfter)
+	}
+}
+
+// faultFlow is a request to fail in every way.
+type faultFlow struct {
+	// setup prepares a fresh environment and returns the request.
+	setup func(fe *faultEnv) func() *response
+	// ok checks the answer when nothing fails.
+	ok func(fe *faultEnv, r *response)
+	// tolerated lists statements (substrings) whose failure the design
+	// tolerates: the request succeeds anyway (ok).
+	tolerated []string
+	// undone checks the answer and the database when the gateway failed
+	// and then statement q, one of those undoing the request, failed too.
+	undone func(fe *faultEnv, r *response, before []testenv.Row, q string)
+	// retry runs the request (req) again with nothing failing, after c,
+	// and checks that it succeeds: nothing was lost.
+	retry func(fe *faultEnv, c testenv.FaultCase, req func() *response)
+}
+
+// runFaults runs the flow once with each of its fault cases, each on a
+// fresh database.
+func runFaults(t *testing.T, fl faultFlow) {
+	statements := func(send testenv.SendFault) []string {
+		fe := newFaultEnv(t)
+		req := fl.setup(fe)
+		fe.sms.Fail(send)
+		fe.faults.Start()
+		r := req()
+		stmts := fe.faults.Statements()
+		if send == testenv.SendOK {
+			fl.ok(fe, r)
+		}
+		return stmts
+	}
+	ok, down := statements(testenv.SendOK), statements(testenv.SendFails)
+	for i, q := range down {
+		t.Logf("statement %d: %s", i+1, testenv.Short(q))
+	}
+	for _, c := range testenv.FaultCases(ok, down) {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			fe := newFaultEnv(t)
+			req := fl.setup(fe)
+			before := testenv.Rows(t, fe.db)
+			c.Arm(fe.faults, fe.sms)
+			r := req()
+			q := fe.faults.Failed()
+			fe.faults.Clear()
+			fe.sms.Fail(testenv.SendOK)
+			if c.Stmt > 0 && q == "" {
+				t.Skip("the request ran fewer statements this time (a random purge)")
+			}
+			switch {
+			case c.Undo():
+				fl.undone(fe, r, before, q)
+			case c.Send != testenv.SendOK:
+				wantUnavailable(t, r, "sms_unavailable", 60)
+				if d := fe.changes(before); d != "" {
+					t.Fatalf("the gateway failed (%s) and the database changed:\n%s", c.Send, d)
+				}
+			case tolerated(fl.tolerated, q):
+				fl.ok(fe, r)
+			default:
+				wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
+				if d := fe.changes(before); d != "" {
+					t.Fatalf("%s failed and the database changed:\n%s", testenv.Short(q), d)
+				}
+			}
+			fl.retry(fe, c, req)
+		})
+	}
+}
+
+func tolerated(list []string, q string) bool {
+	for _, s := range list {
+		if strings.Contains(q, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// undoLeaves is what a second fault leaves, by the tables it changes: the
+// send failed, and then the statement (substring) undoing the start failed
+// too. The answer is still 503 sms_unavailable and a retry works.
+var undoLeaves = map[string]string{
+	// The unsent code stays live and the older one superseded: the older
+	// code answers 410 otp_superseded; the person starts again, as the
+	// answer told them to.
+	"SET superseded_by = NULL": "otp_transactions",
+	// The older code is live again, the unsent one beside it: nobody holds
+	// that one, and the number's guess budget covers both.
+	"DELETE FROM otp_transactions": "otp_transactions",
+	// The start stays counted (resend gap, hour, IP, entity) though its
+	// code never went out.
+	"UPDATE rate_counters SET count = count - 1": "rate_counters",
+}
+
+// wantLeft checks that what a failed undo statement q left is as undoLeaves
+// says, and logs it.
+func wantLeft(t testing.TB, q, diff string) {
+	t.Helper()
+	for s, tables := range undoLeaves {
+		if strings.Contains(q, s) {
+			if got := strings.Join(testenv.Tables(diff), " "); got != tables {
+				t.Fatalf("%s failed after the send and left %s, want %s:\n%s", testenv.Short(q), got, tables, diff)
+			}
+			t.Logf("%s failed after the send; left\n%s", testenv.Short(q), diff)
+			return
+		}
+	}
+	t.Fatalf("%s failed after the send: not a known undo statement", testenv.Short(q))
+}
+
+// purge is what a start runs now and then (about one in 256): a failure
+// only delays it.
+var purge = []string{"DELETE FROM otp_transactions WHERE expires_at <", "DELETE FROM rate_counters WHERE window_start <",
+	"DELETE FROM used_tokens WHERE expires_at <"}
+
+func TestFaultsStatusStart(t *testing.T) {
+	p := seed.DemoPeople[0]
+	start := func(fe *faultEnv) *response { return fe.start("ent_railways", p.Mobile, p.Name, nonce) }
+	runFaults(t, faultFlow{
+		setup: func(fe *faultEnv) func() *response {
+			// A live code the new start supersedes, and must give back
+			// if the new one cannot be sent.
+			if r := start(fe); r.status != http.StatusAccepted {
+				fe.t.Fatalf("first start: %d %s", r.status, r.raw)
+			}
+			fe.clock.Add(fe.h.cfg.Limits.ResendAfter)
+			return func() *response { return start(fe) }
+		},
+		ok: func(fe *faultEnv, r *response) {
+			if r.status != http.StatusAccepted {
+				fe.t.Fatalf("start: %d %s", r.status, r.raw)
+			}
+		},
+		tolerated: purge,
+		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
+			wantUnavailable(fe.t, r, "sms_unavailable", 60)
+			wantLeft(fe.t, q, fe.changes(before))
+		},
+		retry: func(fe *faultEnv, c testenv.FaultCase, req func() *response) {
+			if c.Undo() {
+				// The counts may not have been given back: the resend gap.
+				fe.clock.Add(fe.h.cfg.Limits.ResendAfter)
+			}
+			r := req()
+			if r.status != http.StatusAccepted {
+				fe.t.Fatalf("retried start: %d %s", r.status, r.raw)
+			}
+			fe.checkToken(fe.verify(r.body["txn"].(string), fe.otpCode(p.Mobile)), "ent_railways", nonce)
+		},
+	})
+}
+
+// A start the resend gap refuses (429) counts against none of the limits,
+// whatever statement fails.
+func TestFaultsStatusStartRefused(t *testing.T) {
+	p := seed.DemoPeople[0]
+	start := func(fe *faultEnv) *response { return fe.start("ent_railways", p.Mobile, p.Name, nonce) }
+	refused := func(fe *faultEnv, r *response) {
+		if r.status != http.StatusTooManyRequests || r.code() != "rate_limited" {
+			fe.t.Fatalf("start within the resend gap: %d %s", r.status, r.raw)
+		}
+	}
+	runFaults(t, faultFlow{
+		setup: func(fe *faultEnv) func() *response {
+			if r := start(fe); r.status != http.StatusAccepted {
+				fe.t.Fatalf("first start: %d %s", r.status, r.raw)
+			}
+			return func() *response { return start(fe) }
+		},
+		ok: refused,
+		retry: func(fe *faultEnv, _ testenv.FaultCase, req func() *response) {
+			refused(fe, req())
+			fe.clock.Add(fe.h.cfg.Limits.ResendAfter)
+			if r := req(); r.status != http.StatusAccepted {
+				fe.t.Fatalf("start after the resend gap: %d %s", r.status, r.raw)
+			}
+		},
+	})
+}
+
+func TestFaultsStatusVerify(t *testing.T) {
+	p := seed.DemoPeople[1]
+	runFaults(t, faultFlow{
+		setup: func(fe *faultEnv) func() *response {
+			r := fe.start("ent_airline", p.Mobile, p.Name, nonce)
+			if r.status != http.StatusAccepted {
+				fe.t.Fatalf("start: %d %s", r.status, r.raw)
+			}
+			txn, code := r.body["txn"].(string), fe.otpCode(p.Mobile)
+			return func() *response { return fe.verify(txn, code) }
+		},
+		ok: func(fe *faultEnv, r *response) { fe.checkToken(r, "ent_airline", nonce) },
+		retry: func(fe *faultEnv, _ testenv.FaultCase, req func() *response) {
+			// The same code still works: its attempt was given back.
+			fe.checkToken(req(), "ent_airline", nonce)
+			if r := req(); r.status != http.StatusGone || r.code() != "otp_used" {
+				fe.t.Fatalf("second verify: %d %s", r.status, r.raw)
+			}
+		},
+	})
+}
+
+// No token is issued twice for one transaction: of 20 parallel verifies
+// with the right code exactly one gets a token.
+func TestParallelVerifiesOneToken(t *testing.T) {
+	fe := newFaultEnv(t)
+	p := seed.DemoPeople[0]
+	r := fe.start("ent_railways", p.Mobile, p.Name, nonce)
+	txn, code := r.body["txn"].(string), fe.otpCode(p.Mobile)
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			r := fe.verify(txn, code)
+			mu.Lock()
+			outcomes[strconv.Itoa(r.status)+" "+r.code()]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if outcomes["200 "] != 1 || outcomes["200 "]+outcomes["410 otp_used"]+outcomes["410 otp_locked"] != 20 {
+		t.Fatalf("outcomes %v, want one 200 and the rest 410 otp_used or otp_locked", outcomes)
+	}
+}
+
+// A statement D1 ran whose reply was lost fails the request like any other
+// fault, and still no transaction yields two tokens: the retry with the same
+// code gets the one token, or none if the lost statement was the one that
+// used the transaction up (the person then starts again).
+func TestLostRepliesNoTokenTwice(t *testing.T) {
+	p := seed.DemoPeople[1]
+	n := 0
+	for {
+		n++
+		fe := newFaultEnv(t)
+		r := fe.start("ent_airline", p.Mobile, p.Name, nonce)
+		txn, code := r.body["txn"].(string), fe.otpCode(p.Mobile)
+		fe.faults.LoseNth(n)
+		first := fe.verify(txn, code)
+		q := fe.faults.Failed()
+		fe.faults.Clear()
+		if q == "" {
+			if first.status != http.StatusOK {
+				t.Fatalf("verify: %d %s", first.status, first.raw)
+			}
+			break
+		}
+		wantUnavailable(t, first, "unavailable", api.RetryAfterUnavailable)
+		again := fe.verify(txn, code)
+		switch {
+		case again.status == http.StatusOK:
+			fe.checkToken(again, "ent_airline", nonce)
+		case strings.Contains(q, "SET used_at") && again.status == http.StatusGone && again.code() == "otp_used":
+		default:
+			t.Fatalf("reply of %s lost; retry: %d %s", testenv.Short(q), again.status, again.raw)
+		}
+		t.Logf("reply of %s lost: retry %d %s", testenv.Short(q), again.status, again.code())
+	}
+	if n < 3 {
+		t.Fatalf("verify ran %d statements", n-1)
+	}
+}
