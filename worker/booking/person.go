@@ -35,53 +35,33 @@ const (
 	reschedulesPerDay    = 3
 )
 
-func checkLang(lang string) error {
-	if lang != "" && sms.Lang(lang) != lang {
-		return api.Ef("invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
-	}
-	return nil
-}
-
-// parseMobile is the checked mobile field of a request.
-func parseMobile(s string) (string, error) {
-	digits, err := mobile.Parse(s)
-	if err != nil {
-		return "", api.Ef("invalid_mobile", "mobile must be an Indian 10-digit mobile number")
-	}
-	return digits, nil
-}
-
-func checkName(s string) error {
-	if !names.Valid(s) {
-		return api.Ef("invalid_name", "name must be 1 to %d letters", names.MaxLen)
-	}
-	return nil
-}
-
 type otpRequest struct {
 	Mobile string `json:"mobile"`
 	Lang   string `json:"lang"`
+
+	digits string
+}
+
+// Check implements api.Request.
+func (req *otpRequest) Check() (err error) {
+	if err := api.Required([2]string{"mobile", req.Mobile}); err != nil {
+		return err
+	}
+	if req.digits, err = api.ParseMobile(req.Mobile); err != nil {
+		return err
+	}
+	return api.CheckLang(req.Lang)
 }
 
 // startOTP sends a booking OTP: the same engine, limits and response shape as
 // POST /v1/otp, whether or not the number is registered.
 func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
 	var req otpRequest
-	if err := api.Decode(body, &req); err != nil {
-		return 0, nil, err
-	}
-	if err := api.Required([2]string{"mobile", req.Mobile}); err != nil {
-		return 0, nil, err
-	}
-	digits, err := parseMobile(req.Mobile)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := checkLang(req.Lang); err != nil {
+	if err := api.DecodeRequest(body, &req); err != nil {
 		return 0, nil, err
 	}
 	t, err := d.OTP.Start(r.Context(), otp.Start{
-		Purpose: otp.PurposeBooking, Lang: sms.Lang(req.Lang), Mobile: digits, ClientIP: h.cfg.ClientIP(r), Host: h.cfg.ServiceHost,
+		Purpose: otp.PurposeBooking, Lang: sms.Lang(req.Lang), Mobile: req.digits, ClientIP: h.cfg.ClientIP(r), Host: h.cfg.ServiceHost,
 	})
 	if err != nil {
 		return 0, nil, err
@@ -93,22 +73,20 @@ func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any,
 // beneficiaries on the mobile (names and status only: the person has just
 // proved the number is theirs).
 func (h *Handler) session(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
-	ctx := r.Context()
-	t, err := api.CheckOTP(ctx, d.OTP, otp.PurposeBooking, body)
+	// The session exists once the transaction is used (WithOTP completes
+	// it after the reads succeed).
+	res, err := api.WithOTP(r.Context(), d.OTP, otp.PurposeBooking, body, func(t *store.OTPTransaction) (*sessionResponse, error) {
+		list, err := h.beneficiaries(d, r, t)
+		if err != nil {
+			return nil, err
+		}
+		return &sessionResponse{Beneficiaries: list, ExpiresIn: int(h.cfg.SessionLifetime / time.Second),
+			Session: h.keys.SessionToken(t.ID)}, nil
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	list, err := h.beneficiaries(d, r, t)
-	if err != nil {
-		d.OTP.Refund(ctx, t) // ours: the code stays usable for a retry
-		return 0, nil, err
-	}
-	// The session exists from here (a used booking transaction).
-	if err := api.FinishOTP(ctx, d.OTP, t); err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, sessionResponse{Beneficiaries: list, ExpiresIn: int(h.cfg.SessionLifetime / time.Second),
-		Session: h.keys.SessionToken(t.ID)}, nil
+	return http.StatusOK, res, nil
 }
 
 // beneficiaries lists the people on the transaction's mobile with their
@@ -229,6 +207,23 @@ type bookRequest struct {
 	Date   string `json:"date"`
 	Time   string `json:"time"`
 	Lang   string `json:"lang"`
+
+	digits string
+}
+
+// Check implements api.Request.
+func (req *bookRequest) Check() (err error) {
+	if err := api.Required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}, [2]string{"centre", req.Centre},
+		[2]string{"date", req.Date}, [2]string{"time", req.Time}); err != nil {
+		return err
+	}
+	if req.digits, err = api.ParseMobile(req.Mobile); err != nil {
+		return err
+	}
+	if err := api.CheckName(req.Name); err != nil {
+		return err
+	}
+	return api.CheckLang(req.Lang)
 }
 
 // book creates an appointment for the beneficiary named on the session's
@@ -239,23 +234,10 @@ func (h *Handler) book(d *api.Deps, r *http.Request, body []byte) (int, any, err
 		return 0, nil, err
 	}
 	var req bookRequest
-	if err := api.Decode(body, &req); err != nil {
+	if err := api.DecodeRequest(body, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := api.Required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}, [2]string{"centre", req.Centre},
-		[2]string{"date", req.Date}, [2]string{"time", req.Time}); err != nil {
-		return 0, nil, err
-	}
-	digits, err := parseMobile(req.Mobile)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := checkName(req.Name); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLang(req.Lang); err != nil {
-		return 0, nil, err
-	}
+	digits := req.digits
 	// The session proves the mobile; the body carries the number itself for
 	// the SMS, and must be the proved one.
 	if !secret.SameHash(mobile.Hash(h.cfg.HashKey, digits), t.MobileHash) {

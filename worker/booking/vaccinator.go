@@ -97,6 +97,46 @@ type recordRequest struct {
 	Lang   string `json:"lang"`
 }
 
+// Check implements api.Request: the fields of an appointment's recording
+// or of a walk-in's, never a mix.
+func (req *recordRequest) Check() error {
+	if err := api.Required([2]string{"vaccine", req.Vaccine}, [2]string{"batch", req.Batch}); err != nil {
+		return err
+	}
+	if !store.IsVaccineID(req.Vaccine) {
+		return api.Ef("invalid_vaccine", "vaccine must be a vaccine id such as covishield")
+	}
+	if !batchPattern.MatchString(req.Batch) {
+		return api.Ef("invalid_batch", "batch must be 1 to 40 letters, digits, / . _ -")
+	}
+	if req.Mobile != "" || req.Name != "" || req.Lang != "" {
+		return api.Ef("walk_in_otp_required",
+			"a walk-in is recorded with the OTP sent to the person's mobile: POST /v1/vaccinations/walk-in {mobile, name}, then {walk_in, txn, otp, vaccine, batch}")
+	}
+	if req.WalkIn {
+		if req.Appointment != "" || req.SecurityCode != "" {
+			return api.Ef("bad_json", "a walk-in has no appointment or security code")
+		}
+		if err := api.Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
+			return err
+		}
+	} else {
+		if req.Txn != "" || req.OTP != "" {
+			return api.Ef("bad_json", "txn and otp are for walk-ins; an appointment has a security code")
+		}
+		if err := api.Required([2]string{"appointment", req.Appointment}, [2]string{"security_code", req.SecurityCode}); err != nil {
+			return err
+		}
+		if !store.IsAppointmentID(req.Appointment) {
+			return api.Ef("invalid_appointment", "not an appointment id")
+		}
+		if !codePattern.MatchString(req.SecurityCode) {
+			return api.Ef("invalid_security_code", "security_code must be 4 digits")
+		}
+	}
+	return nil
+}
+
 // record records a dose: for an appointment with its security code, or a
 // walk-in with the OTP just sent to the person's registered mobile (see
 // walkInOTP). Either way the secret is checked before anything about the
@@ -107,42 +147,8 @@ func (h *Handler) record(d *api.Deps, r *http.Request, body []byte) (int, any, e
 		return 0, nil, err
 	}
 	var req recordRequest
-	if err := api.Decode(body, &req); err != nil {
+	if err := api.DecodeRequest(body, &req); err != nil {
 		return 0, nil, err
-	}
-	if err := api.Required([2]string{"vaccine", req.Vaccine}, [2]string{"batch", req.Batch}); err != nil {
-		return 0, nil, err
-	}
-	if !store.IsVaccineID(req.Vaccine) {
-		return 0, nil, api.Ef("invalid_vaccine", "vaccine must be a vaccine id such as covishield")
-	}
-	if !batchPattern.MatchString(req.Batch) {
-		return 0, nil, api.Ef("invalid_batch", "batch must be 1 to 40 letters, digits, / . _ -")
-	}
-	if req.Mobile != "" || req.Name != "" || req.Lang != "" {
-		return 0, nil, api.Ef("walk_in_otp_required",
-			"a walk-in is recorded with the OTP sent to the person's mobile: POST /v1/vaccinations/walk-in {mobile, name}, then {walk_in, txn, otp, vaccine, batch}")
-	}
-	if req.WalkIn {
-		if req.Appointment != "" || req.SecurityCode != "" {
-			return 0, nil, api.Ef("bad_json", "a walk-in has no appointment or security code")
-		}
-		if err := api.Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
-			return 0, nil, err
-		}
-	} else {
-		if req.Txn != "" || req.OTP != "" {
-			return 0, nil, api.Ef("bad_json", "txn and otp are for walk-ins; an appointment has a security code")
-		}
-		if err := api.Required([2]string{"appointment", req.Appointment}, [2]string{"security_code", req.SecurityCode}); err != nil {
-			return 0, nil, err
-		}
-		if !store.IsAppointmentID(req.Appointment) {
-			return 0, nil, api.Ef("invalid_appointment", "not an appointment id")
-		}
-		if !codePattern.MatchString(req.SecurityCode) {
-			return 0, nil, api.Ef("invalid_security_code", "security_code must be 4 digits")
-		}
 	}
 	ctx := r.Context()
 	v, err := d.Store.Vaccine(ctx, req.Vaccine)
@@ -246,6 +252,22 @@ type walkInRequest struct {
 	Mobile string `json:"mobile"`
 	Name   string `json:"name"`
 	Lang   string `json:"lang"`
+
+	digits string
+}
+
+// Check implements api.Request.
+func (req *walkInRequest) Check() (err error) {
+	if err := api.Required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}); err != nil {
+		return err
+	}
+	if req.digits, err = api.ParseMobile(req.Mobile); err != nil {
+		return err
+	}
+	if err := api.CheckName(req.Name); err != nil {
+		return err
+	}
+	return api.CheckLang(req.Lang)
 }
 
 // walkInOTP sends the OTP a walk-in dose needs to the person's registered
@@ -258,24 +280,11 @@ func (h *Handler) walkInOTP(d *api.Deps, r *http.Request, body []byte) (int, any
 		return 0, nil, err
 	}
 	var req walkInRequest
-	if err := api.Decode(body, &req); err != nil {
-		return 0, nil, err
-	}
-	if err := api.Required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}); err != nil {
-		return 0, nil, err
-	}
-	digits, err := parseMobile(req.Mobile)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := checkName(req.Name); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLang(req.Lang); err != nil {
+	if err := api.DecodeRequest(body, &req); err != nil {
 		return 0, nil, err
 	}
 	t, err := d.OTP.Start(r.Context(), otp.Start{
-		Purpose: otp.PurposeWalkIn, EntityID: c.ID, EntityName: c.Name, Lang: sms.Lang(req.Lang), Mobile: digits,
+		Purpose: otp.PurposeWalkIn, EntityID: c.ID, EntityName: c.Name, Lang: sms.Lang(req.Lang), Mobile: req.digits,
 		Name: req.Name, ClientIP: h.cfg.ClientIP(r), Host: h.cfg.ServiceHost,
 	})
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,11 +22,8 @@ import (
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/domain"
-	"github.com/kycvs/kycvs/worker/mobile"
-	"github.com/kycvs/kycvs/worker/names"
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/secret"
-	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 	"github.com/kycvs/kycvs/worker/widget"
 )
@@ -52,32 +48,35 @@ type startRequest struct {
 	// uses WebOTP's cross-origin iframe form so the browser can fill the
 	// code into the framed widget.
 	Origin string `json:"origin"`
+
+	digits string // Mobile, checked
+}
+
+// Check implements api.Request.
+func (req *startRequest) Check() (err error) {
+	if err := api.Required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile},
+		[2]string{"name", req.Name}, [2]string{"nonce", req.Nonce}); err != nil {
+		return err
+	}
+	if !store.IsEntityID(req.Entity) {
+		return api.Ef("invalid_entity", "entity must look like ent_…")
+	}
+	if req.digits, err = api.ParseMobile(req.Mobile); err != nil {
+		return err
+	}
+	if err := api.CheckName(req.Name); err != nil {
+		return err
+	}
+	if err := api.CheckNonce(req.Nonce); err != nil {
+		return err
+	}
+	return api.CheckLang(req.Lang)
 }
 
 func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
 	var req startRequest
-	if err := api.Decode(body, &req); err != nil {
+	if err := api.DecodeRequest(body, &req); err != nil {
 		return 0, nil, err
-	}
-	if err := api.Required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile},
-		[2]string{"name", req.Name}, [2]string{"nonce", req.Nonce}); err != nil {
-		return 0, nil, err
-	}
-	if !store.IsEntityID(req.Entity) {
-		return 0, nil, api.Ef("invalid_entity", "entity must look like ent_…")
-	}
-	digits, err := mobile.Parse(req.Mobile)
-	if err != nil {
-		return 0, nil, api.Ef("invalid_mobile", "mobile must be an Indian 10-digit mobile number")
-	}
-	if !names.Valid(req.Name) {
-		return 0, nil, api.Ef("invalid_name", "name must be 1 to %d letters", names.MaxLen)
-	}
-	if !store.IsNonce(req.Nonce) {
-		return 0, nil, api.Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
-	}
-	if req.Lang != "" && sms.Lang(req.Lang) != req.Lang {
-		return 0, nil, api.Ef("invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
 	}
 	ent, err := h.lookupEntity(r.Context(), d, req.Entity)
 	if err != nil {
@@ -97,41 +96,24 @@ func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any,
 	}
 	t, err := d.OTP.Start(r.Context(), otp.Start{
 		Purpose: otp.PurposeStatus, EntityID: ent.ID, EntityName: ent.DisplayName, Lang: lang,
-		Mobile: digits, Name: req.Name, Nonce: req.Nonce, ClientIP: h.clientIP(r), Host: h.host, TopHost: topHost,
+		Mobile: req.digits, Name: req.Name, Nonce: req.Nonce, ClientIP: h.clientIP(r), Host: h.host, TopHost: topHost,
 	})
 	if err != nil {
-		return 0, nil, api.OTPError(err)
+		return 0, nil, err
 	}
-	// Expired state is purged by the requests themselves, about one start
-	// in 256 (decided by the random transaction id), so the worker needs no
-	// cron trigger; a failed purge only delays it.
-	if t.ID[4] == 'A' && t.ID[5] >= 'A' && t.ID[5] <= 'P' {
-		if err := d.Store.Purge(r.Context(), h.cfg.Now()); err != nil {
-			log.Printf("purging expired state: %v", err)
-		}
-	}
+	// Expired state is purged by the cron trigger (Handler.Scheduled).
 	return http.StatusAccepted, api.StartedFor(t, h.cfg.Limits), nil
 }
 
 func (h *Handler) verifyOTP(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
-	ctx := r.Context()
-	t, err := api.CheckOTP(ctx, d.OTP, otp.PurposeStatus, body)
+	// The transaction is finished only once the token exists. A name that
+	// matches nobody is also the answer for numbers with nobody registered:
+	// the person has proved the number is theirs, so it tells them nothing
+	// new.
+	res, err := api.WithOTP(r.Context(), d.OTP, otp.PurposeStatus, body, func(t *store.OTPTransaction) (*issued, error) {
+		return h.issue(r.Context(), d, t)
+	})
 	if err != nil {
-		return 0, nil, err
-	}
-	// The transaction is finished only once the token exists: a failure of
-	// ours before that gives the attempt back and leaves the code usable.
-	res, err := h.issue(ctx, d, t)
-	if err != nil && !errors.Is(err, domain.ErrNameMismatch) {
-		d.OTP.Refund(ctx, t)
-		return 0, nil, err
-	}
-	if ferr := api.FinishOTP(ctx, d.OTP, t); ferr != nil {
-		return 0, nil, ferr
-	}
-	if err != nil {
-		// Also the answer for numbers with nobody registered: the person has
-		// proved the number is theirs, so this tells them nothing new.
 		return 0, nil, err
 	}
 	return http.StatusOK, res, nil

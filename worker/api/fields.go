@@ -1,0 +1,86 @@
+package api
+
+import (
+	"context"
+	"strings"
+
+	"github.com/kycvs/kycvs/worker/mobile"
+	"github.com/kycvs/kycvs/worker/names"
+	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/sms"
+	"github.com/kycvs/kycvs/worker/store"
+)
+
+// Request is a JSON request body that checks itself once decoded: its
+// required fields and their formats, each refusal a 400 of the table.
+type Request interface{ Check() error }
+
+// DecodeRequest decodes body strictly (Decode) into req and checks it.
+func DecodeRequest(body []byte, req Request) error {
+	if err := Decode(body, req); err != nil {
+		return err
+	}
+	return req.Check()
+}
+
+// The checks of the fields several endpoints take, each written once.
+
+// ParseMobile checks an Indian mobile number and returns its 10 digits.
+func ParseMobile(s string) (string, error) {
+	digits, err := mobile.Parse(s)
+	if err != nil {
+		return "", Ef("invalid_mobile", "mobile must be an Indian 10-digit mobile number")
+	}
+	return digits, nil
+}
+
+// CheckName checks a person's name as typed.
+func CheckName(s string) error {
+	if !names.Valid(s) {
+		return Ef("invalid_name", "name must be 1 to %d letters", names.MaxLen)
+	}
+	return nil
+}
+
+// CheckLang checks an optional SMS language.
+func CheckLang(lang string) error {
+	if lang != "" && sms.Lang(lang) != lang {
+		return Ef("invalid_lang", "lang must be one of %s", strings.Join(sms.Languages, ", "))
+	}
+	return nil
+}
+
+// CheckNonce checks an entity's nonce.
+func CheckNonce(s string) error {
+	if !store.IsNonce(s) {
+		return Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
+	}
+	return nil
+}
+
+// WithOTP runs the OTP step of an endpoint and then its work: body {txn,
+// otp} is checked for purpose (one attempt spent), then work runs with the
+// transaction, then the transaction is completed — so a failure of ours in
+// work (the database, the signer) gives the attempt back and leaves the
+// code usable, and only one request ever completes a transaction. A refusal
+// from work (a domain error: the name matches nobody) still completes it:
+// the person proved the number, the code is spent.
+func WithOTP[T any](ctx context.Context, e *otp.Engine, purpose string, body []byte, work func(*store.OTPTransaction) (T, error)) (T, error) {
+	var zero T
+	t, err := CheckOTP(ctx, e, purpose, body)
+	if err != nil {
+		return zero, err
+	}
+	res, err := work(t)
+	if Ours(err) {
+		e.Refund(ctx, t)
+		return zero, err
+	}
+	if ferr := FinishOTP(ctx, e, t); ferr != nil {
+		return zero, ferr
+	}
+	if err != nil {
+		return zero, err
+	}
+	return res, nil
+}
