@@ -164,7 +164,7 @@ func Public(err error) *Error {
 	var vm *domain.VaccineMismatchError
 	var sc *domain.ScheduleCompleteError
 	var wc *domain.WrongCodeError
-	var ns *domain.NotLiveError
+	var ns *store.StateError
 	switch {
 	case err == nil:
 		return nil
@@ -208,6 +208,14 @@ func Public(err error) *Error {
 			return E("appointment_locked")
 		}
 		return E("conflict")
+	case errors.Is(err, store.ErrTxnUsed):
+		return E("otp_used")
+	case errors.Is(err, store.ErrTxnSuperseded):
+		return E("otp_superseded")
+	case errors.Is(err, store.ErrTxnExpired):
+		return E("otp_expired")
+	case errors.Is(err, store.ErrHasAppointment):
+		return E("has_appointment")
 	case errors.Is(err, domain.ErrAlreadyRecorded):
 		return E("already_recorded")
 	case errors.Is(err, domain.ErrNameMismatch):

@@ -408,22 +408,11 @@ func (h *Handler) cancel(d *api.Deps, r *http.Request, _ []byte) (int, any, erro
 	if err := domain.CheckLive(a.Status); err != nil {
 		return 0, nil, err
 	}
-	if err := d.Store.CancelAppointment(r.Context(), a.ID, th, h.now()); errors.Is(err, store.ErrNotFound) {
-		return 0, nil, h.reread(d, r, a.ID)
-	} else if err != nil {
-		return 0, nil, err
+	if err := d.Store.CancelAppointment(r.Context(), a.ID, th, h.now()); err != nil {
+		return 0, nil, err // a *store.StateError says why
 	}
 	a.Status = store.AppointmentCancelled
 	return http.StatusOK, slip(a), nil
-}
-
-// reread explains a refused change by the appointment's state now.
-func (h *Handler) reread(d *api.Deps, r *http.Request, id string) error {
-	a, err := d.Store.Appointment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return &domain.NotLiveError{Status: a.Status}
 }
 
 type rescheduleRequest struct {
@@ -492,12 +481,8 @@ func (h *Handler) rescheduleCounted(d *api.Deps, r *http.Request, a *store.Appoi
 	}
 	old := *a
 	hash := h.keys.CodeHash(a.ID, code)
-	err = d.Store.RescheduleAppointment(ctx, a.ID, th, centre.ID, req.Date, req.Time, hash, now)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, h.reread(d, r, a.ID)
-	}
-	if err != nil {
-		return 0, nil, err
+	if err := d.Store.RescheduleAppointment(ctx, a.ID, th, centre.ID, req.Date, req.Time, hash, now); err != nil {
+		return 0, nil, err // a *store.StateError says why
 	}
 	a.CentreID, a.CentreName, a.Date, a.Time, a.CodeHash = centre.ID, centre.Name, req.Date, req.Time, hash
 	if err := h.sendSlip(d, r, a, digits, code); err != nil {

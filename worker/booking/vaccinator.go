@@ -191,13 +191,10 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centr
 	}
 	if !secret.SameHash(h.keys.CodeHash(a.ID, req.SecurityCode), a.CodeHash) {
 		wrong, locked, err := d.Store.CountWrongCode(ctx, a.ID, c.ID, a.CodeHash, actor(c), now)
-		if errors.Is(err, store.ErrNotFound) {
-			// Changed since we read it (locked, recorded or rescheduled by a
-			// parallel request): answer by what it is now.
-			return 0, nil, h.rereadRecording(d, r, a.ID)
-		}
 		if err != nil {
-			return 0, nil, err
+			// Changed since we read it (locked, recorded or rescheduled by a
+			// parallel request): the store says what it is now.
+			return 0, nil, recordingRefused(err)
 		}
 		return 0, nil, &domain.WrongCodeError{AttemptsLeft: MaxWrongCodes - wrong, Locked: locked}
 	}
@@ -222,30 +219,22 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centr
 	if errors.Is(err, store.ErrConflict) {
 		return 0, nil, domain.ErrAlreadyRecorded
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, h.rereadRecording(d, r, a.ID)
-	}
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, recordingRefused(err)
 	}
 	sent := h.confirm(ctx, d, store.Confirmation{DoseID: dose.ID, MobileEnc: a.MobileEnc, SealedFor: a.ID, Lang: a.Lang,
 		DoseNumber: dose.DoseNumber, VaccineName: v.Name, Name: a.BeneficiaryName, CentreName: c.Name, AdministeredAt: dose.AdministeredAt})
 	return http.StatusCreated, recorded(dose, v, a.BeneficiaryName, sent), nil
 }
 
-// rereadRecording explains a refused recording by the appointment's state.
-func (h *Handler) rereadRecording(d *api.Deps, r *http.Request, id string) error {
-	a, err := d.Store.Appointment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if a.Status == store.AppointmentDone {
+// recordingRefused says, for the vaccinator, why the store refused: a dose
+// recorded meanwhile is "already recorded", not "done".
+func recordingRefused(err error) error {
+	var se *store.StateError
+	if errors.As(err, &se) && se.Status == store.AppointmentDone {
 		return domain.ErrAlreadyRecorded
 	}
-	if a.Status == store.AppointmentLocked {
-		return api.Ef("appointment_locked", "the appointment is locked after %d wrong security codes", MaxWrongCodes)
-	}
-	return &domain.NotLiveError{Status: a.Status}
+	return err
 }
 
 type walkInRequest struct {
@@ -345,18 +334,11 @@ func (h *Handler) recordWalkInChecked(d *api.Deps, r *http.Request, c *store.Cen
 	if errors.Is(err, store.ErrConflict) {
 		return 0, nil, api.Ef("already_recorded", "a dose was already recorded with this code")
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		// The schedule held a moment ago, so what stopped it is an open
-		// appointment, or the code was used or replaced meanwhile.
-		if cur, err := d.Store.OTP(ctx, t.ID); err == nil && !cur.UsedAt.IsZero() {
-			return 0, nil, otp.ErrUsed
-		} else if err == nil && cur.SupersededBy != "" {
-			return 0, nil, otp.ErrSuperseded
-		}
+	if errors.Is(err, store.ErrHasAppointment) {
 		return 0, nil, api.Ef("has_appointment", "%s has an online appointment; record it with the security code", ben.Name)
 	}
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, err // the store says why: the code used, replaced or expired meanwhile
 	}
 	sent := h.confirm(ctx, d, store.Confirmation{DoseID: dose.ID, MobileEnc: t.MobileEnc, SealedFor: t.ID, Lang: t.Lang,
 		DoseNumber: dose.DoseNumber, VaccineName: v.Name, Name: ben.Name, CentreName: c.Name, AdministeredAt: dose.AdministeredAt})
@@ -472,10 +454,8 @@ func (h *Handler) unlock(d *api.Deps, r *http.Request, _ []byte) (int, any, erro
 	who := "supervisor:" + sv.Name
 	hash := h.keys.CodeHash(a.ID, code)
 	now := h.now()
-	if err := d.Store.NewCode(ctx, a.ID, sv.CentreID, hash, who, now); errors.Is(err, store.ErrNotFound) {
-		return 0, nil, h.reread(d, r, a.ID)
-	} else if err != nil {
-		return 0, nil, err
+	if err := d.Store.NewCode(ctx, a.ID, sv.CentreID, hash, who, now); err != nil {
+		return 0, nil, err // a *store.StateError says why
 	}
 	a.Status, a.WrongAttempts, a.CodeHash = store.AppointmentLive, 0, hash
 	if err := h.sendSlip(d, r, a, digits, code); err != nil {

@@ -12,6 +12,7 @@
 package domain
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -77,12 +78,6 @@ func (e *WrongCodeError) Error() string {
 	return fmt.Sprintf("wrong security code, %d attempts left", e.AttemptsLeft)
 }
 
-// NotLiveError: the appointment is Status (cancelled, done, locked), so it
-// can be neither changed nor recorded.
-type NotLiveError struct{ Status string }
-
-func (e *NotLiveError) Error() string { return "the appointment is " + e.Status }
-
 // MaxWrongCodes is how many wrong security codes lock an appointment. The
 // schema's CHECK on wrong_attempts says the same.
 const MaxWrongCodes = 3
@@ -143,6 +138,27 @@ func NextDoseFrom(v *store.Vaccine, doses []store.Dose) time.Time {
 	return last.Add(time.Duration(v.MinIntervalDays) * 24 * time.Hour)
 }
 
+// Issue is the rule of a status token: for the beneficiary ben, to the
+// entity and nonce of the verified transaction t, the status by Status,
+// valid from now (to the second) for lifetime, with a fresh token id and the
+// pairwise subject (subjectKey) that lets no two entities link a person.
+func Issue(issuer string, t *store.OTPTransaction, ben *store.Beneficiary, subjectKey []byte, now time.Time, lifetime time.Duration) (*kycvs.Attestation, error) {
+	now = now.Truncate(time.Second)
+	a := &kycvs.Attestation{
+		Issuer:    issuer,
+		Audience:  t.EntityID,
+		Nonce:     t.Nonce,
+		Status:    StatusOf(ben),
+		IssuedAt:  now,
+		ExpiresAt: now.Add(lifetime),
+		Subject:   kycvs.PairwiseSubject(subjectKey, t.EntityID, ben.ID),
+	}
+	if _, err := rand.Read(a.TokenID[:]); err != nil {
+		return nil, fmt.Errorf("reading random: %w", err)
+	}
+	return a, nil
+}
+
 // MatchName picks the beneficiary whose normalised name hashes (hash) to
 // nameHash, in constant time per comparison: a mobile holds up to six
 // people, told apart by name, and a name picks at most one (the schema's
@@ -168,10 +184,11 @@ func sameHash(a, b string) bool {
 }
 
 // CheckLive says whether an appointment in status can be changed or
-// recorded.
+// recorded: if not, a *store.StateError, the same error the store returns
+// when a parallel request changed the appointment first.
 func CheckLive(status string) error {
 	if status == store.AppointmentLive {
 		return nil
 	}
-	return &NotLiveError{Status: status}
+	return &store.StateError{Status: status}
 }

@@ -65,7 +65,7 @@ func TestCheckLive(t *testing.T) {
 	if CheckLive(store.AppointmentLive) != nil {
 		t.Error("live refused")
 	}
-	var nl *NotLiveError
+	var nl *store.StateError
 	for _, s := range []string{store.AppointmentCancelled, store.AppointmentDone, store.AppointmentLocked} {
 		if err := CheckLive(s); !errors.As(err, &nl) || nl.Status != s {
 			t.Errorf("%s: %v", s, err)

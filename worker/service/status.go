@@ -7,7 +7,6 @@ package service
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/worker/api"
@@ -136,18 +134,9 @@ func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransactio
 	if err != nil {
 		return nil, err
 	}
-	now := h.cfg.Now().Truncate(time.Second)
-	a := &kycvs.Attestation{
-		Issuer:    h.cfg.Issuer,
-		Audience:  t.EntityID,
-		Nonce:     t.Nonce,
-		Status:    domain.StatusOf(ben),
-		IssuedAt:  now,
-		ExpiresAt: now.Add(h.cfg.TokenLifetime),
-		Subject:   kycvs.PairwiseSubject(h.subjectKey(), t.EntityID, ben.ID),
-	}
-	if _, err := rand.Read(a.TokenID[:]); err != nil {
-		return nil, fmt.Errorf("reading random: %w", err)
+	a, err := domain.Issue(h.cfg.Issuer, t, ben, h.subjectKey(), h.cfg.Now(), h.cfg.TokenLifetime)
+	if err != nil {
+		return nil, err
 	}
 	tok, err := kycvs.Sign(h.cfg.SigningKey, a)
 	if err != nil {

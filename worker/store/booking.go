@@ -150,20 +150,23 @@ type BookingStore interface {
 	// ExpireMissed cancels the beneficiary's live appointments dated before
 	// today (missed ones), so they do not block a new booking.
 	ExpireMissed(ctx context.Context, beneficiaryID, today string, now time.Time) error
-	// CancelAppointment cancels a live appointment held by accessHash;
-	// ErrNotFound if there is none.
+	// CancelAppointment cancels a live appointment held by accessHash; a
+	// *StateError if it is not live (any more), ErrNotFound if it is gone.
 	CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error
 	// RescheduleAppointment moves a live appointment held by accessHash to a
-	// new centre and slot with a new code hash; ErrNotFound if there is none.
+	// new centre and slot with a new code hash; *StateError or ErrNotFound
+	// as CancelAppointment.
 	RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error
 	// CountWrongCode counts one wrong security code against a live
 	// appointment of centreID whose code hash is still codeHash, locking it
-	// at the third. ErrNotFound if nothing was counted (it is no longer live,
-	// or already locked).
+	// at the third. A *StateError if nothing was counted (it is no longer
+	// live, already locked, or its code changed).
 	CountWrongCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) (wrong int, locked bool, err error)
 	// RecordDose inserts the dose if every rule holds at that instant, and
-	// returns it; ErrNotFound if a rule did not hold (the caller re-reads to
-	// say which), ErrConflict if a parallel recording won.
+	// returns it; ErrConflict if a parallel recording won. Otherwise it says
+	// which rule did not hold: for an appointment a *StateError, for a
+	// walk-in ErrTxnUsed, ErrTxnSuperseded, ErrTxnExpired or
+	// ErrHasAppointment (the schedule itself the caller checked first).
 	RecordDose(ctx context.Context, r RecordDose) (*Dose, error)
 	// SupervisorByTokenHash finds a supervisor by token hash.
 	SupervisorByTokenHash(ctx context.Context, tokenHash string) (*Supervisor, error)
@@ -384,6 +387,38 @@ func (s *SQL) appointments(ctx context.Context, where string, args ...any) ([]Ap
 	return out, rows.Err()
 }
 
+// StateError is a refused change of an appointment and why: its status now,
+// which a parallel request (or the caller's stale read) changed. "live"
+// means the appointment is live but something the change required (its
+// code, its slot) is no longer what the caller saw.
+type StateError struct{ Status string }
+
+func (e *StateError) Error() string { return "the appointment is " + e.Status }
+
+// refused explains a statement on appointment id that changed nothing: its
+// status now, or ErrNotFound.
+func (s *SQL) refused(ctx context.Context, id string) error {
+	var status string
+	err := s.DB.QueryRowContext(ctx, `SELECT status FROM appointments WHERE id = ?`, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fail("reading appointment", err)
+	}
+	return &StateError{Status: status}
+}
+
+// changedAppointment runs a statement that changes appointment id and says
+// why, when it changed nothing.
+func (s *SQL) changedAppointment(ctx context.Context, id, what, query string, args ...any) error {
+	err := s.changed(ctx, what, query, args...)
+	if errors.Is(err, ErrNotFound) {
+		return s.refused(ctx, id)
+	}
+	return err
+}
+
 func (s *SQL) changed(ctx context.Context, what, query string, args ...any) error {
 	ok, err := s.returnsRow(ctx, what, query, args...)
 	if isUnique(err) {
@@ -410,14 +445,14 @@ func (s *SQL) ExpireMissed(ctx context.Context, beneficiaryID, today string, now
 
 // CancelAppointment implements BookingStore.
 func (s *SQL) CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error {
-	return s.changed(ctx, "cancelling appointment", `UPDATE appointments
+	return s.changedAppointment(ctx, id, "cancelling appointment", `UPDATE appointments
 		SET status = 'cancelled', updated_at = ?, updated_by = 'beneficiary'
 		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`, now.Unix(), id, accessHash)
 }
 
 // RescheduleAppointment implements BookingStore.
 func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error {
-	return s.changed(ctx, "rescheduling appointment", `UPDATE appointments
+	return s.changedAppointment(ctx, id, "rescheduling appointment", `UPDATE appointments
 		SET centre_id = ?, slot_date = ?, slot_time = ?, code_hash = ?, updated_at = ?, updated_by = 'beneficiary'
 		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`,
 		centreID, date, slot, codeHash, now.Unix(), id, accessHash)
@@ -435,7 +470,7 @@ func (s *SQL) CountWrongCode(ctx context.Context, id, centreID, codeHash, actor 
 		WHERE id = ? AND centre_id = ? AND code_hash = ? AND status = 'live' AND wrong_attempts < 3
 		RETURNING wrong_attempts, status`, now.Unix(), actor, id, centreID, codeHash).Scan(&wrong, &status)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, ErrNotFound
+		return 0, false, s.refused(ctx, id)
 	}
 	if err != nil {
 		return 0, false, fail("counting wrong code", err)
@@ -498,7 +533,11 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 		} else if err != nil {
 			return nil, fail("recording dose", err)
 		}
-		return nil, ErrNotFound
+		rows.Close() // one connection natively: free it for the explanation
+		if r.WalkInTxn == "" {
+			return nil, s.refused(ctx, r.Appointment)
+		}
+		return nil, s.walkInRefused(ctx, r.WalkInTxn, now)
 	}
 	d := &Dose{VaccineID: r.VaccineID, AdministeredAt: time.Unix(now, 0), CentreID: r.CentreID,
 		AppointmentID: r.Appointment, WalkIn: r.WalkInTxn != "", Batch: r.Batch}
@@ -531,6 +570,36 @@ func (s *SQL) Audit(ctx context.Context, appointmentID string) ([]AuditEntry, er
 	return out, rows.Err()
 }
 
+// Why a walk-in recording inserted nothing, once the schedule held: its OTP
+// transaction was used, replaced or expired meanwhile, or the person has an
+// open appointment (which must be recorded with its security code).
+var (
+	ErrTxnUsed        = errors.New("the walk-in code was used")
+	ErrTxnSuperseded  = errors.New("a newer walk-in code was sent")
+	ErrTxnExpired     = errors.New("the walk-in code expired")
+	ErrHasAppointment = errors.New("the person has an open appointment")
+)
+
+func (s *SQL) walkInRefused(ctx context.Context, txn string, now int64) error {
+	var used, superseded bool
+	var expires int64
+	err := s.DB.QueryRowContext(ctx, `SELECT used_at IS NOT NULL, superseded_by IS NOT NULL, expires_at
+		FROM otp_transactions WHERE id = ?`, txn).Scan(&used, &superseded, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case err != nil:
+		return fail("reading walk-in transaction", err)
+	case used:
+		return ErrTxnUsed
+	case superseded:
+		return ErrTxnSuperseded
+	case expires <= now:
+		return ErrTxnExpired
+	}
+	return ErrHasAppointment
+}
+
 // SupervisorByTokenHash implements BookingStore.
 func (s *SQL) SupervisorByTokenHash(ctx context.Context, h string) (*Supervisor, error) {
 	var sv Supervisor
@@ -549,7 +618,7 @@ func (s *SQL) SupervisorByTokenHash(ctx context.Context, h string) (*Supervisor,
 
 // NewCode implements BookingStore.
 func (s *SQL) NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error {
-	return s.changed(ctx, "issuing a new security code", `UPDATE appointments
+	return s.changedAppointment(ctx, id, "issuing a new security code", `UPDATE appointments
 		SET status = 'live', wrong_attempts = 0, code_hash = ?, updated_at = ?, updated_by = ?
 		WHERE id = ? AND centre_id = ? AND status IN ('live', 'locked') RETURNING id`,
 		codeHash, now.Unix(), actor, id, centreID)
