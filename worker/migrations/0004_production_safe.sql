@@ -124,3 +124,9 @@ BEGIN
   WHERE NEW.code_hash <> OLD.code_hash
     AND NEW.slot_date = OLD.slot_date AND NEW.slot_time = OLD.slot_time AND NEW.centre_id = OLD.centre_id;
 END;
+
+-- POST /v1/tokens/verify honours an Idempotency-Key: a retry with the same
+-- key (after a lost response) gets the same answer; another key, or none,
+-- for a used token gets already_used. The key is the entity's choice, not a
+-- secret.
+ALTER TABLE used_tokens ADD COLUMN idempotency_key TEXT NOT NULL DEFAULT '';

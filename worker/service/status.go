@@ -177,6 +177,10 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 	if !store.IsNonce(req.Nonce) {
 		return 0, nil, api.Ef("invalid_nonce", "nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -")
 	}
+	idem := r.Header.Get("Idempotency-Key")
+	if idem != "" && !store.IsIdempotencyKey(idem) {
+		return 0, nil, api.E("invalid_idempotency_key")
+	}
 	ent, err := d.Store.EntityBySecretHash(ctx, secret.TokenHash(bearerSecret))
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, api.Challenge(api.Ef("entity_auth", "unknown entity secret"), `Bearer realm="kycvs", error="invalid_token"`)
@@ -189,7 +193,9 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 	if err != nil {
 		return http.StatusOK, tokenRefused{Message: err.Error(), Reason: verifyReason(err)}, nil
 	}
-	first, err := d.Store.UseToken(ctx, hex.EncodeToString(a.TokenID[:]), ent.ID, a.ExpiresAt, now)
+	// A retry with the same Idempotency-Key (the first answer was lost) is
+	// answered as the first time; the token is still used once.
+	first, err := d.Store.UseToken(ctx, hex.EncodeToString(a.TokenID[:]), ent.ID, idem, a.ExpiresAt, now)
 	if err != nil {
 		return 0, nil, err
 	}

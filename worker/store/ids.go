@@ -13,7 +13,12 @@ var (
 	vaccineID     = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 	nonce         = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,128}$`)
 	date          = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	idemKey       = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 )
+
+// IsIdempotencyKey: 1 to 128 characters of A-Z a-z 0-9 . _ : - (a UUID, a
+// request id).
+func IsIdempotencyKey(s string) bool { return idemKey.MatchString(s) }
 
 // IsEntityID: ent_ and 1 to 60 lowercase letters, digits, _.
 func IsEntityID(s string) bool { return entityID.MatchString(s) }

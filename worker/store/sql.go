@@ -324,11 +324,15 @@ func (s *SQL) MarkOTPUsed(ctx context.Context, id string, now time.Time) (bool, 
 		`UPDATE otp_transactions SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING id`, now.Unix(), id)
 }
 
-// UseToken implements Store.
-func (s *SQL) UseToken(ctx context.Context, tokenID, entityID string, expires, now time.Time) (bool, error) {
+// UseToken implements Store: one upsert whose DO UPDATE applies (and
+// RETURNING yields a row) only for a retry with the same key.
+func (s *SQL) UseToken(ctx context.Context, tokenID, entityID, idempotencyKey string, expires, now time.Time) (bool, error) {
 	return s.returnsRow(ctx, "recording token use",
-		`INSERT INTO used_tokens (token_id, entity_id, used_at, expires_at) VALUES (?, ?, ?, ?)
-		 ON CONFLICT (token_id) DO NOTHING RETURNING token_id`, tokenID, entityID, now.Unix(), expires.Unix())
+		`INSERT INTO used_tokens (token_id, entity_id, used_at, expires_at, idempotency_key) VALUES (?, ?, ?, ?, ?)
+		 ON CONFLICT (token_id) DO UPDATE SET used_at = used_tokens.used_at
+		   WHERE used_tokens.idempotency_key <> '' AND used_tokens.idempotency_key = excluded.idempotency_key
+		     AND used_tokens.entity_id = excluded.entity_id
+		 RETURNING token_id`, tokenID, entityID, now.Unix(), expires.Unix(), idempotencyKey)
 }
 
 // returnsRow runs a data-changing statement with RETURNING (D1 and SQLite

@@ -72,7 +72,7 @@ func TestUseTokenOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			ok, err := s.UseToken(ctx, "tid", "ent_x", now.Add(time.Minute), now)
+			ok, err := s.UseToken(ctx, "tid", "ent_x", "", now.Add(time.Minute), now)
 			if err != nil {
 				t.Error(err)
 			}
@@ -84,5 +84,36 @@ func TestUseTokenOnce(t *testing.T) {
 	wg.Wait()
 	if first.Load() != 1 {
 		t.Fatalf("%d first uses", first.Load())
+	}
+}
+
+// A retry with the same Idempotency-Key is answered as the first use;
+// another key, no key, or another entity with the key is not.
+func TestUseTokenIdempotent(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	now := time.Now()
+	use := func(entity, key string) bool {
+		t.Helper()
+		ok, err := s.UseToken(ctx, "tid", entity, key, now.Add(time.Minute), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !use("ent_x", "k1") || !use("ent_x", "k1") || !use("ent_x", "k1") {
+		t.Fatal("retries with the same key refused")
+	}
+	if use("ent_x", "k2") || use("ent_x", "") || use("ent_y", "k1") {
+		t.Fatal("another key, no key or another entity accepted a used token")
+	}
+	if use("ent_z", "") {
+		t.Fatal("reuse accepted")
+	}
+	// Without a key the first use is the only one.
+	ok, _ := s.UseToken(ctx, "tid2", "ent_x", "", now.Add(time.Minute), now)
+	again, _ := s.UseToken(ctx, "tid2", "ent_x", "", now.Add(time.Minute), now)
+	if !ok || again {
+		t.Fatalf("no key: %v then %v", ok, again)
 	}
 }

@@ -143,8 +143,10 @@ type Store interface {
 	// MarkOTPUsed marks the transaction used; false if it already was.
 	MarkOTPUsed(ctx context.Context, id string, now time.Time) (bool, error)
 
-	// UseToken records a token id as used; false if it had been before.
-	UseToken(ctx context.Context, tokenID, entityID string, expires, now time.Time) (bool, error)
+	// UseToken records a token id as used by entityID; false if it had been
+	// before — unless idempotencyKey is not empty and the same entity used
+	// it with the same key (a retry), which is true again.
+	UseToken(ctx context.Context, tokenID, entityID, idempotencyKey string, expires, now time.Time) (bool, error)
 
 	// Purge deletes state nothing can use any more: OTP transactions and
 	// rate counters older than a day, used token ids past their expiry.
