@@ -1,3 +1,5 @@
+//go:build !kycvs_verifyonly
+
 package kycvs
 
 import "errors"
@@ -5,6 +7,10 @@ import "errors"
 // Errors of an entity server's verification that are not about the token's
 // content: the keyset cache and the replay store (keysetcache.go, replay.go)
 // return them, wrapped.
+//
+// This file is not built with the kycvs_verifyonly tag: the browser module
+// maps Verify's errors to its own codes (wasm/result.go), and every byte it
+// links counts against its budget (wasm/SIZE.md).
 var (
 	// ErrAlreadyUsed: the token id, or the nonce for that audience, was
 	// accepted before (SPEC.md §5, after the numbered checks).
@@ -18,20 +24,26 @@ var (
 // errorCodes lists every code ErrorCode returns, in the order of SPEC.md §5
 // and then the two above. The same names are the codes of the Node and
 // Python verifiers (packages/), and docs/VERIFIERS.md lists them; the tests
-// of all three check their list against that table.
-var errorCodes = []struct {
+// of all three check their list against that table. (A function, not a
+// variable, so that programs that never call ErrorCode, the worker among
+// them, do not carry the table.)
+func errorCodes() []errorCodeEntry {
+	return []errorCodeEntry{
+		{"malformed", ErrMalformed},
+		{"unknown_key", ErrUnknownKey},
+		{"signature", ErrSignature},
+		{"audience", ErrAudience},
+		{"nonce", ErrNonce},
+		{"not_yet_valid", ErrNotYetValid},
+		{"expired", ErrExpired},
+		{"already_used", ErrAlreadyUsed},
+		{"keyset_unavailable", ErrKeysetUnavailable},
+	}
+}
+
+type errorCodeEntry struct {
 	code string
 	err  error
-}{
-	{"malformed", ErrMalformed},
-	{"unknown_key", ErrUnknownKey},
-	{"signature", ErrSignature},
-	{"audience", ErrAudience},
-	{"nonce", ErrNonce},
-	{"not_yet_valid", ErrNotYetValid},
-	{"expired", ErrExpired},
-	{"already_used", ErrAlreadyUsed},
-	{"keyset_unavailable", ErrKeysetUnavailable},
 }
 
 // ErrorCode returns the stable code of a refusal: for an error of Verify, the
@@ -49,7 +61,7 @@ func ErrorCode(err error) string {
 	if err == nil {
 		return ""
 	}
-	for _, c := range errorCodes {
+	for _, c := range errorCodes() {
 		if errors.Is(err, c.err) {
 			return c.code
 		}

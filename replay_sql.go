@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"regexp"
 	"sync"
 	"time"
 )
@@ -50,7 +49,20 @@ type SQLReplayStore struct {
 	purged time.Time
 }
 
-var sqlIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// sqlIdentifier reports whether name is safe to splice into SQL as a table
+// name: a letter or underscore, then letters, digits and underscores, at most
+// 63 bytes (PostgreSQL's limit).
+func sqlIdentifier(name string) bool {
+	if name == "" || len(name) > 63 || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // NewSQLReplayStore returns a store using db. It does not touch the
 // database: create the table with CreateTable or with your own migrations.
@@ -63,7 +75,7 @@ func NewSQLReplayStore(db *sql.DB, opts *SQLReplayOptions) (*SQLReplayStore, err
 	if o.Table == "" {
 		o.Table = DefaultReplayTable
 	}
-	if !sqlIdentifier.MatchString(o.Table) {
+	if !sqlIdentifier(o.Table) {
 		// The name is spliced into SQL; parameters cannot name tables.
 		return nil, fmt.Errorf("replay table name %q: want letters, digits and underscores", o.Table)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,9 +68,14 @@ func TestSQLReplayStoreShared(t *testing.T) {
 }
 
 func TestSQLReplayStoreTableName(t *testing.T) {
-	for _, name := range []string{"x; DROP TABLE y", "1abc", "a-b", `"q"`} {
+	for _, name := range []string{"x; DROP TABLE y", "1abc", "a-b", `"q"`, "tæble", strings.Repeat("t", 64)} {
 		if _, err := NewSQLReplayStore(nil, &SQLReplayOptions{Table: name}); err == nil {
 			t.Errorf("table name %q accepted", name)
+		}
+	}
+	for _, name := range []string{"_t", "kycvs_replay", "T9", strings.Repeat("t", 63)} {
+		if _, err := NewSQLReplayStore(nil, &SQLReplayOptions{Table: name}); err != nil {
+			t.Errorf("table name %q refused: %v", name, err)
 		}
 	}
 }
