@@ -150,7 +150,9 @@ def verify(
     if cache is None:
         assert keyset_url is not None
         with _caches_lock:
-            cache = _caches.setdefault(keyset_url, KeysetCache(keyset_url))
+            cache = _caches.get(keyset_url)
+            if cache is None:
+                cache = _caches[keyset_url] = KeysetCache(keyset_url)
     ks = cache.keyset()
     try:
         return verify_with_keyset(token, ks, audience=audience, nonce=nonce, now=now)
