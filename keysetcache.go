@@ -25,12 +25,19 @@ import (
 // KeysetPath is where a KYC-VS service publishes its keyset (SPEC.md §1).
 const KeysetPath = "/.well-known/kycvs/keys.json"
 
-// Defaults of KeysetCacheOptions.
+// How long a KeysetCache uses a fetched keyset, and how often it fetches.
 const (
-	DefaultKeysetMaxAge = 5 * time.Minute // the service's own Cache-Control
-	MinKeysetRefresh    = time.Minute
-	MaxKeysetMaxAge     = 24 * time.Hour
-	maxKeysetBytes      = 1 << 16
+	// DefaultKeysetMaxAge applies to a response without Cache-Control
+	// max-age; the service sends max-age=300.
+	DefaultKeysetMaxAge = 5 * time.Minute
+	// MinKeysetRefresh is the least time between two fetches, whatever
+	// prompts them: an expired keyset, an unknown key id, a failed fetch.
+	MinKeysetRefresh = time.Minute
+	// MaxKeysetMaxAge caps max-age, so a retirement (a key's not_after)
+	// reaches verifiers within a day.
+	MaxKeysetMaxAge = 24 * time.Hour
+
+	maxKeysetBytes = 1 << 16
 )
 
 // KeysetCacheOptions adjusts a KeysetCache. The zero value is what a
@@ -99,8 +106,9 @@ func NewKeysetCache(url string, opts *KeysetCacheOptions) *KeysetCache {
 }
 
 // Keyset returns the current keyset, fetching it first if the cached copy is
-// stale and no fetch was tried in the last minute. It fails, with an error
-// wrapping ErrKeysetUnavailable, only when it has no keyset at all.
+// stale and no fetch was tried in the last minute. It fails only when it has
+// no keyset at all (an error wrapping ErrKeysetUnavailable), or when ctx
+// ends while it waits for a fetch. Callers must not modify the keyset.
 func (c *KeysetCache) Keyset(ctx context.Context) (*keys.Keyset, error) {
 	return c.get(ctx, false)
 }
