@@ -17,9 +17,22 @@
 //	if seenBefore(a.TokenID) { refuse }   // single use is the entity's job
 //	use(a.Status)
 //
+// or, with the helpers this package has for entity servers, a KeysetCache
+// (fetches the keyset, follows key rotation) and a ReplayStore (single use of
+// token ids and nonces, in memory or in an SQL database):
+//
+//	keysets := kycvs.NewKeysetCache("https://kycvs.example"+kycvs.KeysetPath, nil) // once
+//	a, err := keysets.Verify(ctx, token, kycvs.Expect{Audience: "ent_railways", Nonce: nonce})
+//	if err == nil { err = replay.Use(ctx, a) }
+//	switch kycvs.ErrorCode(err) { … }     // "" with err != nil: your own outage
+//
+// docs/VERIFIERS.md describes them with the Node and Python verifiers
+// (packages/), which share their error codes.
+//
 // Built with the kycvs_verifyonly tag, as the browser module is, the package
-// has Verify but not Sign or PairwiseSubject, and links neither tinylib/msgp,
-// fmt nor crypto/hmac (see wasm/SIZE.md).
+// has Verify but not Sign, PairwiseSubject, KeysetCache or the replay stores,
+// and links neither tinylib/msgp, fmt, crypto/hmac, net/http nor database/sql
+// (see wasm/SIZE.md).
 //
 // This package is not the OTP flow, the registry or the embed: those are the
 // worker (worker/) and the browser module (wasm/).

@@ -5,16 +5,22 @@
 // token itself with the protocol package (never trusting the browser's
 // check) and accepts each nonce and each token id once.
 //
-// It is for demonstrations and the browser tests; a real entity would keep
-// nonces and used token ids in its own database rather than in memory.
+// It uses the protocol package's helpers for entity servers, as a real
+// entity's Go server would: kycvs.KeysetCache for the service's keyset and a
+// kycvs.ReplayStore for single use (in memory by default; a real entity
+// would use kycvs.SQLReplayStore on its own database, so that all its
+// processes share it and a restart forgets nothing). The nonces it issued,
+// and for which page, it keeps in memory.
+//
+// It is for demonstrations and the browser tests.
 package demo
 
 import (
+	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -33,10 +39,14 @@ type Config struct {
 	Service string // service origin, e.g. "http://127.0.0.1:8787"
 	Railway string // entity id of the railway site
 	Hotel   string // entity id of the hotel site
-	// Keyset pins the issuer keys. Nil: fetch the service's
-	// /.well-known/kycvs/keys.json (and again when a token names a key id
-	// the cached set lacks, which is how rotation reaches entities).
+	// Keyset pins the issuer keys. Nil: keep the service's
+	// /.well-known/kycvs/keys.json in a kycvs.KeysetCache (which fetches
+	// again when a token names a key id the cached set lacks: that is how
+	// rotation reaches entities).
 	Keyset *keys.Keyset
+	// Replay records the tokens and nonces the server accepted. Nil: a
+	// kycvs.MemoryReplayStore remembering each for NonceLifetime.
+	Replay kycvs.ReplayStore
 	Now    func() time.Time // nil: time.Now
 }
 
@@ -47,24 +57,24 @@ type site struct {
 	Key, Entity, Title, Heading, Intro, Action string
 }
 
+// nonceState is what the server remembers of a nonce it issued, so that a
+// token for a nonce it never issued, or issued to the other page, is
+// refused. Whether the nonce was used is the replay store's business.
 type nonceState struct {
 	site   string
 	issued time.Time
-	used   bool
 }
 
 // Server is the demo backend's http.Handler.
 type Server struct {
-	cfg   Config
-	sites map[string]*site
-	mux   *http.ServeMux
+	cfg     Config
+	sites   map[string]*site
+	mux     *http.ServeMux
+	keysets *kycvs.KeysetCache // nil when cfg.Keyset pins the keys
 
-	mu        sync.Mutex
-	nonces    map[string]*nonceState
-	tokenIDs  map[[16]byte]time.Time
-	ks        *keys.Keyset
-	ksFetched time.Time
-	checks    []CheckResult
+	mu     sync.Mutex
+	nonces map[string]*nonceState
+	checks []CheckResult
 }
 
 // CheckResult is the outcome of one server-side check, as the page gets it.
@@ -74,6 +84,7 @@ type CheckResult struct {
 	Status     int    `json:"status"`
 	StatusName string `json:"status_name,omitempty"`
 	Error      string `json:"error,omitempty"`
+	Code       string `json:"code,omitempty"` // kycvs.ErrorCode of the refusal, if it has one
 }
 
 //go:embed static
@@ -84,6 +95,9 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Replay == nil {
+		cfg.Replay = kycvs.NewMemoryReplayStore(&kycvs.ReplayOptions{Retention: NonceLifetime, Now: cfg.Now})
+	}
 	cfg.Service = strings.TrimRight(cfg.Service, "/")
 	s := &Server{
 		cfg: cfg,
@@ -93,10 +107,11 @@ func New(cfg Config) *Server {
 			"hotel": {Key: "hotel", Entity: cfg.Hotel, Title: "Hotel Sagar: online check-in", Heading: "Online check-in",
 				Intro: "Check in before you arrive. The hotel asks for your vaccination status.", Action: "Complete check-in"},
 		},
-		mux:      http.NewServeMux(),
-		nonces:   map[string]*nonceState{},
-		tokenIDs: map[[16]byte]time.Time{},
-		ks:       cfg.Keyset,
+		mux:    http.NewServeMux(),
+		nonces: map[string]*nonceState{},
+	}
+	if cfg.Keyset == nil {
+		s.keysets = kycvs.NewKeysetCache(cfg.Service+kycvs.KeysetPath, nil)
 	}
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /railway", s.page)
@@ -183,93 +198,69 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, CheckResult{Error: "bad_request"})
 		return
 	}
-	res := s.verify(req.Site, req.Nonce, req.Token)
+	res, outage := s.verify(r.Context(), req.Site, req.Nonce, req.Token)
 	s.mu.Lock()
 	s.checks = append(s.checks, res)
 	s.mu.Unlock()
 	code := http.StatusOK
-	if !res.OK {
+	switch {
+	case outage:
+		code = http.StatusServiceUnavailable
+	case !res.OK:
 		code = http.StatusUnprocessableEntity
 	}
 	writeJSON(w, code, res)
 }
 
-func (s *Server) verify(siteKey, nonce, token string) CheckResult {
-	res := CheckResult{Site: siteKey}
+// verify checks token for the page siteKey and the nonce that page was given,
+// and records the use. outage reports a refusal that is the server's own
+// failure (no keyset, a failed replay store), not the token's.
+func (s *Server) verify(ctx context.Context, siteKey, nonce, token string) (res CheckResult, outage bool) {
+	res = CheckResult{Site: siteKey}
 	st := s.sites[siteKey]
 	if st == nil {
 		res.Error = "unknown_site"
-		return res
+		return res, false
 	}
 	now := s.cfg.Now()
 	s.mu.Lock()
 	ns := s.nonces[nonce]
-	nonceOK := ns != nil && ns.site == siteKey && !ns.used && now.Sub(ns.issued) <= NonceLifetime
+	nonceOK := ns != nil && ns.site == siteKey && now.Sub(ns.issued) <= NonceLifetime
 	s.mu.Unlock()
 	if !nonceOK {
-		res.Error = "nonce_unknown_or_used"
-		return res
-	}
-	ks, err := s.keyset(false)
-	if err != nil {
-		res.Error = "keyset_unavailable"
-		return res
+		res.Error = "nonce_unknown"
+		return res, false
 	}
 	expect := kycvs.Expect{Audience: st.Entity, Nonce: nonce, Now: now}
-	a, err := kycvs.Verify(token, ks, expect)
-	if errors.Is(err, kycvs.ErrUnknownKey) && s.cfg.Keyset == nil {
-		if ks, err2 := s.keyset(true); err2 == nil {
-			a, err = kycvs.Verify(token, ks, expect)
+	var a *kycvs.Attestation
+	var err error
+	if s.keysets != nil {
+		a, err = s.keysets.Verify(ctx, token, expect)
+	} else {
+		a, err = kycvs.Verify(token, s.cfg.Keyset, expect)
+	}
+	if err == nil {
+		err = s.cfg.Replay.Use(ctx, a)
+	}
+	res.Code = kycvs.ErrorCode(err)
+	switch res.Code {
+	case "":
+		if err != nil {
+			res.Error = "server_error: " + err.Error()
+			return res, true
 		}
-	}
-	if err != nil {
-		res.Error = "token_invalid: " + err.Error()
-		return res
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, exp := range s.tokenIDs {
-		if now.After(exp) {
-			delete(s.tokenIDs, id)
-		}
-	}
-	if _, seen := s.tokenIDs[a.TokenID]; seen || ns.used {
+	case "keyset_unavailable":
+		res.Error = "keyset_unavailable"
+		return res, true
+	case "already_used":
 		res.Error = "token_already_used"
-		return res
+		return res, false
+	default:
+		res.Error = "token_invalid: " + err.Error()
+		return res, false
 	}
-	s.tokenIDs[a.TokenID] = a.ExpiresAt
-	ns.used = true
 	res.OK, res.Status, res.StatusName = true, int(a.Status), a.Status.String()
-	return res
-}
-
-func (s *Server) keyset(refresh bool) (*keys.Keyset, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.Keyset != nil {
-		return s.cfg.Keyset, nil
-	}
-	if s.ks != nil && !refresh && time.Since(s.ksFetched) < time.Hour {
-		return s.ks, nil
-	}
-	if refresh && time.Since(s.ksFetched) < 10*time.Second {
-		return s.ks, nil // do not let bad tokens hammer the service
-	}
-	resp, err := http.Get(s.cfg.Service + "/.well-known/kycvs/keys.json")
-	if err != nil {
-		return s.ks, fmt.Errorf("fetching keyset: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return s.ks, fmt.Errorf("fetching keyset: status %d: %v", resp.StatusCode, err)
-	}
-	ks, err := keys.ParseKeyset(body)
-	if err != nil {
-		return s.ks, err
-	}
-	s.ks, s.ksFetched = ks, time.Now()
-	return ks, nil
+	return res, false
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

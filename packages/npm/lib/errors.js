@@ -1,0 +1,31 @@
+// The codes are a contract shared with the Go package (kycvs.ErrorCode) and
+// the Python package, listed once in docs/VERIFIERS.md; tests/codes.test.js
+// holds this list to that table.
+
+/** Every code a VerifyError can carry: SPEC.md §5's check names, then the two
+ * an entity server's own verification adds. */
+export const CODES = Object.freeze([
+  'malformed', // §5 steps 1, 4, 8
+  'unknown_key', // 2, 5
+  'signature', // 3
+  'audience', // 6
+  'nonce', // 7
+  'not_yet_valid', // 9
+  'expired', // 10
+  'already_used', // the token id or the nonce was accepted before
+  'keyset_unavailable', // no usable keyset: not a verdict on the token
+]);
+
+const known = new Set(CODES);
+
+/** A refusal. `code` is stable (one of CODES); `message` is for logs. */
+export class VerifyError extends Error {
+  constructor(code, message, options) {
+    if (!known.has(code)) throw new TypeError(`unknown VerifyError code ${code}`);
+    super(`${code}: ${message}`, options);
+    this.name = 'VerifyError';
+    this.code = code;
+  }
+}
+
+export const fail = (code, message, options) => { throw new VerifyError(code, message, options); };

@@ -1,0 +1,43 @@
+"""The error codes are listed once, in docs/VERIFIERS.md; the Go and Node
+tests read the same table."""
+
+from __future__ import annotations
+
+import re
+import unittest
+
+import kycvs
+from _support import REPO, VECTORS
+
+
+def documented_codes() -> list[str]:
+    doc = (REPO / "docs/VERIFIERS.md").read_text()
+    _, sep, section = doc.partition("\n## Error codes\n")
+    if not sep:
+        raise AssertionError('docs/VERIFIERS.md has no "## Error codes" section')
+    section = section.split("\n## ", 1)[0]
+    return re.findall(r"(?m)^\| `([a-z_]+)` \|", section)
+
+
+class CodesTest(unittest.TestCase):
+    def test_codes_are_the_documented_table(self) -> None:
+        self.assertEqual(list(kycvs.CODES), documented_codes())
+
+    def test_every_vector_error_is_a_code(self) -> None:
+        for c in VECTORS["cases"]:
+            if c.get("error"):
+                self.assertIn(c["error"], kycvs.CODES)
+
+    def test_verify_error(self) -> None:
+        with self.assertRaises(ValueError):
+            kycvs.VerifyError("bad_signature", "x")
+        e = kycvs.VerifyError("nonce", "token nonce does not match")
+        self.assertEqual((e.code, str(e)), ("nonce", "nonce: token nonce does not match"))
+
+    def test_all_is_exported(self) -> None:
+        for name in kycvs.__all__:
+            self.assertTrue(hasattr(kycvs, name), name)
+
+
+if __name__ == "__main__":
+    unittest.main()
