@@ -262,7 +262,7 @@ func emit(out, logical, path string, data []byte, m *manifest) error {
 		return err
 	}
 	if _, err := command("brotli", nil, "-q", "11", "-f", "-o", dst+".br", dst); err != nil {
-		return fmt.Errorf("brotli (apt-get install brotli): %w", err)
+		return fmt.Errorf("brotli (scripts/setup installs it): %w", err)
 	}
 	br, err := os.Stat(dst + ".br")
 	if err != nil {
