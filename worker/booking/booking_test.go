@@ -36,8 +36,8 @@ func TestBookRecordStatus(t *testing.T) {
 	// The slip, for the access token's holder only, without the code.
 	r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil)
 	e.want(r, http.StatusOK, "")
-	if r.str("status") != "live" || r.str("name") != arjun || r.str("centre", "id") != delhi || strings.Contains(r.raw, b.code) {
-		t.Fatalf("slip: %s", r.raw)
+	if r.Str("status") != "live" || r.Str("name") != arjun || r.Str("centre", "id") != delhi || strings.Contains(r.Raw, b.code) {
+		t.Fatalf("slip: %s", r.Raw)
 	}
 	e.want(e.do("GET", "/v1/appointments/"+b.id, secret.AccessTokenPrefix+"AAAA", nil), http.StatusNotFound, "appointment_not_found")
 	e.want(e.do("GET", "/v1/appointments/"+b.id, "", nil), http.StatusUnauthorized, "unauthorized")
@@ -45,42 +45,42 @@ func TestBookRecordStatus(t *testing.T) {
 	// The vaccinator's day: the appointment, no mobile, no code.
 	r = e.do("GET", "/v1/centre/appointments?date="+e.day(0), e.tokens[delhi], nil)
 	e.want(r, http.StatusOK, "")
-	if !strings.Contains(r.raw, b.id) || strings.Contains(r.raw, arjunMobile) || strings.Contains(r.raw, `"`+b.code+`"`) || strings.Contains(r.raw, "code_hash") {
-		t.Fatalf("centre day: %s", r.raw)
+	if !strings.Contains(r.Raw, b.id) || strings.Contains(r.Raw, arjunMobile) || strings.Contains(r.Raw, `"`+b.code+`"`) || strings.Contains(r.Raw, "code_hash") {
+		t.Fatalf("centre day: %s", r.Raw)
 	}
 	r = e.do("GET", "/v1/centre/appointments?date="+e.day(0), e.tokens[kolkata], nil)
-	if strings.Contains(r.raw, b.id) {
-		t.Fatalf("another centre sees the appointment: %s", r.raw)
+	if strings.Contains(r.Raw, b.id) {
+		t.Fatalf("another centre sees the appointment: %s", r.Raw)
 	}
 
-	if s := e.lastSMS(arjunMobile, "dose"); s != "" {
+	if s := e.LastSMS(arjunMobile, "dose"); s != "" {
 		t.Fatalf("dose SMS before any recording: %q", s)
 	}
 	r = e.record(delhi, b.id, b.code, "covaxin")
 	e.want(r, http.StatusCreated, "")
-	if r.str("dose", "dose_number") != "1" || r.str("status") != "1" || r.str("confirmation_sent") != "true" || r.str("dose", "walk_in") != "false" {
-		t.Fatalf("record: %s", r.raw)
+	if r.Str("dose", "dose_number") != "1" || r.Str("status") != "1" || r.Str("confirmation_sent") != "true" || r.Str("dose", "walk_in") != "false" {
+		t.Fatalf("record: %s", r.Raw)
 	}
-	if s := e.lastSMS(arjunMobile, "dose"); !strings.Contains(s, "dose 1 of Covaxin recorded") || !strings.Contains(s, "certificate generated") {
+	if s := e.LastSMS(arjunMobile, "dose"); !strings.Contains(s, "dose 1 of Covaxin recorded") || !strings.Contains(s, "certificate generated") {
 		t.Fatalf("confirmation SMS: %q", s)
 	}
 	if st := e.status(arjunMobile, arjun); st != kycvs.PartiallyVaccinated {
 		t.Fatalf("status after dose 1: %v", st)
 	}
 	r = e.do("GET", "/v1/appointments/"+b.id, b.access, nil)
-	if r.str("status") != "done" || r.str("dose_number") != "1" {
-		t.Fatalf("slip after recording: %s", r.raw)
+	if r.Str("status") != "done" || r.Str("dose_number") != "1" {
+		t.Fatalf("slip after recording: %s", r.Raw)
 	}
 
 	// Dose 2 of Covaxin, 28 days later.
 	b2 := e.book(arjunMobile, arjun, delhi, 28)
-	e.clock.Add(28 * 24 * time.Hour)
+	e.Clock.Add(28 * 24 * time.Hour)
 	r = e.record(delhi, b2.id, b2.code, "covaxin")
 	e.want(r, http.StatusCreated, "")
-	if r.str("dose", "dose_number") != "2" || r.str("status") != "2" {
-		t.Fatalf("record dose 2: %s", r.raw)
+	if r.Str("dose", "dose_number") != "2" || r.Str("status") != "2" {
+		t.Fatalf("record dose 2: %s", r.Raw)
 	}
-	if s := e.lastSMS(arjunMobile, "dose"); !strings.Contains(s, "dose 2 of Covaxin recorded") {
+	if s := e.LastSMS(arjunMobile, "dose"); !strings.Contains(s, "dose 2 of Covaxin recorded") {
 		t.Fatalf("confirmation SMS: %q", s)
 	}
 	if st := e.status(arjunMobile, arjun); st != kycvs.FullyVaccinated {
@@ -107,8 +107,8 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 	for i, left := range []string{"2", "1", "0"} {
 		r := e.record(delhi, b.id, wrong, "covishield")
 		e.want(r, http.StatusUnprocessableEntity, "security_code_incorrect")
-		if r.str("attempts_left") != left || r.str("locked") != map[bool]string{true: "true", false: "false"}[i == 2] {
-			t.Fatalf("wrong code %d: %s", i+1, r.raw)
+		if r.Str("attempts_left") != left || r.Str("locked") != map[bool]string{true: "true", false: "false"}[i == 2] {
+			t.Fatalf("wrong code %d: %s", i+1, r.Raw)
 		}
 	}
 	// Locked: even the right code is refused, nothing recorded, no SMS.
@@ -116,11 +116,11 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM doses WHERE beneficiary_id = 'ben_demo_03'`); n != 0 {
 		t.Fatalf("%d doses after a lock", n)
 	}
-	if s := e.lastSMS(arjunMobile, "dose"); s != "" {
+	if s := e.LastSMS(arjunMobile, "dose"); s != "" {
 		t.Fatalf("dose SMS after a lock: %q", s)
 	}
-	if r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil); r.str("status") != "locked" {
-		t.Fatalf("slip: %s", r.raw)
+	if r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil); r.Str("status") != "locked" {
+		t.Fatalf("slip: %s", r.Raw)
 	}
 	want := []string{"booked beneficiary", "wrong_code vaccinator@" + delhi, "wrong_code vaccinator@" + delhi,
 		"wrong_code vaccinator@" + delhi, "locked vaccinator@" + delhi}
@@ -128,7 +128,7 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 		t.Fatalf("audit %v, want %v", got, want)
 	}
 	// No code or mobile in any audit row.
-	rows := e.dump()
+	rows := e.Dump()
 	for _, line := range strings.Split(rows, "\n") {
 		if strings.HasPrefix(line, "audit_log ") && (strings.Contains(line, arjunMobile) || strings.Contains(line, " "+b.code)) {
 			t.Fatalf("audit row with code or mobile: %s", line)
@@ -142,18 +142,18 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 	unlock := func(bearer string) *response {
 		return e.do("POST", "/v1/centre/appointments/"+b.id+"/unlock", bearer, "{}")
 	}
-	before := e.dump()
+	before := e.Dump()
 	e.want(unlock(e.tokens[delhi]), http.StatusUnauthorized, "invalid_token")
 	e.want(unlock(otherCentre), http.StatusNotFound, "appointment_not_found")
-	if e.dump() != before {
+	if e.Dump() != before {
 		t.Fatal("a refused unlock changed the database")
 	}
 	r := unlock(sup)
 	e.want(r, http.StatusOK, "")
-	if r.str("status") != "live" || strings.Contains(r.raw, b.code) {
-		t.Fatalf("unlock: %s", r.raw)
+	if r.Str("status") != "live" || strings.Contains(r.Raw, b.code) {
+		t.Fatalf("unlock: %s", r.Raw)
 	}
-	newCode := codeLine.FindStringSubmatch(e.lastSMS(arjunMobile, "booking"))[1]
+	newCode := e.LastCode(arjunMobile)
 	want = append(want, "unlocked supervisor:Dr. Meera Rao", "new_code supervisor:Dr. Meera Rao")
 	if got := e.audit(b.id); !slices.Equal(got, want) {
 		t.Fatalf("audit %v, want %v", got, want)
@@ -173,7 +173,7 @@ func TestWrongCodeLocksAndUnlock(t *testing.T) {
 		e.record(delhi, f.id, pad(f.code), "covishield")
 	}
 	e.want(e.record(delhi, f.id, f.code, "covishield"), http.StatusLocked, "appointment_locked")
-	e.exec(store.SupervisorCancelSQL(f.id, "Dr. Meera Rao", e.clock.Now()))
+	e.Exec(store.SupervisorCancelSQL(f.id, "Dr. Meera Rao", e.Clock.Now()))
 	if got := e.audit(f.id); got[len(got)-1] != "cancelled supervisor:Dr. Meera Rao" {
 		t.Fatalf("audit %v", got)
 	}
@@ -199,11 +199,11 @@ func TestRefusalsChangeNothing(t *testing.T) {
 	e.want(e.do("DELETE", "/v1/appointments/"+cancelled.id, cancelled.access, nil), http.StatusOK, "")
 	p := e.book(priyaMobile, priya, delhi, 0)
 	expiredTok, _ := secret.NewToken(nil, secret.CentreTokenPrefix)
-	e.exec(store.CentreTokenSQL("ctr_lucknow_kgmu", secret.TokenHash(expiredTok), e.clock.Now().Add(-time.Second)))
-	e.clock.Add(10 * 24 * time.Hour)
+	e.Exec(store.CentreTokenSQL("ctr_lucknow_kgmu", secret.TokenHash(expiredTok), e.Clock.Now().Add(-time.Second)))
+	e.Clock.Add(10 * 24 * time.Hour)
 	// p is for 10 days ago now; move it to today.
 	e.want(e.do("PATCH", "/v1/appointments/"+p.id, p.access, map[string]string{"date": e.day(0)}), http.StatusOK, "")
-	p.code = codeLine.FindStringSubmatch(e.lastSMS(priyaMobile, "booking"))[1]
+	p.code = e.LastCode(priyaMobile)
 
 	body := func(apt, code, vaccine string) map[string]any {
 		return map[string]any{"appointment": apt, "security_code": code, "vaccine": vaccine, "batch": "B-1"}
@@ -238,30 +238,30 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		{"walk_in wrong type", e.tokens[delhi], `{"walk_in":"yes","vaccine":"covaxin","batch":"B"}`, 400, "bad_json"},
 		{"not JSON", e.tokens[delhi], `{"appointment":`, 400, "bad_json"},
 	}
-	before := e.dump()
+	before := e.Dump()
 	for _, c := range cases {
 		r := e.do("POST", "/v1/vaccinations", c.token, c.body)
-		if r.status != c.status || r.code() != c.code {
-			t.Errorf("%s: %d %s, want %d %s", c.name, r.status, strings.TrimSpace(r.raw), c.status, c.code)
+		if r.Status != c.status || r.Code() != c.code {
+			t.Errorf("%s: %d %s, want %d %s", c.name, r.Status, strings.TrimSpace(r.Raw), c.status, c.code)
 		}
-		if after := e.dump(); after != before {
+		if after := e.Dump(); after != before {
 			t.Fatalf("%s changed the database", c.name)
 		}
 	}
 	// Not today: an appointment for tomorrow.
 	e.want(e.do("PATCH", "/v1/appointments/"+p.id, p.access, map[string]string{"date": e.day(1)}), http.StatusOK, "")
-	p.code = codeLine.FindStringSubmatch(e.lastSMS(priyaMobile, "booking"))[1]
-	before = e.dump()
+	p.code = e.LastCode(priyaMobile)
+	before = e.Dump()
 	e.want(e.record(delhi, p.id, p.code, "covaxin"), http.StatusConflict, "not_today")
-	if e.dump() != before {
+	if e.Dump() != before {
 		t.Fatal("not_today changed the database")
 	}
 	// And the right vaccine on the right day works.
-	e.clock.Add(24 * time.Hour)
+	e.Clock.Add(24 * time.Hour)
 	r := e.record(delhi, p.id, p.code, "covaxin")
 	e.want(r, http.StatusCreated, "")
-	if r.str("status") != "2" || e.status(priyaMobile, priya) != kycvs.FullyVaccinated {
-		t.Fatalf("Priya's dose 2: %s", r.raw)
+	if r.Str("status") != "2" || e.status(priyaMobile, priya) != kycvs.FullyVaccinated {
+		t.Fatalf("Priya's dose 2: %s", r.Raw)
 	}
 }
 
@@ -281,11 +281,11 @@ func TestParallelRightCodes(t *testing.T) {
 	created := 0
 	for _, r := range statuses {
 		switch {
-		case r.status == http.StatusCreated:
+		case r.Status == http.StatusCreated:
 			created++
-		case r.status == http.StatusConflict && r.code() == "already_recorded":
+		case r.Status == http.StatusConflict && r.Code() == "already_recorded":
 		default:
-			t.Errorf("parallel record: %d %s", r.status, r.raw)
+			t.Errorf("parallel record: %d %s", r.Status, r.Raw)
 		}
 	}
 	if created != 1 {
@@ -324,11 +324,11 @@ func TestParallelWrongCodes(t *testing.T) {
 	counted := 0
 	for _, r := range res {
 		switch {
-		case r.status == http.StatusUnprocessableEntity && r.code() == "security_code_incorrect":
+		case r.Status == http.StatusUnprocessableEntity && r.Code() == "security_code_incorrect":
 			counted++
-		case r.status == http.StatusLocked && r.code() == "appointment_locked":
+		case r.Status == http.StatusLocked && r.Code() == "appointment_locked":
 		default:
-			t.Errorf("parallel wrong code: %d %s", r.status, r.raw)
+			t.Errorf("parallel wrong code: %d %s", r.Status, r.Raw)
 		}
 	}
 	if counted != 3 {
@@ -363,10 +363,10 @@ func TestRescheduleAndCancel(t *testing.T) {
 
 	r := e.do("PATCH", "/v1/appointments/"+b.id, b.access, map[string]string{"centre": kolkata, "date": e.day(0), "time": "15:00"})
 	e.want(r, http.StatusOK, "")
-	if r.str("centre", "id") != kolkata || r.str("date") != e.day(0) || r.str("time") != "15:00" {
-		t.Fatalf("rescheduled slip: %s", r.raw)
+	if r.Str("centre", "id") != kolkata || r.Str("date") != e.day(0) || r.Str("time") != "15:00" {
+		t.Fatalf("rescheduled slip: %s", r.Raw)
 	}
-	newCode := codeLine.FindStringSubmatch(e.lastSMS(arjunMobile, "booking"))[1]
+	newCode := e.LastCode(arjunMobile)
 	// The old centre no longer sees it; the old code no longer works.
 	e.want(e.record(delhi, b.id, b.code, "covishield"), http.StatusForbidden, "wrong_centre")
 	if newCode != b.code {
@@ -376,8 +376,8 @@ func TestRescheduleAndCancel(t *testing.T) {
 	// Cancel: the new code stops working too.
 	r = e.do("DELETE", "/v1/appointments/"+b.id, b.access, nil)
 	e.want(r, http.StatusOK, "")
-	if r.str("status") != "cancelled" {
-		t.Fatalf("cancel: %s", r.raw)
+	if r.Str("status") != "cancelled" {
+		t.Fatalf("cancel: %s", r.Raw)
 	}
 	e.want(e.record(kolkata, b.id, newCode, "covishield"), http.StatusConflict, "appointment_cancelled")
 	e.want(e.do("DELETE", "/v1/appointments/"+b.id, b.access, nil), http.StatusConflict, "appointment_cancelled")
@@ -399,22 +399,22 @@ func TestBookingSession(t *testing.T) {
 	e := newEnv(t)
 	// A status transaction cannot open a booking session.
 	r := e.do("POST", "/v1/otp", "", map[string]string{"entity": "ent_railways", "mobile": arjunMobile, "name": arjun, "nonce": "nonce-0123456789"})
-	otp := otpLine.FindStringSubmatch(e.lastSMS(arjunMobile, "otp"))[1]
-	e.want(e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": otp}), http.StatusGone, "txn_unknown")
+	otp := e.LastOTP(arjunMobile)
+	e.want(e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.Str("txn"), "otp": otp}), http.StatusGone, "txn_unknown")
 
 	r = e.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": "9876500004"})
 	e.want(r, http.StatusAccepted, "")
-	otp = otpLine.FindStringSubmatch(e.lastSMS("9876500004", "otp"))[1]
-	e.want(e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": "000000"}), http.StatusUnauthorized, "otp_incorrect")
-	r = e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": otp})
+	otp = e.LastOTP("9876500004")
+	e.want(e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.Str("txn"), "otp": "000000"}), http.StatusUnauthorized, "otp_incorrect")
+	r = e.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.Str("txn"), "otp": otp})
 	e.want(r, http.StatusOK, "")
-	if n := len(r.body["beneficiaries"].([]any)); n != 4 {
-		t.Fatalf("%d beneficiaries on the shared mobile: %s", n, r.raw)
+	if n := len(r.Body["beneficiaries"].([]any)); n != 4 {
+		t.Fatalf("%d beneficiaries on the shared mobile: %s", n, r.Raw)
 	}
-	if !strings.Contains(r.raw, `"next_dose_from":"2024-`) { // मोहन लाल: one Covaxin dose in 2024
-		t.Fatalf("no next_dose_from: %s", r.raw)
+	if !strings.Contains(r.Raw, `"next_dose_from":"2024-`) { // मोहन लाल: one Covaxin dose in 2024
+		t.Fatalf("no next_dose_from: %s", r.Raw)
 	}
-	s := r.str("session")
+	s := r.Str("session")
 	book := func(mobile, name string) *response {
 		return e.do("POST", "/v1/appointments", s, map[string]string{"mobile": mobile, "name": name, "centre": delhi, "date": e.day(3), "time": "11:00"})
 	}
@@ -429,7 +429,7 @@ func TestBookingSession(t *testing.T) {
 	e.want(book("+91 98765 00004", " मोहन  लाल"), http.StatusCreated, "")
 	// Forged and expired sessions.
 	e.want(e.do("POST", "/v1/appointments", s[:len(s)-2]+"AA", map[string]string{}), http.StatusUnauthorized, "invalid_token")
-	e.clock.Add(16 * time.Minute)
+	e.Clock.Add(16 * time.Minute)
 	e.want(book("9876500004", "محمد عارف"), http.StatusUnauthorized, "session_expired")
 }
 
@@ -437,7 +437,7 @@ func TestAuditAppendOnly(t *testing.T) {
 	e := newEnv(t)
 	b := e.book(arjunMobile, arjun, delhi, 0)
 	for _, q := range []string{`UPDATE audit_log SET actor = 'x'`, `DELETE FROM audit_log`, `UPDATE audit_log SET event = 'x' WHERE appointment_id = '` + b.id + `'`} {
-		if _, err := e.db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+		if _, err := e.DB.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
@@ -452,11 +452,11 @@ func TestMethodsAndOrigin(t *testing.T) {
 	e.want(e.do("PUT", "/v1/appointments/apt_AAAAAAAAAAAAAAAA", "x", `{}`), http.StatusMethodNotAllowed, "method_not_allowed")
 	r := e.do("GET", "/v1/centres", "", nil)
 	e.want(r, http.StatusOK, "")
-	if !strings.Contains(r.raw, delhi) || strings.Contains(r.raw, "token") {
-		t.Fatalf("centres: %s", r.raw)
+	if !strings.Contains(r.Raw, delhi) || strings.Contains(r.Raw, "token") {
+		t.Fatalf("centres: %s", r.Raw)
 	}
-	if r.header.Get("X-Content-Type-Options") != "nosniff" || r.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("headers: %v", r.header)
+	if r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("headers: %v", r.Header)
 	}
 }
 
@@ -529,14 +529,14 @@ func TestBadInput(t *testing.T) {
 		{"POST", "/v1/vaccinations/walk-in", vt, map[string]any{"mobile": priyaMobile, "name": "x", "lang": "fr"}, 400, "invalid_lang"},
 		{"POST", "/v1/vaccinations/walk-in", "", map[string]any{"mobile": priyaMobile, "name": "x"}, 401, "unauthorized"},
 	}
-	before := e.dump()
+	before := e.Dump()
 	for _, c := range cases {
 		r := e.do(c.method, c.path, c.bearer, c.body)
-		if r.status != c.status || r.code() != c.code {
-			t.Errorf("%s %s %.60v: %d %s, want %d %s", c.method, c.path, c.body, r.status, strings.TrimSpace(r.raw), c.status, c.code)
+		if r.Status != c.status || r.Code() != c.code {
+			t.Errorf("%s %s %.60v: %d %s, want %d %s", c.method, c.path, c.body, r.Status, strings.TrimSpace(r.Raw), c.status, c.code)
 		}
 	}
-	if e.dump() != before {
+	if e.Dump() != before {
 		t.Fatal("bad input changed the database")
 	}
 }
@@ -545,10 +545,10 @@ func TestBadInput(t *testing.T) {
 func TestMissedAppointment(t *testing.T) {
 	e := newEnv(t)
 	b := e.book(arjunMobile, arjun, delhi, 0)
-	e.clock.Add(48 * time.Hour)
+	e.Clock.Add(48 * time.Hour)
 	b2 := e.book(arjunMobile, arjun, delhi, 0)
-	if r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil); r.str("status") != "cancelled" {
-		t.Fatalf("missed appointment: %s", r.raw)
+	if r := e.do("GET", "/v1/appointments/"+b.id, b.access, nil); r.Str("status") != "cancelled" {
+		t.Fatalf("missed appointment: %s", r.Raw)
 	}
 	e.want(e.record(delhi, b.id, b.code, "covaxin"), http.StatusConflict, "appointment_cancelled")
 	e.want(e.record(delhi, b2.id, b2.code, "covaxin"), http.StatusCreated, "")
@@ -565,12 +565,12 @@ func TestSessionManagesAppointments(t *testing.T) {
 	s := e.session(arjunMobile)
 	r := e.do("GET", "/v1/appointments", s, nil)
 	e.want(r, http.StatusOK, "")
-	if !strings.Contains(r.raw, b.id) || strings.Contains(r.raw, `"`+b.code+`"`) {
-		t.Fatalf("list: %s", r.raw)
+	if !strings.Contains(r.Raw, b.id) || strings.Contains(r.Raw, `"`+b.code+`"`) {
+		t.Fatalf("list: %s", r.Raw)
 	}
 	other := e.session(priyaMobile)
-	if r := e.do("GET", "/v1/appointments", other, nil); strings.Contains(r.raw, b.id) {
-		t.Fatalf("another mobile's list: %s", r.raw)
+	if r := e.do("GET", "/v1/appointments", other, nil); strings.Contains(r.Raw, b.id) {
+		t.Fatalf("another mobile's list: %s", r.Raw)
 	}
 	e.want(e.do("GET", "/v1/appointments/"+b.id, other, nil), http.StatusNotFound, "appointment_not_found")
 	e.want(e.do("DELETE", "/v1/appointments/"+b.id, other, nil), http.StatusNotFound, "appointment_not_found")

@@ -9,14 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/api"
-	"github.com/kycvs/kycvs/worker/internal/testenv"
-	"github.com/kycvs/kycvs/worker/otp"
-	"github.com/kycvs/kycvs/worker/secret"
-	"github.com/kycvs/kycvs/worker/service"
 	"github.com/kycvs/kycvs/worker/sms"
-	"github.com/kycvs/kycvs/worker/store"
 )
 
 // Faults lose nothing: every statement of booking, recording, walk-ins and
@@ -29,65 +24,27 @@ import (
 // sender that fails on demand (or the real webhook sender).
 type faultEnv struct {
 	*env
-	svc    *service.Handler
-	faults *testenv.Faults
-	sms    *testenv.Sender
+	faults *harness.Faults
+	sms    *harness.Sender
 	apt    booked // the appointment a flow's setup booked
 }
 
 // newFaultEnv builds the worker as newEnv does; sender nil is fe.sms.
 func newFaultEnv(t testing.TB, sender sms.Sender) *faultEnv {
 	t.Helper()
-	db, faults := testenv.FaultyDB(t, testenv.HashKey, 20)
-	key, err := keys.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := testenv.NewClock(time.Date(2026, 5, 1, 4, 0, 0, 0, time.UTC)) // 09:30 in India
-	limits := otp.DefaultLimits
-	limits.ResendAfter = 0
-	limits.PerMobileHour = 1000
-	ks := &keys.Keyset{}
-	if err := ks.Add(key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := service.Config{Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: testenv.HashKey, Keyset: ks,
-		ServiceOrigin: testOrigin, Limits: limits, TokenLifetime: 5 * time.Minute, Now: clk.Now}
-	fake := &testenv.Sender{}
+	fake := &harness.Sender{}
 	if sender == nil {
 		sender = fake
 	}
-	h, err := service.New(cfg, &store.SQL{DB: db}, sender)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, h: h, db: db, clock: clk, hashKey: testenv.HashKey, keyset: ks, tokens: map[string]string{}}
-	for _, c := range []string{delhi, kolkata} {
-		tok, err := secret.NewToken(nil, secret.CentreTokenPrefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.exec(store.CentreTokenSQL(c, secret.TokenHash(tok), clk.Now().Add(365*24*time.Hour)))
-		e.tokens[c] = tok
-	}
-	return &faultEnv{env: e, svc: h, faults: faults, sms: fake}
+	e := startEnv(t, harness.Options{Faults: true, Sender: sender}, nil)
+	return &faultEnv{env: e, faults: e.Faults, sms: fake}
 }
 
 // changes lists what changed since before, less what a failed request may
-// leave harmlessly: the testenv functions, and extra.
-func (fe *faultEnv) changes(before []testenv.Row, extra ...testenv.Harmless) string {
-	h := append([]testenv.Harmless{testenv.NoCounts(fe.clock.Now()), testenv.GuessTimes}, extra...)
-	return testenv.Diff(testenv.Render(before, h...), testenv.DumpWithout(fe.t, fe.db, h...))
-}
-
-// otpCode returns the code of the newest OTP delivered to mobile.
-func (fe *faultEnv) otpCode(mobile string) string {
-	fe.t.Helper()
-	m := otpLine.FindStringSubmatch(fe.sms.Last(fe.t, mobile, "otp").Body)
-	if m == nil {
-		fe.t.Fatal("OTP SMS without WebOTP line")
-	}
-	return m[1]
+// leave harmlessly: the harness.Harmless functions, and extra.
+func (fe *faultEnv) changes(before []harness.Row, extra ...harness.Harmless) string {
+	h := append([]harness.Harmless{harness.NoCounts(fe.Clock.Now()), harness.GuessTimes}, extra...)
+	return harness.Diff(harness.Render(before, h...), harness.DumpWithout(fe.t, fe.DB, h...))
 }
 
 // session proves mobile with a booking OTP.
@@ -95,9 +52,9 @@ func (fe *faultEnv) session(mobile string) string {
 	fe.t.Helper()
 	r := fe.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": mobile})
 	fe.want(r, http.StatusAccepted, "")
-	r = fe.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": fe.otpCode(mobile)})
+	r = fe.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.Str("txn"), "otp": fe.LastOTP(mobile)})
 	fe.want(r, http.StatusOK, "")
-	return r.str("session")
+	return r.Str("session")
 }
 
 // bookRequest is the booking request for name on mobile at centre today, 10:00.
@@ -113,13 +70,11 @@ func (fe *faultEnv) bookRequest(session, mobile, name, centre string) func() *re
 func (fe *faultEnv) booked(r *response, mobile string) booked {
 	fe.t.Helper()
 	fe.want(r, http.StatusCreated, "")
-	b := booked{id: r.str("appointment", "id"), access: r.str("access_token")}
-	slip := fe.sms.Last(fe.t, mobile, "booking").Body
-	m := codeLine.FindStringSubmatch(slip)
-	if m == nil || !strings.Contains(slip, b.id) {
-		fe.t.Fatalf("slip SMS without code or id: %q", slip)
+	b := booked{id: r.Str("appointment", "id"), access: r.Str("access_token")}
+	if slip := fe.LastSMS(mobile, "booking"); !strings.Contains(slip, b.id) {
+		fe.t.Fatalf("slip SMS without the appointment id: %q", slip)
 	}
-	b.code = m[1]
+	b.code = fe.LastCode(mobile)
 	return b
 }
 
@@ -144,7 +99,7 @@ func (fe *faultEnv) scheduled() error { return fe.svc.ScheduledFixed(context.Bac
 // queued returns the confirmations queued: "dose_id attempts next_at-now".
 func (fe *faultEnv) queued() []string {
 	fe.t.Helper()
-	rows, err := fe.db.Query(`SELECT dose_id, attempts, next_at FROM confirmations ORDER BY dose_id`)
+	rows, err := fe.DB.Query(`SELECT dose_id, attempts, next_at FROM confirmations ORDER BY dose_id`)
 	if err != nil {
 		fe.t.Fatal(err)
 	}
@@ -154,7 +109,7 @@ func (fe *faultEnv) queued() []string {
 		var id string
 		var attempts, next int64
 		rows.Scan(&id, &attempts, &next)
-		out = append(out, id+" "+strconv.FormatInt(attempts, 10)+" "+strconv.FormatInt(next-fe.clock.Now().Unix(), 10))
+		out = append(out, id+" "+strconv.FormatInt(attempts, 10)+" "+strconv.FormatInt(next-fe.Clock.Now().Unix(), 10))
 	}
 	return out
 }
@@ -172,15 +127,15 @@ func (fe *faultEnv) doseSMS(mobile string) []sms.Message {
 
 func wantUnavailable(t testing.TB, r *response, code string, retryAfter int) {
 	t.Helper()
-	if r.status != http.StatusServiceUnavailable || r.code() != code || r.header.Get("Retry-After") != strconv.Itoa(retryAfter) ||
-		r.body["retry_after"] != float64(retryAfter) {
-		t.Fatalf("got %d %s (Retry-After %q), want 503 %s with Retry-After %d", r.status, strings.TrimSpace(r.raw),
-			r.header.Get("Retry-After"), code, retryAfter)
+	if r.Status != http.StatusServiceUnavailable || r.Code() != code || r.Header.Get("Retry-After") != strconv.Itoa(retryAfter) ||
+		r.Body["retry_after"] != float64(retryAfter) {
+		t.Fatalf("got %d %s (Retry-After %q), want 503 %s with Retry-After %d", r.Status, strings.TrimSpace(r.Raw),
+			r.Header.Get("Retry-After"), code, retryAfter)
 	}
 }
 
 // wantSame fails t if the database changed, less what harmless leaves out.
-func (fe *faultEnv) wantSame(before []testenv.Row, why string, harmless ...testenv.Harmless) {
+func (fe *faultEnv) wantSame(before []harness.Row, why string, harmless ...harness.Harmless) {
 	fe.t.Helper()
 	if d := fe.changes(before, harmless...); d != "" {
 		fe.t.Fatalf("%s, and the database changed:\n%s", why, d)
@@ -194,16 +149,16 @@ type faultFlow struct {
 	// ok checks the answer when nothing fails.
 	ok func(fe *faultEnv, r *response)
 	// harmless is what else a failed request of this flow may leave.
-	harmless []testenv.Harmless
+	harmless []harness.Harmless
 	// tolerated lists statements (substrings) whose failure the design
 	// tolerates after the fact, and what it promises instead.
-	tolerated map[string]func(fe *faultEnv, r *response, before []testenv.Row)
+	tolerated map[string]func(fe *faultEnv, r *response, before []harness.Row)
 	// sendFailed checks a failed send; nil: 503 sms_unavailable, the
 	// database as it was.
-	sendFailed func(fe *faultEnv, r *response, before []testenv.Row, f testenv.SendFault)
+	sendFailed func(fe *faultEnv, r *response, before []harness.Row, f harness.SendFault)
 	// undone checks the answer and the database when the send failed and
 	// then statement q, run because of it, failed too.
-	undone func(fe *faultEnv, r *response, before []testenv.Row, q string)
+	undone func(fe *faultEnv, r *response, before []harness.Row, q string)
 	// retry runs the request (req) again with nothing failing, after the
 	// first answer, and checks that nothing was lost.
 	retry func(fe *faultEnv, first *response, req func() *response)
@@ -212,37 +167,37 @@ type faultFlow struct {
 // runFaults runs the flow once with each of its fault cases, each on a
 // fresh database.
 func runFaults(t *testing.T, fl faultFlow) {
-	statements := func(send testenv.SendFault) []string {
+	statements := func(send harness.SendFault) []string {
 		fe := newFaultEnv(t, nil)
 		req := fl.setup(fe)
 		fe.sms.Fail(send)
 		fe.faults.Start()
 		r := req()
 		stmts := fe.faults.Statements()
-		if send == testenv.SendOK {
+		if send == harness.SendOK {
 			fl.ok(fe, r)
 		}
 		return stmts
 	}
-	ok, down := statements(testenv.SendOK), statements(testenv.SendFails)
+	ok, down := statements(harness.SendOK), statements(harness.SendFails)
 	for i, q := range down {
-		t.Logf("statement %d: %s", i+1, testenv.Short(q))
+		t.Logf("statement %d: %s", i+1, harness.Short(q))
 	}
-	for _, c := range testenv.FaultCases(ok, down) {
+	for _, c := range harness.FaultCases(ok, down) {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
 			fe := newFaultEnv(t, nil)
 			req := fl.setup(fe)
-			before := testenv.Rows(t, fe.db)
+			before := harness.Rows(t, fe.DB)
 			c.Arm(fe.faults, fe.sms)
 			r := req()
 			q := fe.faults.Failed()
 			fe.faults.Clear()
-			fe.sms.Fail(testenv.SendOK)
+			fe.sms.Fail(harness.SendOK)
 			if c.Stmt > 0 && q == "" {
 				t.Fatalf("the request ran fewer than %d statements", c.Stmt)
 			}
-			var check func(fe *faultEnv, r *response, before []testenv.Row)
+			var check func(fe *faultEnv, r *response, before []harness.Row)
 			for s, f := range fl.tolerated {
 				if strings.Contains(q, s) {
 					check = f
@@ -251,16 +206,16 @@ func runFaults(t *testing.T, fl faultFlow) {
 			switch {
 			case c.Undo():
 				fl.undone(fe, r, before, q)
-			case c.Send != testenv.SendOK && fl.sendFailed != nil:
+			case c.Send != harness.SendOK && fl.sendFailed != nil:
 				fl.sendFailed(fe, r, before, c.Send)
-			case c.Send != testenv.SendOK:
+			case c.Send != harness.SendOK:
 				wantUnavailable(t, r, "sms_unavailable", 60)
 				fe.wantSame(before, "the gateway failed ("+c.Send.String()+")", fl.harmless...)
 			case check != nil:
 				check(fe, r, before)
 			default:
 				wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
-				fe.wantSame(before, testenv.Short(q)+" failed", fl.harmless...)
+				fe.wantSame(before, harness.Short(q)+" failed", fl.harmless...)
 			}
 			fl.retry(fe, r, req)
 		})
@@ -300,14 +255,14 @@ func wantLeft(t testing.TB, q, diff string) {
 	t.Helper()
 	for s, tables := range undoLeaves {
 		if strings.Contains(q, s) {
-			if got := strings.Join(testenv.Tables(diff), " "); got != tables {
-				t.Fatalf("%s failed after the send and left %s, want %s:\n%s", testenv.Short(q), got, tables, diff)
+			if got := strings.Join(harness.Tables(diff), " "); got != tables {
+				t.Fatalf("%s failed after the send and left %s, want %s:\n%s", harness.Short(q), got, tables, diff)
 			}
-			t.Logf("%s failed after the send; left\n%s", testenv.Short(q), diff)
+			t.Logf("%s failed after the send; left\n%s", harness.Short(q), diff)
 			return
 		}
 	}
-	t.Fatalf("%s failed after the send: not a known undo statement", testenv.Short(q))
+	t.Fatalf("%s failed after the send: not a known undo statement", harness.Short(q))
 }
 
 func TestFaultsBookingOTP(t *testing.T) {
@@ -320,14 +275,14 @@ func TestFaultsBookingOTP(t *testing.T) {
 			return func() *response { return req(fe) }
 		},
 		ok: func(fe *faultEnv, r *response) { fe.want(r, http.StatusAccepted, "") },
-		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
+		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
 			wantLeft(fe.t, q, fe.changes(before))
 		},
 		retry: func(fe *faultEnv, _ *response, req func() *response) {
 			r := req()
 			fe.want(r, http.StatusAccepted, "")
-			fe.want(fe.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": fe.otpCode(arjunMobile)}),
+			fe.want(fe.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.Str("txn"), "otp": fe.LastOTP(arjunMobile)}),
 				http.StatusOK, "")
 		},
 	})
@@ -341,13 +296,13 @@ func TestFaultsBookingSession(t *testing.T) {
 		setup: func(fe *faultEnv) func() *response {
 			r := fe.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": shared})
 			fe.want(r, http.StatusAccepted, "")
-			body := map[string]string{"txn": r.str("txn"), "otp": fe.otpCode(shared)}
+			body := map[string]string{"txn": r.Str("txn"), "otp": fe.LastOTP(shared)}
 			return func() *response { return fe.do("POST", "/v1/booking/session", "", body) }
 		},
 		ok: func(fe *faultEnv, r *response) {
 			fe.want(r, http.StatusOK, "")
-			if n := len(r.body["beneficiaries"].([]any)); n != 4 {
-				fe.t.Fatalf("%d beneficiaries: %s", n, r.raw)
+			if n := len(r.Body["beneficiaries"].([]any)); n != 4 {
+				fe.t.Fatalf("%d beneficiaries: %s", n, r.Raw)
 			}
 		},
 		retry: func(fe *faultEnv, _ *response, req func() *response) {
@@ -364,9 +319,9 @@ func TestFaultsBookingSession(t *testing.T) {
 // booked, and nothing is: the row is cancelled, holds no slot, blocks no
 // booking, and its code reached nobody. It cannot be deleted, since the
 // append-only audit log records its booking and cancelling.
-func (fe *faultEnv) unsentAppointments() testenv.Harmless {
+func (fe *faultEnv) unsentAppointments() harness.Harmless {
 	unsent := map[any]bool{}
-	rows, err := fe.db.Query(`SELECT id FROM appointments WHERE updated_by = 'system:slip_not_sent' AND status = 'cancelled'`)
+	rows, err := fe.DB.Query(`SELECT id FROM appointments WHERE updated_by = 'system:slip_not_sent' AND status = 'cancelled'`)
 	if err != nil {
 		fe.t.Fatal(err)
 	}
@@ -376,7 +331,7 @@ func (fe *faultEnv) unsentAppointments() testenv.Harmless {
 		unsent[id] = true
 	}
 	rows.Close()
-	return func(r *testenv.Row) bool {
+	return func(r *harness.Row) bool {
 		switch r.Table {
 		case "appointments":
 			return !unsent[r.Get("id")]
@@ -393,22 +348,22 @@ func TestFaultsBooking(t *testing.T) {
 			return fe.bookRequest(fe.session(arjunMobile), arjunMobile, arjun, delhi)
 		},
 		ok:       func(fe *faultEnv, r *response) { fe.booked(r, arjunMobile) },
-		harmless: []testenv.Harmless{testenv.AuditCounter},
-		sendFailed: func(fe *faultEnv, r *response, before []testenv.Row, f testenv.SendFault) {
+		harmless: []harness.Harmless{harness.AuditCounter},
+		sendFailed: func(fe *faultEnv, r *response, before []harness.Row, f harness.SendFault) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
-			fe.wantSame(before, "the slip was not sent ("+f.String()+")", testenv.AuditCounter, fe.unsentAppointments())
+			fe.wantSame(before, "the slip was not sent ("+f.String()+")", harness.AuditCounter, fe.unsentAppointments())
 		},
-		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
+		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
-			wantLeft(fe.t, q, fe.changes(before, testenv.AuditCounter, fe.unsentAppointments()))
+			wantLeft(fe.t, q, fe.changes(before, harness.AuditCounter, fe.unsentAppointments()))
 		},
 		retry: func(fe *faultEnv, _ *response, req func() *response) {
 			r := req()
-			if r.status == http.StatusConflict && r.code() == "already_booked" {
+			if r.Status == http.StatusConflict && r.Code() == "already_booked" {
 				// The slip was not sent and cancelling failed too: the
 				// person's session can cancel the appointment nobody holds.
 				var id string
-				fe.db.QueryRow(`SELECT id FROM appointments WHERE status = 'live'`).Scan(&id)
+				fe.DB.QueryRow(`SELECT id FROM appointments WHERE status = 'live'`).Scan(&id)
 				fe.want(fe.do("DELETE", "/v1/appointments/"+id, fe.session(arjunMobile), nil), http.StatusOK, "")
 				r = req()
 			}
@@ -424,7 +379,7 @@ func TestFaultsBooking(t *testing.T) {
 // and left the queue.
 func (fe *faultEnv) confirmedOnce(mobile, beneficiary string) {
 	fe.t.Helper()
-	fe.clock.Add(time.Hour) // the longest backoff
+	fe.Clock.Add(time.Hour) // the longest backoff
 	if err := fe.scheduled(); err != nil {
 		fe.t.Fatalf("scheduled: %v", err)
 	}
@@ -439,7 +394,7 @@ func (fe *faultEnv) confirmedOnce(mobile, beneficiary string) {
 		fe.t.Fatal("no dose confirmation sent")
 	}
 	var id string
-	fe.db.QueryRow(`SELECT id FROM doses WHERE beneficiary_id = ? AND (appointment_id IS NOT NULL OR walk_in = 1)`, beneficiary).Scan(&id)
+	fe.DB.QueryRow(`SELECT id FROM doses WHERE beneficiary_id = ? AND (appointment_id IS NOT NULL OR walk_in = 1)`, beneficiary).Scan(&id)
 	for _, m := range sent {
 		if m.ID != "dose:"+id {
 			fe.t.Fatalf("confirmation with idempotency id %q, want dose:%s", m.ID, id)
@@ -451,39 +406,39 @@ func (fe *faultEnv) confirmedOnce(mobile, beneficiary string) {
 // common to recording with a security code and recording a walk-in; again
 // is what repeating a successful recording answers.
 func recordingFlow(fl faultFlow, mobile, beneficiary string, againStatus int, againCode string) faultFlow {
-	fl.tolerated = map[string]func(fe *faultEnv, r *response, before []testenv.Row){
+	fl.tolerated = map[string]func(fe *faultEnv, r *response, before []harness.Row){
 		// The confirmation went out and dequeuing it failed: the dose
 		// stands, and the queue sends the confirmation once more under
 		// the same idempotency key (the gateway de-duplicates).
-		"DELETE FROM confirmations": func(fe *faultEnv, r *response, _ []testenv.Row) {
+		"DELETE FROM confirmations": func(fe *faultEnv, r *response, _ []harness.Row) {
 			fe.want(r, http.StatusCreated, "")
-			if r.str("confirmation_sent") != "true" || len(fe.queued()) != 1 || !strings.HasSuffix(fe.queued()[0], " 0 0") {
-				fe.t.Fatalf("dequeuing failed: %s, queued %v", r.raw, fe.queued())
+			if r.Str("confirmation_sent") != "true" || len(fe.queued()) != 1 || !strings.HasSuffix(fe.queued()[0], " 0 0") {
+				fe.t.Fatalf("dequeuing failed: %s, queued %v", r.Raw, fe.queued())
 			}
 		},
 	}
-	fl.sendFailed = func(fe *faultEnv, r *response, _ []testenv.Row, f testenv.SendFault) {
+	fl.sendFailed = func(fe *faultEnv, r *response, _ []harness.Row, f harness.SendFault) {
 		// The dose stands; its confirmation waits a minute in the queue.
 		fe.want(r, http.StatusCreated, "")
-		if q := fe.queued(); r.str("confirmation_sent") != "false" || len(q) != 1 || !strings.HasSuffix(q[0], " 1 60") {
-			fe.t.Fatalf("gateway %s: %s, queued %v", f, r.raw, q)
+		if q := fe.queued(); r.Str("confirmation_sent") != "false" || len(q) != 1 || !strings.HasSuffix(q[0], " 1 60") {
+			fe.t.Fatalf("gateway %s: %s, queued %v", f, r.Raw, q)
 		}
 	}
-	fl.undone = func(fe *faultEnv, r *response, _ []testenv.Row, q string) {
+	fl.undone = func(fe *faultEnv, r *response, _ []harness.Row, q string) {
 		// Counting the failed send failed: still queued, due at once.
 		fe.want(r, http.StatusCreated, "")
-		if qd := fe.queued(); r.str("confirmation_sent") != "false" || len(qd) != 1 || !strings.HasSuffix(qd[0], " 0 0") {
-			fe.t.Fatalf("%s failed: %s, queued %v", testenv.Short(q), r.raw, qd)
+		if qd := fe.queued(); r.Str("confirmation_sent") != "false" || len(qd) != 1 || !strings.HasSuffix(qd[0], " 0 0") {
+			fe.t.Fatalf("%s failed: %s, queued %v", harness.Short(q), r.Raw, qd)
 		}
 	}
 	fl.retry = func(fe *faultEnv, first *response, req func() *response) {
-		if first.status == http.StatusCreated {
+		if first.Status == http.StatusCreated {
 			fe.want(req(), againStatus, againCode)
 		} else {
 			r := req()
 			fe.want(r, http.StatusCreated, "")
-			if r.str("confirmation_sent") != "true" {
-				fe.t.Fatalf("retried recording: %s", r.raw)
+			if r.Str("confirmation_sent") != "true" {
+				fe.t.Fatalf("retried recording: %s", r.Raw)
 			}
 		}
 		fe.confirmedOnce(mobile, beneficiary)
@@ -499,8 +454,8 @@ func TestFaultsRecording(t *testing.T) {
 		},
 		ok: func(fe *faultEnv, r *response) {
 			fe.want(r, http.StatusCreated, "")
-			if r.str("confirmation_sent") != "true" || len(fe.queued()) != 0 || len(fe.doseSMS(arjunMobile)) != 1 {
-				fe.t.Fatalf("recorded: %s, queued %v", r.raw, fe.queued())
+			if r.Str("confirmation_sent") != "true" || len(fe.queued()) != 0 || len(fe.doseSMS(arjunMobile)) != 1 {
+				fe.t.Fatalf("recorded: %s, queued %v", r.Raw, fe.queued())
 			}
 		},
 	}, arjunMobile, "ben_demo_03", http.StatusConflict, "already_recorded"))
@@ -513,14 +468,14 @@ func TestFaultsWalkInOTP(t *testing.T) {
 			return func() *response { return fe.walkInOTP(delhi, arjunMobile, arjun) }
 		},
 		ok: func(fe *faultEnv, r *response) { fe.want(r, http.StatusAccepted, "") },
-		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
+		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
 			wantLeft(fe.t, q, fe.changes(before))
 		},
 		retry: func(fe *faultEnv, _ *response, req func() *response) {
 			r := req()
 			fe.want(r, http.StatusAccepted, "")
-			fe.want(fe.recordWalkIn(delhi, r.str("txn"), fe.otpCode(arjunMobile), "covaxin"), http.StatusCreated, "")
+			fe.want(fe.recordWalkIn(delhi, r.Str("txn"), fe.LastOTP(arjunMobile), "covaxin"), http.StatusCreated, "")
 		},
 	})
 }
@@ -530,24 +485,24 @@ func TestFaultsWalkInRecording(t *testing.T) {
 		setup: func(fe *faultEnv) func() *response {
 			r := fe.walkInOTP(delhi, arjunMobile, arjun)
 			fe.want(r, http.StatusAccepted, "")
-			txn, code := r.str("txn"), fe.otpCode(arjunMobile)
+			txn, code := r.Str("txn"), fe.LastOTP(arjunMobile)
 			return func() *response { return fe.recordWalkIn(delhi, txn, code, "covaxin") }
 		},
 		ok: func(fe *faultEnv, r *response) {
 			fe.want(r, http.StatusCreated, "")
-			if r.str("confirmation_sent") != "true" || r.str("dose", "walk_in") != "true" || len(fe.queued()) != 0 {
-				fe.t.Fatalf("recorded: %s, queued %v", r.raw, fe.queued())
+			if r.Str("confirmation_sent") != "true" || r.Str("dose", "walk_in") != "true" || len(fe.queued()) != 0 {
+				fe.t.Fatalf("recorded: %s, queued %v", r.Raw, fe.queued())
 			}
 		},
-		harmless: []testenv.Harmless{testenv.WalkInGuessesAudited, testenv.AuditCounter},
+		harmless: []harness.Harmless{harness.WalkInGuessesAudited, harness.AuditCounter},
 	}, arjunMobile, "ben_demo_03", http.StatusGone, "otp_used"))
 }
 
 // historyOf leaves out the audit rows of appointment id, which the test
 // checks itself, and blanks the named columns of its row: what those audit
 // rows explain.
-func historyOf(id string, cols ...string) testenv.Harmless {
-	return func(r *testenv.Row) bool {
+func historyOf(id string, cols ...string) harness.Harmless {
+	return func(r *harness.Row) bool {
 		switch {
 		case r.Table == "audit_log" && r.Get("appointment_id") == id:
 			return false
@@ -561,7 +516,7 @@ func historyOf(id string, cols ...string) testenv.Harmless {
 }
 
 // auditIn returns the audit rows of appointment id in rows as env.audit does.
-func auditIn(rows []testenv.Row, id string) []string {
+func auditIn(rows []harness.Row, id string) []string {
 	var out []string
 	for _, r := range rows {
 		if r.Table == "audit_log" && r.Get("appointment_id") == id {
@@ -571,21 +526,11 @@ func auditIn(rows []testenv.Row, id string) []string {
 	return out
 }
 
-func (fe *faultEnv) wantAudit(before []testenv.Row, id string, added ...string) {
+func (fe *faultEnv) wantAudit(before []harness.Row, id string, added ...string) {
 	fe.t.Helper()
 	if got, want := fe.audit(id), append(auditIn(before, id), added...); !slices.Equal(got, want) {
 		fe.t.Fatalf("audit %v, want %v", got, want)
 	}
-}
-
-// slipCode returns the security code of the newest slip sent to mobile.
-func (fe *faultEnv) slipCode(mobile string) string {
-	fe.t.Helper()
-	m := codeLine.FindStringSubmatch(fe.sms.Last(fe.t, mobile, "booking").Body)
-	if m == nil {
-		fe.t.Fatal("slip SMS without a code")
-	}
-	return m[1]
 }
 
 func TestFaultsUnlock(t *testing.T) {
@@ -597,17 +542,17 @@ func TestFaultsUnlock(t *testing.T) {
 				fe.want(fe.record(delhi, fe.apt.id, pad(fe.apt.code), "covaxin"), http.StatusUnprocessableEntity, "security_code_incorrect")
 			}
 			sup := fe.supervisor(delhi, "Dr. Meera Rao")
-			fe.clock.Add(time.Minute)
+			fe.Clock.Add(time.Minute)
 			return func() *response { return fe.do("POST", "/v1/centre/appointments/"+fe.apt.id+"/unlock", sup, "{}") }
 		},
 		ok: func(fe *faultEnv, r *response) {
 			fe.want(r, http.StatusOK, "")
-			if r.str("status") != "live" {
-				fe.t.Fatalf("unlocked: %s", r.raw)
+			if r.Str("status") != "live" {
+				fe.t.Fatalf("unlocked: %s", r.Raw)
 			}
 		},
-		harmless: []testenv.Harmless{testenv.AuditCounter},
-		sendFailed: func(fe *faultEnv, r *response, before []testenv.Row, f testenv.SendFault) {
+		harmless: []harness.Harmless{harness.AuditCounter},
+		sendFailed: func(fe *faultEnv, r *response, before []harness.Row, f harness.SendFault) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
 			// Locked again, by the system, and the audit log says so (and
 			// no wrong code: nobody entered one).
@@ -615,24 +560,24 @@ func TestFaultsUnlock(t *testing.T) {
 			// Its code hash is now the unsent code's, which is good for
 			// nothing while it is locked and which the next unlock
 			// replaces; its wrong-code count is the unlock's 0.
-			fe.wantSame(before, "the new code was not sent ("+f.String()+")", testenv.AuditCounter,
+			fe.wantSame(before, "the new code was not sent ("+f.String()+")", harness.AuditCounter,
 				historyOf(fe.apt.id, "code_hash", "wrong_attempts", "updated_at", "updated_by"))
 		},
-		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
+		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
-			wantLeft(fe.t, q, fe.changes(before, testenv.AuditCounter,
+			wantLeft(fe.t, q, fe.changes(before, harness.AuditCounter,
 				historyOf(fe.apt.id, "code_hash", "wrong_attempts", "updated_at", "updated_by")))
 		},
 		retry: func(fe *faultEnv, _ *response, req func() *response) {
 			r := req()
-			if r.status == http.StatusConflict && r.code() == "not_locked" {
+			if r.Status == http.StatusConflict && r.Code() == "not_locked" {
 				// The new code was not sent and locking again failed too:
 				// live, with a code nobody holds. The person gets a new
 				// one by rescheduling to the same slot.
 				r = fe.do("PATCH", "/v1/appointments/"+fe.apt.id, fe.apt.access, map[string]string{"date": fe.day(0)})
 			}
 			fe.want(r, http.StatusOK, "")
-			fe.want(fe.record(delhi, fe.apt.id, fe.slipCode(arjunMobile), "covaxin"), http.StatusCreated, "")
+			fe.want(fe.record(delhi, fe.apt.id, fe.LastCode(arjunMobile), "covaxin"), http.StatusCreated, "")
 		},
 	})
 }
@@ -641,29 +586,29 @@ func TestFaultsReschedule(t *testing.T) {
 	runFaults(t, faultFlow{
 		setup: func(fe *faultEnv) func() *response {
 			fe.apt = fe.book(arjunMobile, arjun, delhi)
-			fe.clock.Add(time.Minute)
+			fe.Clock.Add(time.Minute)
 			return func() *response {
 				return fe.do("PATCH", "/v1/appointments/"+fe.apt.id, fe.apt.access, map[string]string{"date": fe.day(1)})
 			}
 		},
 		ok: func(fe *faultEnv, r *response) {
 			fe.want(r, http.StatusOK, "")
-			if r.str("date") != fe.day(1) {
-				fe.t.Fatalf("rescheduled: %s", r.raw)
+			if r.Str("date") != fe.day(1) {
+				fe.t.Fatalf("rescheduled: %s", r.Raw)
 			}
 		},
-		harmless: []testenv.Harmless{testenv.AuditCounter},
-		sendFailed: func(fe *faultEnv, r *response, before []testenv.Row, f testenv.SendFault) {
+		harmless: []harness.Harmless{harness.AuditCounter},
+		sendFailed: func(fe *faultEnv, r *response, before []harness.Row, f harness.SendFault) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
 			// Moved and moved back, with the old code: the audit log has
 			// both moves, and updated_at is the second's time.
 			fe.wantAudit(before, fe.apt.id, "rescheduled beneficiary", "rescheduled beneficiary")
-			fe.wantSame(before, "the new slip was not sent ("+f.String()+")", testenv.AuditCounter, historyOf(fe.apt.id, "updated_at"))
+			fe.wantSame(before, "the new slip was not sent ("+f.String()+")", harness.AuditCounter, historyOf(fe.apt.id, "updated_at"))
 			fe.want(fe.record(delhi, fe.apt.id, fe.apt.code, "covaxin"), http.StatusCreated, "") // the old code still works
 		},
-		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
+		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
-			wantLeft(fe.t, q, fe.changes(before, testenv.AuditCounter, historyOf(fe.apt.id, "updated_at")))
+			wantLeft(fe.t, q, fe.changes(before, harness.AuditCounter, historyOf(fe.apt.id, "updated_at")))
 		},
 		retry: func(fe *faultEnv, first *response, req func() *response) {
 			if n := fe.count(`SELECT count(*) FROM doses WHERE appointment_id = ?`, fe.apt.id); n == 1 {
@@ -671,9 +616,9 @@ func TestFaultsReschedule(t *testing.T) {
 			}
 			r := req()
 			fe.want(r, http.StatusOK, "")
-			code := fe.slipCode(arjunMobile)
-			fe.clock.Add(24 * time.Hour)
-			fe.want(fe.record(delhi, r.str("id"), code, "covaxin"), http.StatusCreated, "")
+			code := fe.LastCode(arjunMobile)
+			fe.Clock.Add(24 * time.Hour)
+			fe.want(fe.record(delhi, r.Str("id"), code, "covaxin"), http.StatusCreated, "")
 		},
 	})
 }
@@ -686,16 +631,16 @@ func TestFaultsRetryConfirmations(t *testing.T) {
 	setup := func(t *testing.T) *faultEnv {
 		fe := newFaultEnv(t, nil)
 		b := fe.book(arjunMobile, arjun, delhi)
-		fe.sms.Fail(testenv.SendFails)
+		fe.sms.Fail(harness.SendFails)
 		fe.want(fe.record(delhi, b.id, b.code, "covaxin"), http.StatusCreated, "")
-		fe.sms.Fail(testenv.SendOK)
-		fe.clock.Add(time.Minute)
+		fe.sms.Fail(harness.SendOK)
+		fe.Clock.Add(time.Minute)
 		if q := fe.queued(); len(q) != 1 || !strings.HasSuffix(q[0], " 1 0") {
 			t.Fatalf("queued %v", q)
 		}
 		return fe
 	}
-	statements := func(send testenv.SendFault) []string {
+	statements := func(send harness.SendFault) []string {
 		fe := setup(t)
 		fe.sms.Fail(send)
 		fe.faults.Start()
@@ -703,12 +648,12 @@ func TestFaultsRetryConfirmations(t *testing.T) {
 			t.Fatal(err)
 		}
 		stmts := fe.faults.Statements()
-		if send == testenv.SendOK && (len(fe.queued()) != 0 || len(fe.doseSMS(arjunMobile)) != 1) {
+		if send == harness.SendOK && (len(fe.queued()) != 0 || len(fe.doseSMS(arjunMobile)) != 1) {
 			t.Fatalf("after the cron trigger: queued %v, %d sent", fe.queued(), len(fe.doseSMS(arjunMobile)))
 		}
 		return stmts
 	}
-	for _, c := range testenv.FaultCases(statements(testenv.SendOK), statements(testenv.SendFails)) {
+	for _, c := range harness.FaultCases(statements(harness.SendOK), statements(harness.SendFails)) {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
 			fe := setup(t)
@@ -716,21 +661,21 @@ func TestFaultsRetryConfirmations(t *testing.T) {
 			err := fe.scheduled()
 			q := fe.faults.Failed()
 			fe.faults.Clear()
-			fe.sms.Fail(testenv.SendOK)
+			fe.sms.Fail(harness.SendOK)
 			queued, sent := fe.queued(), len(fe.doseSMS(arjunMobile))
 			switch {
 			case c.Undo() && tolerated(purge, q):
 				// The purge failed after a failed send: reported; the
 				// confirmation backs off to two minutes.
 				if err == nil || len(queued) != 1 || !strings.HasSuffix(queued[0], " 2 120") {
-					t.Fatalf("%s failed after the send: err %v, queued %v", testenv.Short(q), err, queued)
+					t.Fatalf("%s failed after the send: err %v, queued %v", harness.Short(q), err, queued)
 				}
 			case c.Undo():
 				// Sending failed and counting it failed: due again at once.
 				if err != nil || len(queued) != 1 || !strings.HasSuffix(queued[0], " 1 0") {
-					t.Fatalf("%s failed after the send: err %v, queued %v", testenv.Short(q), err, queued)
+					t.Fatalf("%s failed after the send: err %v, queued %v", harness.Short(q), err, queued)
 				}
-			case c.Send != testenv.SendOK:
+			case c.Send != harness.SendOK:
 				// Failed again: backs off to two minutes.
 				if err != nil || len(queued) != 1 || !strings.HasSuffix(queued[0], " 2 120") {
 					t.Fatalf("gateway %s: err %v, queued %v", c.Send, err, queued)
@@ -738,17 +683,17 @@ func TestFaultsRetryConfirmations(t *testing.T) {
 			case strings.Contains(q, "FROM confirmations q JOIN"):
 				// Reading the queue failed: nothing sent, the cron trigger fails.
 				if err == nil || sent != 0 || len(queued) != 1 {
-					t.Fatalf("%s failed: err %v, queued %v, %d sent", testenv.Short(q), err, queued, sent)
+					t.Fatalf("%s failed: err %v, queued %v, %d sent", harness.Short(q), err, queued, sent)
 				}
 			case strings.Contains(q, "DELETE FROM confirmations"):
 				// Sent, still queued: sent again next time, same key.
 				if err != nil || sent != 1 || len(queued) != 1 {
-					t.Fatalf("%s failed: err %v, queued %v, %d sent", testenv.Short(q), err, queued, sent)
+					t.Fatalf("%s failed: err %v, queued %v, %d sent", harness.Short(q), err, queued, sent)
 				}
 			case tolerated(purge, q):
 				// The purge failed: reported, the confirmation went out.
 				if err == nil || sent != 1 || len(queued) != 0 {
-					t.Fatalf("%s failed: err %v, queued %v, %d sent", testenv.Short(q), err, queued, sent)
+					t.Fatalf("%s failed: err %v, queued %v, %d sent", harness.Short(q), err, queued, sent)
 				}
 			default:
 				t.Fatalf("unexpected statement %s", q)
@@ -783,7 +728,7 @@ func TestLostRepliesRecording(t *testing.T) {
 				var req func() *response
 				if walkIn {
 					r := fe.walkInOTP(delhi, arjunMobile, arjun)
-					txn, code := r.str("txn"), fe.otpCode(arjunMobile)
+					txn, code := r.Str("txn"), fe.LastOTP(arjunMobile)
 					req = func() *response { return fe.recordWalkIn(delhi, txn, code, "covaxin") }
 				} else {
 					b := fe.book(arjunMobile, arjun, delhi)
@@ -812,7 +757,7 @@ func TestLostRepliesRecording(t *testing.T) {
 				default:
 					fe.want(again, http.StatusConflict, "already_recorded")
 				}
-				t.Logf("reply of %s lost: %d %s, retry %d %s", testenv.Short(q), first.status, first.code(), again.status, again.code())
+				t.Logf("reply of %s lost: %d %s, retry %d %s", harness.Short(q), first.Status, first.Code(), again.Status, again.Code())
 				fe.confirmedOnce(arjunMobile, "ben_demo_03")
 			}
 		})
@@ -825,12 +770,12 @@ func TestLostRepliesRecording(t *testing.T) {
 // sms_unavailable), a dose confirmation is queued and sent by the cron
 // trigger, and every send of one message carries one idempotency key.
 func TestFaultsWebhook(t *testing.T) {
-	for _, f := range testenv.SendFaults {
+	for _, f := range harness.SendFaults {
 		t.Run(f.String(), func(t *testing.T) {
 			t.Parallel()
-			gw := testenv.NewGateway(t)
+			gw := harness.NewGateway(t)
 			fe := newFaultEnv(t, gw.Webhook())
-			late := f == testenv.SendLate
+			late := f == harness.SendLate
 			accepted := func(kind string) (n int, keys map[string]bool) {
 				keys = map[string]bool{}
 				for _, m := range gw.Accepted() {
@@ -852,41 +797,41 @@ func TestFaultsWebhook(t *testing.T) {
 			twice := map[bool]int{true: 2}[late]
 
 			// A booking OTP.
-			before := testenv.Rows(t, fe.db)
+			before := harness.Rows(t, fe.DB)
 			gw.Fail(f)
 			wantUnavailable(t, fe.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": arjunMobile}), "sms_unavailable", 60)
 			fe.wantSame(before, "the OTP was not sent")
 			wantAccepted("otp", twice)
-			gw.Fail(testenv.SendOK)
+			gw.Fail(harness.SendOK)
 			r := fe.do("POST", "/v1/booking/otp", "", map[string]string{"mobile": arjunMobile})
 			fe.want(r, http.StatusAccepted, "")
-			code := otpLine.FindStringSubmatch(gw.Last(t, arjunMobile, "otp").Body)[1]
-			r = fe.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.str("txn"), "otp": code})
+			code := harness.OTPOf(gw.Last(t, arjunMobile, "otp").Body)
+			r = fe.do("POST", "/v1/booking/session", "", map[string]string{"txn": r.Str("txn"), "otp": code})
 			fe.want(r, http.StatusOK, "")
-			book := fe.bookRequest(r.str("session"), arjunMobile, arjun, delhi)
+			book := fe.bookRequest(r.Str("session"), arjunMobile, arjun, delhi)
 
 			// A booking and its slip.
-			before = testenv.Rows(t, fe.db)
+			before = harness.Rows(t, fe.DB)
 			gw.Fail(f)
 			wantUnavailable(t, book(), "sms_unavailable", 60)
-			fe.wantSame(before, "the slip was not sent", testenv.AuditCounter, fe.unsentAppointments())
+			fe.wantSame(before, "the slip was not sent", harness.AuditCounter, fe.unsentAppointments())
 			wantAccepted("booking", twice)
-			gw.Fail(testenv.SendOK)
+			gw.Fail(harness.SendOK)
 			r = book()
 			fe.want(r, http.StatusCreated, "")
-			id := r.str("appointment", "id")
-			code = codeLine.FindStringSubmatch(gw.Last(t, arjunMobile, "booking").Body)[1]
+			id := r.Str("appointment", "id")
+			code = harness.CodeOf(gw.Last(t, arjunMobile, "booking").Body)
 
 			// A dose and its confirmation.
 			gw.Fail(f)
 			r = fe.record(delhi, id, code, "covaxin")
 			fe.want(r, http.StatusCreated, "")
-			if q := fe.queued(); r.str("confirmation_sent") != "false" || len(q) != 1 {
-				t.Fatalf("recorded: %s, queued %v", r.raw, q)
+			if q := fe.queued(); r.Str("confirmation_sent") != "false" || len(q) != 1 {
+				t.Fatalf("recorded: %s, queued %v", r.Raw, q)
 			}
 			wantAccepted("dose", twice)
-			gw.Fail(testenv.SendOK)
-			fe.clock.Add(time.Minute)
+			gw.Fail(harness.SendOK)
+			fe.Clock.Add(time.Minute)
 			if err := fe.scheduled(); err != nil {
 				t.Fatal(err)
 			}

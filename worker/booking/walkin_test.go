@@ -17,11 +17,7 @@ func (e *env) walkInOTP(centre, mobile, name string) (txn, code string) {
 	e.t.Helper()
 	r := e.do("POST", "/v1/vaccinations/walk-in", e.tokens[centre], map[string]string{"mobile": mobile, "name": name})
 	e.want(r, http.StatusAccepted, "")
-	m := otpLine.FindStringSubmatch(e.lastSMS(mobile, "otp"))
-	if m == nil {
-		e.t.Fatalf("no walk-in OTP to %s", mobile)
-	}
-	return r.str("txn"), m[1]
+	return r.Str("txn"), e.LastOTP(mobile)
 }
 
 func (e *env) recordWalkIn(centre, txn, code, vaccine string) *response {
@@ -40,38 +36,38 @@ func otherCode(code string) string {
 func TestWalkInNeedsThePersonsOTP(t *testing.T) {
 	e := newEnv(t)
 	// The old walk-in, a mobile and a name, records nothing.
-	before := e.dump()
+	before := e.Dump()
 	r := e.do("POST", "/v1/vaccinations", e.tokens[kolkata],
 		map[string]any{"walk_in": true, "mobile": fatemaMob, "name": fatema, "vaccine": "sputnik_light", "batch": "SL-77"})
 	e.want(r, http.StatusBadRequest, "walk_in_otp_required")
-	if e.dump() != before {
+	if e.Dump() != before {
 		t.Fatal("the refused walk-in changed the database")
 	}
 
 	// Asking for the OTP tells nothing about the person: the same answer for
 	// a registered name and for a stranger's.
 	known := e.do("POST", "/v1/vaccinations/walk-in", e.tokens[kolkata], map[string]string{"mobile": fatemaMob, "name": fatema, "lang": "bn"})
-	e.clock.Add(31e9)
+	e.Clock.Add(31e9)
 	unknown := e.do("POST", "/v1/vaccinations/walk-in", e.tokens[kolkata], map[string]string{"mobile": "9876599999", "name": "Nobody Here"})
 	for _, r := range []*response{known, unknown} {
 		e.want(r, http.StatusAccepted, "")
-		if len(r.body) != 3 || r.str("expires_in") == "" || r.str("resend_in") == "" || !strings.HasPrefix(r.str("txn"), "txn_") {
-			t.Fatalf("walk-in OTP answer: %s", r.raw)
+		if len(r.Body) != 3 || r.Str("expires_in") == "" || r.Str("resend_in") == "" || !strings.HasPrefix(r.Str("txn"), "txn_") {
+			t.Fatalf("walk-in OTP answer: %s", r.Raw)
 		}
 	}
-	if s := e.lastSMS(fatemaMob, "otp"); !strings.Contains(s, "টিকাকরণ") || !strings.Contains(s, "SSKM") {
+	if s := e.LastSMS(fatemaMob, "otp"); !strings.Contains(s, "টিকাকরণ") || !strings.Contains(s, "SSKM") {
 		t.Fatalf("walk-in OTP SMS: %q", s)
 	}
-	txn := known.str("txn")
-	code := otpLine.FindStringSubmatch(e.lastSMS(fatemaMob, "otp"))[1]
+	txn := known.Str("txn")
+	code := e.LastOTP(fatemaMob)
 
 	// A wrong code is refused as a wrong code, with a vaccine that does not
 	// fit either: nothing about the person before the code is right. The
 	// guess is audited with the centre.
 	r = e.recordWalkIn(kolkata, txn, otherCode(code), "covaxin")
 	e.want(r, http.StatusUnauthorized, "otp_incorrect")
-	if r.str("attempts_left") != "2" || strings.Contains(r.raw, "vaccine") {
-		t.Fatalf("wrong code: %s", r.raw)
+	if r.Str("attempts_left") != "2" || strings.Contains(r.Raw, "vaccine") {
+		t.Fatalf("wrong code: %s", r.Raw)
 	}
 	if n := e.count(`SELECT count(*) FROM audit_log WHERE event = 'walk_in_otp_attempt' AND centre_id = ? AND actor = ?`,
 		kolkata, "vaccinator@"+kolkata); n != 1 {
@@ -83,10 +79,10 @@ func TestWalkInNeedsThePersonsOTP(t *testing.T) {
 	// The right code: recorded, marked, confirmed by SMS, status 0 → 2.
 	r = e.recordWalkIn(kolkata, txn, code, "sputnik_light")
 	e.want(r, http.StatusCreated, "")
-	if r.str("dose", "walk_in") != "true" || r.str("status") != "2" || r.str("confirmation_sent") != "true" {
-		t.Fatalf("walk-in: %s", r.raw)
+	if r.Str("dose", "walk_in") != "true" || r.Str("status") != "2" || r.Str("confirmation_sent") != "true" {
+		t.Fatalf("walk-in: %s", r.Raw)
 	}
-	if s := e.lastSMS(fatemaMob, "dose"); !strings.Contains(s, "ডোজ 1") {
+	if s := e.LastSMS(fatemaMob, "dose"); !strings.Contains(s, "ডোজ 1") {
 		t.Fatalf("walk-in confirmation: %q", s)
 	}
 	if st := e.status(fatemaMob, fatema); st != kycvs.FullyVaccinated {
@@ -103,8 +99,8 @@ func TestWalkInNeedsThePersonsOTP(t *testing.T) {
 
 	// The stranger's number: the right code proves the number, and only then
 	// is the answer that nobody of that name is registered.
-	code = otpLine.FindStringSubmatch(e.lastSMS("9876599999", "otp"))[1]
-	e.want(e.recordWalkIn(kolkata, unknown.str("txn"), code, "covaxin"), http.StatusNotFound, "beneficiary_not_found")
+	code = e.LastOTP("9876599999")
+	e.want(e.recordWalkIn(kolkata, unknown.Str("txn"), code, "covaxin"), http.StatusNotFound, "beneficiary_not_found")
 }
 
 // After the code is proven, a schedule refusal says why and leaves the code
@@ -114,13 +110,13 @@ func TestWalkInScheduleAfterTheCode(t *testing.T) {
 	txn, code := e.walkInOTP(delhi, priyaMobile, priya) // one Covaxin dose, long ago
 	r := e.recordWalkIn(delhi, txn, code, "covishield")
 	e.want(r, http.StatusConflict, "vaccine_mismatch")
-	if r.str("expected_vaccine") != "covaxin" {
-		t.Fatalf("%s", r.raw)
+	if r.Str("expected_vaccine") != "covaxin" {
+		t.Fatalf("%s", r.Raw)
 	}
 	r = e.recordWalkIn(delhi, txn, code, "covaxin")
 	e.want(r, http.StatusCreated, "")
-	if r.str("status") != "2" {
-		t.Fatalf("%s", r.raw)
+	if r.Str("status") != "2" {
+		t.Fatalf("%s", r.Raw)
 	}
 }
 
@@ -135,7 +131,7 @@ func TestWalkInParallel(t *testing.T) {
 		wg.Go(func() {
 			r := e.recordWalkIn(kolkata, txn, code, "sputnik_light")
 			mu.Lock()
-			got[r.code()]++
+			got[r.Code()]++
 			mu.Unlock()
 		})
 	}
@@ -155,8 +151,8 @@ func TestWalkInDailyCap(t *testing.T) {
 	e := newEnvWith(t, func(c *service.Config) { c.Limits.WalkInPerCentreDay = 2 })
 	for i, m := range []string{fatemaMob, priyaMobile, arjunMobile} {
 		r := e.do("POST", "/v1/vaccinations/walk-in", e.tokens[kolkata], map[string]string{"mobile": m, "name": "x"})
-		if (i < 2) != (r.status == http.StatusAccepted) || (i == 2 && (r.code() != "rate_limited" || r.header.Get("Retry-After") == "")) {
-			t.Fatalf("walk-in OTP %d: %d %s", i, r.status, r.raw)
+		if (i < 2) != (r.Status == http.StatusAccepted) || (i == 2 && (r.Code() != "rate_limited" || r.Header.Get("Retry-After") == "")) {
+			t.Fatalf("walk-in OTP %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
 	// Another centre's cap is its own.

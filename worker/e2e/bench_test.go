@@ -2,25 +2,20 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/kycvs/kycvs/internal/devserver"
-	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/service"
-	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
@@ -45,7 +40,7 @@ func TestBenchReport(t *testing.T) {
 		}
 	}
 	const people = 2000
-	s := devserver.Start(t, devserver.Options{Synthetic: people, Vars: benchVars})
+	s := harness.Workerd(t, harness.Options{Synthetic: people, Vars: benchVars})
 	native := nativeServer(t, people)
 
 	for _, target := range []struct{ name, url string }{{"workerd", s.URL}, {"native", native}} {
@@ -76,40 +71,15 @@ func TestBenchReport(t *testing.T) {
 	}
 }
 
+// nativeServer serves the same handler natively on SQLite, over HTTP.
 func nativeServer(t *testing.T, people int) string {
-	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "bench.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	hashKey := []byte("bench-hash-key-0123456789abcdef!")
-	var b bytes.Buffer
-	if err := seed.WriteSQL(&b, hashKey, people); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, b.String()); err != nil {
-		t.Fatal(err)
-	}
-	k, err := keys.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lim := otp.DefaultLimits
-	lim.ResendAfter, lim.PerMobileHour, lim.PerIPMinute, lim.PerEntityHour = 0, 1e6, 1e6, 1e6
-	st := &store.SQL{DB: db}
-	ks := &keys.Keyset{}
-	if err := ks.Add(k.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	h, err := service.New(service.Config{Environment: "dev", Issuer: "bench", SigningKey: k, HashKey: hashKey, Keyset: ks,
-		ServiceOrigin: "http://127.0.0.1", Limits: lim}, st, &sms.Outbox{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	s := harness.Native(t, harness.Options{Synthetic: people, Listen: true, Handler: func(d harness.Deps) (http.Handler, error) {
+		lim := otp.DefaultLimits
+		lim.ResendAfter, lim.PerMobileHour, lim.PerIPMinute, lim.PerEntityHour = 0, 1e6, 1e6, 1e6
+		return service.New(service.Config{Environment: "dev", Issuer: "bench", SigningKey: d.Key, HashKey: d.HashKey, Keyset: d.Keyset,
+			ServiceOrigin: d.Origin, Limits: lim}, d.Store, d.Sender)
+	}})
+	return s.URL
 }
 
 type result struct {
@@ -176,8 +146,7 @@ func runFlows(t *testing.T, base string, clients int, dur time.Duration, people 
 		if err := json.NewDecoder(resp.Body).Decode(&ob); err != nil || len(ob.Messages) == 0 {
 			return "", fmt.Errorf("outbox for %s: %v", mobile, err)
 		}
-		m := ob.Messages[0].Body
-		return m[len(m)-6:], nil
+		return harness.OTPOf(ob.Messages[0].Body), nil
 	}
 	start := time.Now()
 	deadline := start.Add(dur)

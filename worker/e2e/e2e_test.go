@@ -13,43 +13,29 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs"
-	"github.com/kycvs/kycvs/internal/devserver"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
 const nonce = "e2e-nonce-0123456789"
 
+// client sends the requests of one test, from the service's origin unless
+// told otherwise.
 type client struct {
 	t *testing.T
-	s *devserver.Server
+	s *harness.Server
 }
+
+func newClient(t *testing.T, s *harness.Server) *client { return &client{t: t, s: s.For(t)} }
 
 func (c *client) post(path string, body any, hdr ...string) (int, map[string]any, http.Header) {
 	c.t.Helper()
-	var b []byte
-	if s, ok := body.(string); ok {
-		b = []byte(s)
-	} else {
-		b, _ = json.Marshal(body)
+	r := c.s.Do("POST", path, "", body, hdr...)
+	if r.Body == nil {
+		c.t.Fatalf("POST %s: %d, not JSON: %q", path, r.Status, r.Raw)
 	}
-	req, _ := http.NewRequest("POST", c.s.URL+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", c.s.URL)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		c.t.Fatalf("POST %s: %d, not JSON: %q", path, resp.StatusCode, raw)
-	}
-	return resp.StatusCode, m, resp.Header
+	return r.Status, r.Body, r.Header
 }
 
 func (c *client) flow(entity string, p seed.Person, typed string) (int, map[string]any) {
@@ -58,18 +44,19 @@ func (c *client) flow(entity string, p seed.Person, typed string) (int, map[stri
 	if st != 202 {
 		c.t.Fatalf("start %q: %d %v", typed, st, m)
 	}
-	st, m, _ = c.post("/v1/otp/verify", map[string]string{"txn": m["txn"].(string), "otp": c.s.LastOTP(c.t, p.Mobile)})
+	st, m, _ = c.post("/v1/otp/verify", map[string]string{"txn": m["txn"].(string), "otp": c.s.LastOTP(p.Mobile)})
 	return st, m
 }
 
 func TestWorkerEndToEnd(t *testing.T) {
-	devserver.Skip(t)
+	harness.Skip(t)
 	extra := seed.Entity{ID: "ent_e2e_shop", DisplayName: "E2E Shop", Purpose: "Testing", Origins: []string{"https://shop.e2e.example"}}
-	s := devserver.Start(t, devserver.Options{Entities: []seed.Entity{extra}})
-	c := &client{t: t, s: s}
+	s := harness.Workerd(t, harness.Options{Entities: []seed.Entity{extra}})
+	s.Header.Set("Origin", s.Origin)
+	c := newClient(t, s)
 
 	t.Run("every status, verified by the Go package", func(t *testing.T) {
-		c := &client{t: t, s: s}
+		c := newClient(t, s)
 		seen := map[kycvs.Status]bool{}
 		for _, p := range []seed.Person{seed.DemoPeople[0], seed.DemoPeople[1], seed.DemoPeople[2]} {
 			st, m := c.flow("ent_railways", p, p.Name)
@@ -91,7 +78,7 @@ func TestWorkerEndToEnd(t *testing.T) {
 	})
 
 	t.Run("shared mobile, name in Bengali with odd spacing; single-use server verify", func(t *testing.T) {
-		c := &client{t: t, s: s}
+		c := newClient(t, s)
 		p := seed.DemoPeople[6]
 		st, m := c.flow("ent_hotel", p, "  সুমন   দাস ")
 		if st != 200 {
@@ -114,14 +101,14 @@ func TestWorkerEndToEnd(t *testing.T) {
 	})
 
 	t.Run("wrong OTP locks, resend is limited, name mismatch", func(t *testing.T) {
-		c := &client{t: t, s: s}
+		c := newClient(t, s)
 		p := seed.DemoPeople[7]
 		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_airline", "mobile": p.Mobile, "name": p.Name, "nonce": nonce})
 		if st != 202 {
 			t.Fatalf("%d %v", st, m)
 		}
 		txn := m["txn"].(string)
-		right := s.LastOTP(t, p.Mobile)
+		right := s.For(t).LastOTP(p.Mobile)
 		wrong := "000000"
 		if right == wrong {
 			wrong = "111111"
@@ -151,7 +138,7 @@ func TestWorkerEndToEnd(t *testing.T) {
 			t.Fatalf("%d %v", st, m)
 		}
 		txn := m["txn"].(string)
-		right := s.LastOTP(t, p.Mobile)
+		right := s.For(t).LastOTP(p.Mobile)
 		var mu sync.Mutex
 		counts := map[float64]int{}
 		var wg sync.WaitGroup
@@ -203,18 +190,15 @@ func TestWorkerEndToEnd(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		msgs, err := s.Outbox(t.Context(), p.Mobile)
-		if err != nil {
-			t.Fatal(err)
-		}
+		msgs := s.For(t).Outbox(p.Mobile)
 		if counts[202] != 1 || counts[429] != 19 || len(msgs) != 1 {
 			t.Fatalf("outcomes %v, %d SMS; want one sent", counts, len(msgs))
 		}
 	})
 
 	t.Run("SQL applied to the running server (admin commands)", func(t *testing.T) {
-		c := &client{t: t, s: s}
-		s.Exec(t, store.RemoveEntitySQL("ent_employer"))
+		c := newClient(t, s)
+		s.For(t).Exec(store.RemoveEntitySQL("ent_employer"))
 		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_employer", "mobile": seed.DemoPeople[0].Mobile, "name": "x", "nonce": nonce})
 		if st != 403 || m["error"] != "unknown_entity" {
 			t.Fatalf("removed entity: %d %v", st, m)
@@ -222,7 +206,7 @@ func TestWorkerEndToEnd(t *testing.T) {
 	})
 
 	t.Run("origin, headers, widget for a registered entity", func(t *testing.T) {
-		c := &client{t: t, s: s}
+		c := newClient(t, s)
 		st, m, h := c.post("/v1/otp", map[string]string{"entity": "ent_hotel", "mobile": "9876500001", "name": "x", "nonce": nonce}, "Origin", "https://shop.e2e.example")
 		if st != 403 || m["error"] != "origin_not_allowed" || h.Get("Access-Control-Allow-Origin") != "" {
 			t.Fatalf("foreign origin: %d %v", st, m)

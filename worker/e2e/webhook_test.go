@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kycvs/kycvs/internal/devserver"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/sms"
 )
@@ -18,7 +18,7 @@ import (
 // inside workerd (fetch) to a local gateway that fails the first attempt,
 // and checks the retry, the HMAC signature and the message.
 func TestWebhookSenderInWorkerd(t *testing.T) {
-	devserver.Skip(t)
+	harness.Skip(t)
 	const secret = "gateway-secret-0123456789"
 	got := make(chan map[string]string, 4)
 	calls := 0
@@ -38,10 +38,11 @@ func TestWebhookSenderInWorkerd(t *testing.T) {
 		got <- m
 	}))
 	defer gw.Close()
-	s := devserver.Start(t, devserver.Options{Vars: map[string]string{
+	s := harness.Workerd(t, harness.Options{Vars: map[string]string{
 		"SMS_MODE": "webhook", "SMS_WEBHOOK_URL": gw.URL + "/send", "SMS_WEBHOOK_SECRET": secret,
 	}})
-	c := &client{t: t, s: s}
+	s.Header.Set("Origin", s.Origin)
+	c := newClient(t, s)
 	p := seed.DemoPeople[0]
 	st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_airline", "mobile": p.Mobile, "name": p.Name, "nonce": nonce})
 	if st != 202 {

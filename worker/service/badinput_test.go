@@ -12,7 +12,7 @@ import (
 // stable code, never a 5xx, and a database unchanged by all of them.
 func TestBadInput(t *testing.T) {
 	e := newEnv(t, nil)
-	secret := seed.DemoSecret(e.hashKey, "ent_railways")
+	secret := seed.DemoSecret(e.HashKey, "ent_railways")
 	start := func(entity, mobile, name, nonce string) string {
 		return fmt.Sprintf(`{"entity":%q,"mobile":%q,"name":%q,"nonce":%q}`, entity, mobile, name, nonce)
 	}
@@ -111,20 +111,20 @@ func TestBadInput(t *testing.T) {
 	if len(cases) < 40 {
 		t.Fatalf("only %d cases", len(cases))
 	}
-	before := e.dump()
+	before := e.Dump()
 	for _, c := range cases {
 		r := e.do(c.method, c.path, c.body, c.hdr...)
-		if r.status != c.status || r.code() != c.code {
-			t.Errorf("%s: %d %q, want %d %q (%s)", c.name, r.status, r.code(), c.status, c.code, r.raw)
+		if r.Status != c.status || r.Code() != c.code {
+			t.Errorf("%s: %d %q, want %d %q (%s)", c.name, r.Status, r.Code(), c.status, c.code, r.Raw)
 		}
-		if msg, _ := r.body["message"].(string); msg == "" {
-			t.Errorf("%s: no message: %s", c.name, r.raw)
+		if msg, _ := r.Body["message"].(string); msg == "" {
+			t.Errorf("%s: no message: %s", c.name, r.Raw)
 		}
-		if r.header.Get("X-Content-Type-Options") != "nosniff" {
+		if r.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: no nosniff", c.name)
 		}
 	}
-	if after := e.dump(); after != before {
+	if after := e.Dump(); after != before {
 		t.Errorf("the database changed")
 	}
 }

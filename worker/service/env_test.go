@@ -1,135 +1,67 @@
 package service
 
 import (
-	"bytes"
-	"database/sql"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/kycvs/kycvs"
-	"github.com/kycvs/kycvs/keys"
-	"github.com/kycvs/kycvs/worker/internal/testenv"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/otp"
-	"github.com/kycvs/kycvs/worker/sms"
-	"github.com/kycvs/kycvs/worker/store"
 )
 
-// env is a handler on a fresh SQLite database with the real migrations and
-// the demo seed.
+// env is the handler on a fresh SQLite database with the real migrations
+// and the demo seed (harness.Native), its requests sent from the service's
+// own origin.
 type env struct {
-	t       testing.TB
-	h       *Handler
-	db      *sql.DB
-	clock   *testenv.Clock
-	hashKey []byte
-	key     *keys.PrivateKey
+	*harness.Server
+	t testing.TB
+	h *Handler
 }
 
-const testOrigin = "https://kycvs.test"
+type response = harness.Response
+
+const testOrigin = harness.TestOrigin
 
 func newEnv(t testing.TB, tweak func(*Config)) *env {
 	t.Helper()
-	hashKey := testenv.HashKey
-	db := testenv.SeededDB(t, hashKey, 50)
-	key, err := keys.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := testenv.NewClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
-	ks := &keys.Keyset{}
-	if err := ks.Add(key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{
-		Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: hashKey, Keyset: ks, ServiceOrigin: testOrigin,
-		Limits: otp.DefaultLimits, TokenLifetime: 5 * time.Minute, Now: clk.Now,
-	}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	st := &store.SQL{DB: db}
-	h, err := New(cfg, st, &sms.Outbox{Store: st, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, h: h, db: db, clock: clk, hashKey: hashKey, key: key}
+	return startEnv(t, harness.Options{}, tweak)
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
+// startEnv is newEnv on a server with opts (Faults, Sender).
+func startEnv(t testing.TB, opts harness.Options, tweak func(*Config)) *env {
+	t.Helper()
+	e := &env{t: t}
+	opts.Synthetic = 50
+	opts.Start = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	opts.Handler = func(d harness.Deps) (http.Handler, error) {
+		cfg := Config{
+			Environment: "dev", Issuer: "kycvs-test", SigningKey: d.Key, HashKey: d.HashKey, Keyset: d.Keyset, ServiceOrigin: d.Origin,
+			Limits: otp.DefaultLimits, TokenLifetime: 5 * time.Minute, Now: d.Now,
+		}
+		if tweak != nil {
+			tweak(&cfg)
+		}
+		var err error
+		e.h, err = New(cfg, d.Store, d.Sender)
+		return e.h, err
+	}
+	e.Server = harness.Native(t, opts)
+	e.Header.Set("Origin", e.Origin)
+	e.Header.Set("Content-Type", "application/json")
+	return e
 }
 
-func (r *response) code() string { s, _ := r.body["error"].(string); return s }
-
-// do sends a request through the handler. body is JSON-encoded unless it is a
-// string or []byte.
+// do sends a request from the service's origin; hdr are name, value pairs
+// ("" removes one, e.g. the Origin).
 func (e *env) do(method, path string, body any, hdr ...string) *response {
 	e.t.Helper()
-	var b []byte
-	switch v := body.(type) {
-	case nil:
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	u := testOrigin + path
-	if strings.HasPrefix(path, "http") { // another host, e.g. loopback for /dev/outbox
-		u = path
-	}
-	req := httptest.NewRequest(method, u, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", testOrigin)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		if hdr[i+1] == "" {
-			req.Header.Del(hdr[i])
-		} else {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-	}
-	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
-	res := &response{status: w.Code, header: w.Header(), raw: w.Body.String()}
-	if strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(w.Body.Bytes(), &res.body); err != nil {
-			e.t.Fatalf("%s %s: response is not JSON: %v: %q", method, path, err, w.Body.String())
-		}
-	}
-	return res
+	return e.Do(method, path, "", body, hdr...)
 }
 
 func (e *env) start(entity, mobile, name, nonce string) *response {
 	e.t.Helper()
 	return e.do("POST", "/v1/otp", map[string]string{"entity": entity, "mobile": mobile, "name": name, "nonce": nonce})
-}
-
-var otpLine = regexp.MustCompile(`#([0-9]{6})( @\S+)?$`)
-
-// lastOTP reads the newest OTP sent to mobile from the outbox.
-func (e *env) lastOTP(mobile string) string {
-	e.t.Helper()
-	var body string
-	if err := e.db.QueryRow(`SELECT body FROM sms_outbox WHERE to_mobile = ? ORDER BY id DESC LIMIT 1`, mobile).Scan(&body); err != nil {
-		e.t.Fatalf("no SMS to %s: %v", mobile, err)
-	}
-	m := otpLine.FindStringSubmatch(body)
-	if m == nil {
-		e.t.Fatalf("SMS without WebOTP line: %q", body)
-	}
-	return m[1]
 }
 
 func (e *env) verify(txn, code string) *response {
@@ -141,30 +73,23 @@ func (e *env) verify(txn, code string) *response {
 func (e *env) flow(entity, mobile, name, nonce string) *response {
 	e.t.Helper()
 	r := e.start(entity, mobile, name, nonce)
-	if r.status != http.StatusAccepted {
-		e.t.Fatalf("start %s %q: %d %s", mobile, name, r.status, r.raw)
+	if r.Status != http.StatusAccepted {
+		e.t.Fatalf("start %s %q: %d %s", mobile, name, r.Status, r.Raw)
 	}
-	return e.verify(r.body["txn"].(string), e.lastOTP(mobile))
+	return e.verify(r.Body["txn"].(string), e.LastOTP(mobile))
 }
 
 // checkToken verifies a token from a 200 verify response with the package a
 // real entity server uses.
 func (e *env) checkToken(r *response, entity, nonce string) *kycvs.Attestation {
 	e.t.Helper()
-	if r.status != 200 {
-		e.t.Fatalf("verify: %d %s", r.status, r.raw)
+	if r.Status != 200 {
+		e.t.Fatalf("verify: %d %s", r.Status, r.Raw)
 	}
-	tok, _ := r.body["token"].(string)
-	a, err := kycvs.Verify(tok, e.h.keyset, kycvs.Expect{Audience: entity, Nonce: nonce, Now: e.clock.Now()})
+	tok, _ := r.Body["token"].(string)
+	a, err := kycvs.Verify(tok, e.h.keyset, kycvs.Expect{Audience: entity, Nonce: nonce, Now: e.Clock.Now()})
 	if err != nil {
 		e.t.Fatalf("token %q: %v", tok, err)
 	}
 	return a
-}
-
-// dump returns every row of every table, to check that refused requests
-// change nothing.
-func (e *env) dump() string {
-	e.t.Helper()
-	return testenv.Dump(e.t, e.db)
 }

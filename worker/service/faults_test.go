@@ -6,14 +6,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/kycvs/kycvs/keys"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/api"
-	"github.com/kycvs/kycvs/worker/internal/testenv"
-	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/seed"
-	"github.com/kycvs/kycvs/worker/store"
 )
 
 // Faults lose nothing: every statement of the status flow fails in turn,
@@ -25,60 +21,33 @@ import (
 // gateway that fails on demand.
 type faultEnv struct {
 	*env
-	faults *testenv.Faults
-	sms    *testenv.Sender
+	faults *harness.Faults
+	sms    *harness.Sender
 }
 
 func newFaultEnv(t testing.TB) *faultEnv {
 	t.Helper()
-	db, faults := testenv.FaultyDB(t, testenv.HashKey, 50)
-	key, err := keys.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := testenv.NewClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
-	ks := &keys.Keyset{}
-	if err := ks.Add(key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{
-		Environment: "dev", Issuer: "kycvs-test", SigningKey: key, HashKey: testenv.HashKey, Keyset: ks, ServiceOrigin: testOrigin,
-		Limits: otp.DefaultLimits, TokenLifetime: 5 * time.Minute, Now: clk.Now,
-	}
-	sender := &testenv.Sender{}
-	h, err := New(cfg, &store.SQL{DB: db}, sender)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &faultEnv{env: &env{t: t, h: h, db: db, clock: clk, hashKey: testenv.HashKey, key: key}, faults: faults, sms: sender}
+	sender := &harness.Sender{}
+	e := startEnv(t, harness.Options{Faults: true, Sender: sender}, nil)
+	return &faultEnv{env: e, faults: e.Faults, sms: sender}
 }
 
-// harmless is what a failed request may leave (see the testenv functions).
-func (fe *faultEnv) harmless() []testenv.Harmless {
-	return []testenv.Harmless{testenv.NoCounts(fe.clock.Now()), testenv.GuessTimes}
+// harmless is what a failed request may leave (see the harness.Harmless functions).
+func (fe *faultEnv) harmless() []harness.Harmless {
+	return []harness.Harmless{harness.NoCounts(fe.Clock.Now()), harness.GuessTimes}
 }
 
 // changes lists what changed since before, less what is harmless.
-func (fe *faultEnv) changes(before []testenv.Row) string {
-	return testenv.Diff(testenv.Render(before, fe.harmless()...), testenv.DumpWithout(fe.t, fe.db, fe.harmless()...))
-}
-
-// otpCode returns the code of the newest OTP delivered to mobile.
-func (fe *faultEnv) otpCode(mobile string) string {
-	fe.t.Helper()
-	m := otpLine.FindStringSubmatch(fe.sms.Last(fe.t, mobile, "otp").Body)
-	if m == nil {
-		fe.t.Fatalf("OTP SMS without WebOTP line")
-	}
-	return m[1]
+func (fe *faultEnv) changes(before []harness.Row) string {
+	return harness.Diff(harness.Render(before, fe.harmless()...), harness.DumpWithout(fe.t, fe.DB, fe.harmless()...))
 }
 
 func wantUnavailable(t testing.TB, r *response, code string, retryAfter int) {
 	t.Helper()
-	if r.status != http.StatusServiceUnavailable || r.code() != code || r.header.Get("Retry-After") != strconv.Itoa(retryAfter) ||
-		r.body["retry_after"] != float64(retryAfter) {
-		t.Fatalf("got %d %s (Retry-After %q), want 503 %s with Retry-After %d", r.status, strings.TrimSpace(r.raw),
-			r.header.Get("Retry-After"), code, retryAfter)
+	if r.Status != http.StatusServiceUnavailable || r.Code() != code || r.Header.Get("Retry-After") != strconv.Itoa(retryAfter) ||
+		r.Body["retry_after"] != float64(retryAfter) {
+		t.Fatalf("got %d %s (Retry-After %q), want 503 %s with Retry-After %d", r.Status, strings.TrimSpace(r.Raw),
+			r.Header.Get("Retry-After"), code, retryAfter)
 	}
 }
 
@@ -93,49 +62,49 @@ type faultFlow struct {
 	tolerated []string
 	// undone checks the answer and the database when the gateway failed
 	// and then statement q, one of those undoing the request, failed too.
-	undone func(fe *faultEnv, r *response, before []testenv.Row, q string)
+	undone func(fe *faultEnv, r *response, before []harness.Row, q string)
 	// retry runs the request (req) again with nothing failing, after c,
 	// and checks that it succeeds: nothing was lost.
-	retry func(fe *faultEnv, c testenv.FaultCase, req func() *response)
+	retry func(fe *faultEnv, c harness.FaultCase, req func() *response)
 }
 
 // runFaults runs the flow once with each of its fault cases, each on a
 // fresh database.
 func runFaults(t *testing.T, fl faultFlow) {
-	statements := func(send testenv.SendFault) []string {
+	statements := func(send harness.SendFault) []string {
 		fe := newFaultEnv(t)
 		req := fl.setup(fe)
 		fe.sms.Fail(send)
 		fe.faults.Start()
 		r := req()
 		stmts := fe.faults.Statements()
-		if send == testenv.SendOK {
+		if send == harness.SendOK {
 			fl.ok(fe, r)
 		}
 		return stmts
 	}
-	ok, down := statements(testenv.SendOK), statements(testenv.SendFails)
+	ok, down := statements(harness.SendOK), statements(harness.SendFails)
 	for i, q := range down {
-		t.Logf("statement %d: %s", i+1, testenv.Short(q))
+		t.Logf("statement %d: %s", i+1, harness.Short(q))
 	}
-	for _, c := range testenv.FaultCases(ok, down) {
+	for _, c := range harness.FaultCases(ok, down) {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
 			fe := newFaultEnv(t)
 			req := fl.setup(fe)
-			before := testenv.Rows(t, fe.db)
+			before := harness.Rows(t, fe.DB)
 			c.Arm(fe.faults, fe.sms)
 			r := req()
 			q := fe.faults.Failed()
 			fe.faults.Clear()
-			fe.sms.Fail(testenv.SendOK)
+			fe.sms.Fail(harness.SendOK)
 			if c.Stmt > 0 && q == "" {
 				t.Skip("the request ran fewer statements this time (a random purge)")
 			}
 			switch {
 			case c.Undo():
 				fl.undone(fe, r, before, q)
-			case c.Send != testenv.SendOK:
+			case c.Send != harness.SendOK:
 				wantUnavailable(t, r, "sms_unavailable", 60)
 				if d := fe.changes(before); d != "" {
 					t.Fatalf("the gateway failed (%s) and the database changed:\n%s", c.Send, d)
@@ -145,7 +114,7 @@ func runFaults(t *testing.T, fl faultFlow) {
 			default:
 				wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
 				if d := fe.changes(before); d != "" {
-					t.Fatalf("%s failed and the database changed:\n%s", testenv.Short(q), d)
+					t.Fatalf("%s failed and the database changed:\n%s", harness.Short(q), d)
 				}
 			}
 			fl.retry(fe, c, req)
@@ -184,14 +153,14 @@ func wantLeft(t testing.TB, q, diff string) {
 	t.Helper()
 	for s, tables := range undoLeaves {
 		if strings.Contains(q, s) {
-			if got := strings.Join(testenv.Tables(diff), " "); got != tables {
-				t.Fatalf("%s failed after the send and left %s, want %s:\n%s", testenv.Short(q), got, tables, diff)
+			if got := strings.Join(harness.Tables(diff), " "); got != tables {
+				t.Fatalf("%s failed after the send and left %s, want %s:\n%s", harness.Short(q), got, tables, diff)
 			}
-			t.Logf("%s failed after the send; left\n%s", testenv.Short(q), diff)
+			t.Logf("%s failed after the send; left\n%s", harness.Short(q), diff)
 			return
 		}
 	}
-	t.Fatalf("%s failed after the send: not a known undo statement", testenv.Short(q))
+	t.Fatalf("%s failed after the send: not a known undo statement", harness.Short(q))
 }
 
 // purge is what a start runs now and then (about one in 256): a failure
@@ -206,32 +175,32 @@ func TestFaultsStatusStart(t *testing.T) {
 		setup: func(fe *faultEnv) func() *response {
 			// A live code the new start supersedes, and must give back
 			// if the new one cannot be sent.
-			if r := start(fe); r.status != http.StatusAccepted {
-				fe.t.Fatalf("first start: %d %s", r.status, r.raw)
+			if r := start(fe); r.Status != http.StatusAccepted {
+				fe.t.Fatalf("first start: %d %s", r.Status, r.Raw)
 			}
-			fe.clock.Add(fe.h.cfg.Limits.ResendAfter)
+			fe.Clock.Add(fe.h.cfg.Limits.ResendAfter)
 			return func() *response { return start(fe) }
 		},
 		ok: func(fe *faultEnv, r *response) {
-			if r.status != http.StatusAccepted {
-				fe.t.Fatalf("start: %d %s", r.status, r.raw)
+			if r.Status != http.StatusAccepted {
+				fe.t.Fatalf("start: %d %s", r.Status, r.Raw)
 			}
 		},
 		tolerated: purge,
-		undone: func(fe *faultEnv, r *response, before []testenv.Row, q string) {
+		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
 			wantLeft(fe.t, q, fe.changes(before))
 		},
-		retry: func(fe *faultEnv, c testenv.FaultCase, req func() *response) {
+		retry: func(fe *faultEnv, c harness.FaultCase, req func() *response) {
 			if c.Undo() {
 				// The counts may not have been given back: the resend gap.
-				fe.clock.Add(fe.h.cfg.Limits.ResendAfter)
+				fe.Clock.Add(fe.h.cfg.Limits.ResendAfter)
 			}
 			r := req()
-			if r.status != http.StatusAccepted {
-				fe.t.Fatalf("retried start: %d %s", r.status, r.raw)
+			if r.Status != http.StatusAccepted {
+				fe.t.Fatalf("retried start: %d %s", r.Status, r.Raw)
 			}
-			fe.checkToken(fe.verify(r.body["txn"].(string), fe.otpCode(p.Mobile)), "ent_railways", nonce)
+			fe.checkToken(fe.verify(r.Body["txn"].(string), fe.LastOTP(p.Mobile)), "ent_railways", nonce)
 		},
 	})
 }
@@ -242,23 +211,23 @@ func TestFaultsStatusStartRefused(t *testing.T) {
 	p := seed.DemoPeople[0]
 	start := func(fe *faultEnv) *response { return fe.start("ent_railways", p.Mobile, p.Name, nonce) }
 	refused := func(fe *faultEnv, r *response) {
-		if r.status != http.StatusTooManyRequests || r.code() != "rate_limited" {
-			fe.t.Fatalf("start within the resend gap: %d %s", r.status, r.raw)
+		if r.Status != http.StatusTooManyRequests || r.Code() != "rate_limited" {
+			fe.t.Fatalf("start within the resend gap: %d %s", r.Status, r.Raw)
 		}
 	}
 	runFaults(t, faultFlow{
 		setup: func(fe *faultEnv) func() *response {
-			if r := start(fe); r.status != http.StatusAccepted {
-				fe.t.Fatalf("first start: %d %s", r.status, r.raw)
+			if r := start(fe); r.Status != http.StatusAccepted {
+				fe.t.Fatalf("first start: %d %s", r.Status, r.Raw)
 			}
 			return func() *response { return start(fe) }
 		},
 		ok: refused,
-		retry: func(fe *faultEnv, _ testenv.FaultCase, req func() *response) {
+		retry: func(fe *faultEnv, _ harness.FaultCase, req func() *response) {
 			refused(fe, req())
-			fe.clock.Add(fe.h.cfg.Limits.ResendAfter)
-			if r := req(); r.status != http.StatusAccepted {
-				fe.t.Fatalf("start after the resend gap: %d %s", r.status, r.raw)
+			fe.Clock.Add(fe.h.cfg.Limits.ResendAfter)
+			if r := req(); r.Status != http.StatusAccepted {
+				fe.t.Fatalf("start after the resend gap: %d %s", r.Status, r.Raw)
 			}
 		},
 	})
@@ -269,18 +238,18 @@ func TestFaultsStatusVerify(t *testing.T) {
 	runFaults(t, faultFlow{
 		setup: func(fe *faultEnv) func() *response {
 			r := fe.start("ent_airline", p.Mobile, p.Name, nonce)
-			if r.status != http.StatusAccepted {
-				fe.t.Fatalf("start: %d %s", r.status, r.raw)
+			if r.Status != http.StatusAccepted {
+				fe.t.Fatalf("start: %d %s", r.Status, r.Raw)
 			}
-			txn, code := r.body["txn"].(string), fe.otpCode(p.Mobile)
+			txn, code := r.Body["txn"].(string), fe.LastOTP(p.Mobile)
 			return func() *response { return fe.verify(txn, code) }
 		},
 		ok: func(fe *faultEnv, r *response) { fe.checkToken(r, "ent_airline", nonce) },
-		retry: func(fe *faultEnv, _ testenv.FaultCase, req func() *response) {
+		retry: func(fe *faultEnv, _ harness.FaultCase, req func() *response) {
 			// The same code still works: its attempt was given back.
 			fe.checkToken(req(), "ent_airline", nonce)
-			if r := req(); r.status != http.StatusGone || r.code() != "otp_used" {
-				fe.t.Fatalf("second verify: %d %s", r.status, r.raw)
+			if r := req(); r.Status != http.StatusGone || r.Code() != "otp_used" {
+				fe.t.Fatalf("second verify: %d %s", r.Status, r.Raw)
 			}
 		},
 	})
@@ -292,7 +261,7 @@ func TestParallelVerifiesOneToken(t *testing.T) {
 	fe := newFaultEnv(t)
 	p := seed.DemoPeople[0]
 	r := fe.start("ent_railways", p.Mobile, p.Name, nonce)
-	txn, code := r.body["txn"].(string), fe.otpCode(p.Mobile)
+	txn, code := r.Body["txn"].(string), fe.LastOTP(p.Mobile)
 	var mu sync.Mutex
 	outcomes := map[string]int{}
 	var wg sync.WaitGroup
@@ -300,7 +269,7 @@ func TestParallelVerifiesOneToken(t *testing.T) {
 		wg.Go(func() {
 			r := fe.verify(txn, code)
 			mu.Lock()
-			outcomes[strconv.Itoa(r.status)+" "+r.code()]++
+			outcomes[strconv.Itoa(r.Status)+" "+r.Code()]++
 			mu.Unlock()
 		})
 	}
@@ -321,27 +290,27 @@ func TestLostRepliesNoTokenTwice(t *testing.T) {
 		n++
 		fe := newFaultEnv(t)
 		r := fe.start("ent_airline", p.Mobile, p.Name, nonce)
-		txn, code := r.body["txn"].(string), fe.otpCode(p.Mobile)
+		txn, code := r.Body["txn"].(string), fe.LastOTP(p.Mobile)
 		fe.faults.LoseNth(n)
 		first := fe.verify(txn, code)
 		q := fe.faults.Failed()
 		fe.faults.Clear()
 		if q == "" {
-			if first.status != http.StatusOK {
-				t.Fatalf("verify: %d %s", first.status, first.raw)
+			if first.Status != http.StatusOK {
+				t.Fatalf("verify: %d %s", first.Status, first.Raw)
 			}
 			break
 		}
 		wantUnavailable(t, first, "unavailable", api.RetryAfterUnavailable)
 		again := fe.verify(txn, code)
 		switch {
-		case again.status == http.StatusOK:
+		case again.Status == http.StatusOK:
 			fe.checkToken(again, "ent_airline", nonce)
-		case strings.Contains(q, "SET used_at") && again.status == http.StatusGone && again.code() == "otp_used":
+		case strings.Contains(q, "SET used_at") && again.Status == http.StatusGone && again.Code() == "otp_used":
 		default:
-			t.Fatalf("reply of %s lost; retry: %d %s", testenv.Short(q), again.status, again.raw)
+			t.Fatalf("reply of %s lost; retry: %d %s", harness.Short(q), again.Status, again.Raw)
 		}
-		t.Logf("reply of %s lost: retry %d %s", testenv.Short(q), again.status, again.code())
+		t.Logf("reply of %s lost: retry %d %s", harness.Short(q), again.Status, again.Code())
 	}
 	if n < 3 {
 		t.Fatalf("verify ran %d statements", n-1)

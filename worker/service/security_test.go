@@ -43,7 +43,7 @@ func TestSigningKeyMustBePublished(t *testing.T) {
 	ks := &keys.Keyset{}
 	ks.Add(other.Public(), time.Unix(0, 0), time.Time{})
 	cfg.Keyset = ks
-	if _, err := New(cfg, e.h.fixed.Store, nil); err == nil || !strings.Contains(err.Error(), e.key.KeyID()) {
+	if _, err := New(cfg, e.h.fixed.Store, nil); err == nil || !strings.Contains(err.Error(), e.Key.KeyID()) {
 		t.Fatalf("unpublished signing key accepted: %v", err)
 	}
 	cfg.Keyset = nil
@@ -51,7 +51,7 @@ func TestSigningKeyMustBePublished(t *testing.T) {
 		t.Fatal("no keyset accepted")
 	}
 	retired := &keys.Keyset{}
-	retired.Add(e.key.Public(), time.Unix(0, 0), e.clock.Now().Add(-time.Hour))
+	retired.Add(e.Key.Public(), time.Unix(0, 0), e.Clock.Now().Add(-time.Hour))
 	cfg.Keyset = retired
 	if _, err := New(cfg, e.h.fixed.Store, nil); err == nil {
 		t.Fatal("retired signing key accepted")
@@ -63,13 +63,13 @@ func TestOutboxLoopbackOnly(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, u := range []string{"https://kycvs.test/dev/outbox", "http://evil.example/dev/outbox", "http://10.0.0.5:8787/dev/outbox",
 		"http://localhost.evil.example/dev/outbox"} {
-		if r := e.do("GET", u, nil); r.status != 404 || r.code() != "not_found" {
-			t.Errorf("%s: %d %s", u, r.status, r.raw)
+		if r := e.do("GET", u, nil); r.Status != 404 || r.Code() != "not_found" {
+			t.Errorf("%s: %d %s", u, r.Status, r.Raw)
 		}
 	}
 	for _, u := range []string{"http://127.0.0.1:8787/dev/outbox", "http://localhost:8787/dev/outbox", "http://[::1]:8787/dev/outbox"} {
-		if r := e.do("GET", u, nil); r.status != 200 {
-			t.Errorf("%s: %d %s", u, r.status, r.raw)
+		if r := e.do("GET", u, nil); r.Status != 200 {
+			t.Errorf("%s: %d %s", u, r.Status, r.Raw)
 		}
 	}
 	// A loopback Host header on a request to another host changes nothing:
@@ -90,19 +90,19 @@ func TestHostHeaderNotBelieved(t *testing.T) {
 	p := seed.DemoPeople[0]
 	r := e.do("POST", "http://evil.example/v1/otp", map[string]string{"entity": "ent_railways", "mobile": p.Mobile, "name": p.Name, "nonce": nonce},
 		"Origin", "")
-	if r.status != 202 {
-		t.Fatalf("%d %s", r.status, r.raw)
+	if r.Status != 202 {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 	var body string
-	e.db.QueryRow(`SELECT body FROM sms_outbox ORDER BY id DESC LIMIT 1`).Scan(&body)
-	if strings.Contains(body, "evil") || !strings.HasSuffix(body, "@kycvs.test #"+e.lastOTP(p.Mobile)) {
+	e.DB.QueryRow(`SELECT body FROM sms_outbox ORDER BY id DESC LIMIT 1`).Scan(&body)
+	if strings.Contains(body, "evil") || !strings.HasSuffix(body, "@kycvs.test #"+e.LastOTP(p.Mobile)) {
 		t.Fatalf("SMS %q", body)
 	}
 	// And a browser page on that host is not the service's own.
 	r = e.do("POST", "http://evil.example/v1/otp", map[string]string{"entity": "ent_railways", "mobile": p.Mobile, "name": p.Name, "nonce": nonce},
 		"Origin", "http://evil.example")
-	if r.status != 403 || r.code() != "origin_not_allowed" {
-		t.Fatalf("%d %s", r.status, r.raw)
+	if r.Status != 403 || r.Code() != "origin_not_allowed" {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 }
 
@@ -118,29 +118,29 @@ func TestClientIPFromTheConnection(t *testing.T) {
 		req.RemoteAddr = remote
 		w := httptest.NewRecorder()
 		e.h.ServeHTTP(w, req)
-		return &response{status: w.Code, raw: w.Body.String()}
+		return &response{Status: w.Code, Raw: w.Body.String()}
 	}
 	for i := range 3 {
 		r := start("203.0.113.9:4000", fmt.Sprintf("198.51.100.%d", i), i)
-		if (i < 2) != (r.status == 202) {
-			t.Fatalf("send %d with a fresh CF-Connecting-IP: %d %s", i, r.status, r.raw)
+		if (i < 2) != (r.Status == 202) {
+			t.Fatalf("send %d with a fresh CF-Connecting-IP: %d %s", i, r.Status, r.Raw)
 		}
 	}
 	for i := range 3 {
 		r := start(fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1), "", i+7)
-		if (i < 2) != (r.status == 202) {
-			t.Fatalf("send %d from another address of one /64: %d %s", i, r.status, r.raw)
+		if (i < 2) != (r.Status == 202) {
+			t.Fatalf("send %d from another address of one /64: %d %s", i, r.Status, r.Raw)
 		}
 	}
-	if r := start("[2001:db8:1:3::1]:4000", "", 10); r.status != 202 {
-		t.Fatalf("another /64: %d %s", r.status, r.raw)
+	if r := start("[2001:db8:1:3::1]:4000", "", 10); r.Status != 202 {
+		t.Fatalf("another /64: %d %s", r.Status, r.Raw)
 	}
 	// Inside workerd the edge's header is the address.
 	w := newEnv(t, func(c *Config) { c.Limits.PerIPMinute = 2; c.TrustCFConnectingIP = true })
 	e = w
 	for i := range 3 {
-		if r := start("127.0.0.1:1", fmt.Sprintf("198.51.100.%d", i), i); r.status != 202 {
-			t.Fatalf("workerd, distinct CF-Connecting-IP %d: %d %s", i, r.status, r.raw)
+		if r := start("127.0.0.1:1", fmt.Sprintf("198.51.100.%d", i), i); r.Status != 202 {
+			t.Fatalf("workerd, distinct CF-Connecting-IP %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
 }
@@ -149,20 +149,20 @@ func TestClientIPFromTheConnection(t *testing.T) {
 func TestNewCodeSupersedesOld(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Limits.ResendAfter = 0 })
 	p := seed.DemoPeople[0]
-	a := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	codeA := e.lastOTP(p.Mobile)
-	b := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	codeB := e.lastOTP(p.Mobile)
-	if r := e.verify(a, codeA); r.status != 410 || r.code() != "otp_superseded" {
-		t.Fatalf("old code: %d %s", r.status, r.raw)
+	a := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	codeA := e.LastOTP(p.Mobile)
+	b := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	codeB := e.LastOTP(p.Mobile)
+	if r := e.verify(a, codeA); r.Status != 410 || r.Code() != "otp_superseded" {
+		t.Fatalf("old code: %d %s", r.Status, r.Raw)
 	}
 	e.checkToken(e.verify(b, codeB), "ent_railways", nonce)
 	// A booking code for the same number is another purpose: it supersedes
 	// nothing of the status flow.
-	c := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	codeC := e.lastOTP(p.Mobile)
-	if r := e.do("POST", "/v1/booking/otp", map[string]string{"mobile": p.Mobile}); r.status != 202 {
-		t.Fatalf("booking OTP: %d %s", r.status, r.raw)
+	c := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	codeC := e.LastOTP(p.Mobile)
+	if r := e.do("POST", "/v1/booking/otp", map[string]string{"mobile": p.Mobile}); r.Status != 202 {
+		t.Fatalf("booking OTP: %d %s", r.Status, r.Raw)
 	}
 	e.checkToken(e.verify(c, codeC), "ent_railways", nonce)
 }
@@ -177,38 +177,38 @@ func TestGuessesPerNumberAcrossResends(t *testing.T) {
 		guesses++
 		return e.verify(txn, "000000")
 	}
-	a := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	if e.lastOTP(p.Mobile) == "000000" {
+	a := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	if e.LastOTP(p.Mobile) == "000000" {
 		t.Skip("the code drawn was 000000")
 	}
 	wrong(a)
 	wrong(a)
 	r := e.start("ent_railways", p.Mobile, p.Name, nonce)
-	b := r.body["txn"].(string)
-	codeB := e.lastOTP(p.Mobile)
+	b := r.Body["txn"].(string)
+	codeB := e.LastOTP(p.Mobile)
 	if codeB == "000000" {
 		t.Skip("the code drawn was 000000")
 	}
-	if r := wrong(b); r.status != 401 || r.body["attempts_left"] != 0.0 {
-		t.Fatalf("third guess over two codes: %d %s", r.status, r.raw)
+	if r := wrong(b); r.Status != 401 || r.Body["attempts_left"] != 0.0 {
+		t.Fatalf("third guess over two codes: %d %s", r.Status, r.Raw)
 	}
-	if r := e.verify(b, codeB); r.status != 410 || r.code() != "otp_locked" {
-		t.Fatalf("fourth guess: %d %s", r.status, r.raw)
+	if r := e.verify(b, codeB); r.Status != 410 || r.Code() != "otp_locked" {
+		t.Fatalf("fourth guess: %d %s", r.Status, r.Raw)
 	}
 	var sent int
-	e.db.QueryRow(`SELECT count(*) FROM sms_outbox`).Scan(&sent)
-	before := e.dump()
+	e.DB.QueryRow(`SELECT count(*) FROM sms_outbox`).Scan(&sent)
+	before := e.Dump()
 	// No guess left: no code is sent (it could not be used), the 429 says
 	// when to come back, and nothing changes.
 	r = e.start("ent_railways", p.Mobile, p.Name, nonce)
-	if r.status != 429 || r.code() != "rate_limited" || r.header.Get("Retry-After") == "" || r.body["limit"] != nil {
-		t.Fatalf("start with no guesses left: %d %s", r.status, r.raw)
+	if r.Status != 429 || r.Code() != "rate_limited" || r.Header.Get("Retry-After") == "" || r.Body["limit"] != nil {
+		t.Fatalf("start with no guesses left: %d %s", r.Status, r.Raw)
 	}
 	if got := e.dumpCounted(); got != normaliseCounters(before) {
 		t.Fatalf("a refused start changed the database:\n%s\nwant\n%s", got, normaliseCounters(before))
 	}
 	// A lifetime later the number has its guesses back.
-	e.clock.Add(e.h.cfg.Limits.Lifetime + time.Second)
+	e.Clock.Add(e.h.cfg.Limits.Lifetime + time.Second)
 	e.checkToken(e.flow("ent_railways", p.Mobile, p.Name, nonce), "ent_railways", nonce)
 }
 
@@ -218,7 +218,7 @@ func TestParallelStartsAndGuesses(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Limits.ResendAfter = 0; c.Limits.PerMobileHour = 1000 })
 	p := seed.DemoPeople[0]
 	var mu sync.Mutex
-	txns := []string{e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)}
+	txns := []string{e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)}
 	outcomes := map[string]int{}
 	var wg sync.WaitGroup
 	for i := range 50 {
@@ -226,10 +226,10 @@ func TestParallelStartsAndGuesses(t *testing.T) {
 			if i%2 == 0 {
 				r := e.start("ent_railways", p.Mobile, p.Name, nonce)
 				mu.Lock()
-				if txn, ok := r.body["txn"].(string); ok {
+				if txn, ok := r.Body["txn"].(string); ok {
 					txns = append(txns, txn)
 				}
-				outcomes[fmt.Sprintf("start %d", r.status)]++
+				outcomes[fmt.Sprintf("start %d", r.Status)]++
 				mu.Unlock()
 				return
 			}
@@ -238,18 +238,18 @@ func TestParallelStartsAndGuesses(t *testing.T) {
 			mu.Unlock()
 			r := e.verify(txn, fmt.Sprintf("%06d", 100000+i)) // never a right code: those are in the outbox
 			mu.Lock()
-			outcomes[fmt.Sprintf("guess %d %s", r.status, r.code())]++
+			outcomes[fmt.Sprintf("guess %d %s", r.Status, r.Code())]++
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	var spent int
-	e.db.QueryRow(`SELECT sum(attempts) FROM otp_transactions WHERE used_at IS NULL`).Scan(&spent)
+	e.DB.QueryRow(`SELECT sum(attempts) FROM otp_transactions WHERE used_at IS NULL`).Scan(&spent)
 	if spent > e.h.cfg.Limits.MaxAttempts || outcomes["guess 401 otp_incorrect"] > e.h.cfg.Limits.MaxAttempts {
 		t.Fatalf("%d guesses spent (outcomes %v); at most %d allowed", spent, outcomes, e.h.cfg.Limits.MaxAttempts)
 	}
 	var live int
-	e.db.QueryRow(`SELECT count(*) FROM otp_transactions WHERE superseded_by IS NULL AND used_at IS NULL`).Scan(&live)
+	e.DB.QueryRow(`SELECT count(*) FROM otp_transactions WHERE superseded_by IS NULL AND used_at IS NULL`).Scan(&live)
 	if live != 1 {
 		t.Fatalf("%d live codes for one number, want 1 (outcomes %v)", live, outcomes)
 	}
@@ -261,8 +261,8 @@ func TestBookingBudget(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Limits.BookingPerHour = 2 })
 	for i := range 3 {
 		r := e.do("POST", "/v1/booking/otp", map[string]string{"mobile": seed.DemoPeople[i].Mobile})
-		if (i < 2) != (r.status == 202) || (i == 2 && (r.code() != "rate_limited" || r.header.Get("Retry-After") == "")) {
-			t.Fatalf("booking OTP %d: %d %s", i, r.status, r.raw)
+		if (i < 2) != (r.Status == 202) || (i == 2 && (r.Code() != "rate_limited" || r.Header.Get("Retry-After") == "")) {
+			t.Fatalf("booking OTP %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
 }
@@ -271,7 +271,7 @@ func TestBookingBudget(t *testing.T) {
 func TestConfigRedacted(t *testing.T) {
 	e := newEnv(t, nil)
 	cfg := e.h.cfg
-	secrets := []string{e.key.SecretText(), hex.EncodeToString(cfg.HashKey), string(cfg.HashKey), fmt.Sprint([]byte(cfg.HashKey))}
+	secrets := []string{e.Key.SecretText(), hex.EncodeToString(cfg.HashKey), string(cfg.HashKey), fmt.Sprint([]byte(cfg.HashKey))}
 	for _, v := range []any{cfg, &cfg, struct{ C Config }{cfg}, e.h.fixed.OTP} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 			out := fmt.Sprintf(verb, v)
@@ -289,19 +289,19 @@ func TestBadEntityOriginsRefused(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, o := range []string{"https://*.c.example", "http://plain.example", "https://a.example/path"} {
 		ent := seed.Entity{ID: "ent_bad", DisplayName: "Bad", Purpose: "x", Origins: []string{o}}
-		e.db.Exec(`DELETE FROM entities WHERE id = 'ent_bad'`)
-		if _, err := e.db.Exec(seed.EntitySQL(ent, secret.TokenHash("s"))); err != nil {
+		e.DB.Exec(`DELETE FROM entities WHERE id = 'ent_bad'`)
+		if _, err := e.DB.Exec(seed.EntitySQL(ent, secret.TokenHash("s"))); err != nil {
 			t.Fatal(err)
 		}
-		before := e.dump()
+		before := e.Dump()
 		r := e.start("ent_bad", seed.DemoPeople[0].Mobile, "x", nonce)
-		if r.status != 500 || r.code() != "entity_misconfigured" || strings.Contains(r.raw, o) {
-			t.Errorf("%s: %d %s", o, r.status, r.raw)
+		if r.Status != 500 || r.Code() != "entity_misconfigured" || strings.Contains(r.Raw, o) {
+			t.Errorf("%s: %d %s", o, r.Status, r.Raw)
 		}
-		if r := e.do("GET", "/widget?entity=ent_bad&nonce="+nonce, nil); r.status < 400 || strings.Contains(r.header.Get("Content-Security-Policy"), o) {
-			t.Errorf("widget for %s: %d %v", o, r.status, r.header)
+		if r := e.do("GET", "/widget?entity=ent_bad&nonce="+nonce, nil); r.Status < 400 || strings.Contains(r.Header.Get("Content-Security-Policy"), o) {
+			t.Errorf("widget for %s: %d %v", o, r.Status, r.Header)
 		}
-		if e.dump() != before {
+		if e.Dump() != before {
 			t.Errorf("%s: the refusal changed the database", o)
 		}
 	}
@@ -312,7 +312,7 @@ func TestNoNameInTransactions(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[4] // मोहन लाल on the shared number
 	r := e.start("ent_railways", p.Mobile, " "+p.Name+"  ", nonce)
-	dump := e.dump()
+	dump := e.Dump()
 	for _, s := range []string{p.Name, names.Normalize(p.Name), "मोहन"} {
 		for _, l := range strings.Split(dump, "\n") {
 			if strings.HasPrefix(l, "otp_transactions ") && strings.Contains(l, s) {
@@ -320,7 +320,7 @@ func TestNoNameInTransactions(t *testing.T) {
 			}
 		}
 	}
-	a := e.checkToken(e.verify(r.body["txn"].(string), e.lastOTP(p.Mobile)), "ent_railways", nonce)
+	a := e.checkToken(e.verify(r.Body["txn"].(string), e.LastOTP(p.Mobile)), "ent_railways", nonce)
 	if a.Status != kycvs.PartiallyVaccinated {
 		t.Fatalf("matched by hash: status %v", a.Status)
 	}
@@ -328,7 +328,7 @@ func TestNoNameInTransactions(t *testing.T) {
 
 // dumpCounted is dump with rate counters at zero left out: a counter row
 // whose count was given back is no count.
-func (e *env) dumpCounted() string { return normaliseCounters(e.dump()) }
+func (e *env) dumpCounted() string { return normaliseCounters(e.Dump()) }
 
 func normaliseCounters(dump string) string {
 	var keep []string

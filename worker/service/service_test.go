@@ -23,7 +23,7 @@ func TestFlowEveryDemoPerson(t *testing.T) {
 	e := newEnv(t, nil)
 	statuses := map[kycvs.Status]bool{}
 	for _, p := range seed.DemoPeople {
-		e.clock.Add(31 * time.Second) // past the resend gap of the shared mobile
+		e.Clock.Add(31 * time.Second) // past the resend gap of the shared mobile
 		r := e.flow("ent_railways", p.Mobile, p.Name, nonce)
 		a := e.checkToken(r, "ent_railways", nonce)
 		if a.Status != p.Status {
@@ -67,8 +67,8 @@ func TestSharedMobilePicksByName(t *testing.T) {
 	}
 	// A name in another script is another name, and a near miss is a miss.
 	for _, typed := range []string{"Mohan Lal", "Sunita", "Sunita Devi Sharma", "SunitaDevi"} {
-		if r := e.flow("ent_hotel", seed.SharedMobile, typed, nonce); r.status != 422 || r.code() != "name_mismatch" {
-			t.Errorf("%q: %d %s, want 422 name_mismatch", typed, r.status, r.raw)
+		if r := e.flow("ent_hotel", seed.SharedMobile, typed, nonce); r.Status != 422 || r.Code() != "name_mismatch" {
+			t.Errorf("%q: %d %s, want 422 name_mismatch", typed, r.Status, r.Raw)
 		}
 	}
 }
@@ -88,28 +88,28 @@ func TestWrongOTPLocks(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[0]
 	r := e.start("ent_railways", p.Mobile, p.Name, nonce)
-	txn := r.body["txn"].(string)
-	right := e.lastOTP(p.Mobile)
+	txn := r.Body["txn"].(string)
+	right := e.LastOTP(p.Mobile)
 	wrong := "000000"
 	if right == wrong {
 		wrong = "000001"
 	}
 	for left := 2; left >= 0; left-- {
 		r := e.verify(txn, wrong)
-		if r.status != 401 || r.code() != "otp_incorrect" || r.body["attempts_left"] != float64(left) {
-			t.Fatalf("wrong code: %d %s, want 401 attempts_left %d", r.status, r.raw, left)
+		if r.Status != 401 || r.Code() != "otp_incorrect" || r.Body["attempts_left"] != float64(left) {
+			t.Fatalf("wrong code: %d %s, want 401 attempts_left %d", r.Status, r.Raw, left)
 		}
 	}
-	if r := e.verify(txn, right); r.status != 410 || r.code() != "otp_locked" {
-		t.Fatalf("right code after lock: %d %s", r.status, r.raw)
+	if r := e.verify(txn, right); r.Status != 410 || r.Code() != "otp_locked" {
+		t.Fatalf("right code after lock: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestRightOTPOnLastAttempt(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[1]
-	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	right := e.lastOTP(p.Mobile)
+	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	right := e.LastOTP(p.Mobile)
 	wrong := strconv.Itoa(100000 + (mustAtoi(right)+1)%900000)
 	e.verify(txn, wrong)
 	e.verify(txn, wrong)
@@ -121,24 +121,24 @@ func mustAtoi(s string) int { n, _ := strconv.Atoi(s); return n }
 func TestExpired(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[0]
-	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	e.clock.Add(3*time.Minute + time.Second)
-	if r := e.verify(txn, e.lastOTP(p.Mobile)); r.status != 410 || r.code() != "otp_expired" {
-		t.Fatalf("expired: %d %s", r.status, r.raw)
+	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	e.Clock.Add(3*time.Minute + time.Second)
+	if r := e.verify(txn, e.LastOTP(p.Mobile)); r.Status != 410 || r.Code() != "otp_expired" {
+		t.Fatalf("expired: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestReused(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[0]
-	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	code := e.lastOTP(p.Mobile)
+	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	code := e.LastOTP(p.Mobile)
 	e.checkToken(e.verify(txn, code), "ent_railways", nonce)
-	if r := e.verify(txn, code); r.status != 410 || r.code() != "otp_used" {
-		t.Fatalf("reuse: %d %s", r.status, r.raw)
+	if r := e.verify(txn, code); r.Status != 410 || r.Code() != "otp_used" {
+		t.Fatalf("reuse: %d %s", r.Status, r.Raw)
 	}
-	if r := e.verify("txn_AAAAAAAAAAAAAAAAAAAAAA", code); r.status != 410 || r.code() != "txn_unknown" {
-		t.Fatalf("unknown txn: %d %s", r.status, r.raw)
+	if r := e.verify("txn_AAAAAAAAAAAAAAAAAAAAAA", code); r.Status != 410 || r.Code() != "txn_unknown" {
+		t.Fatalf("unknown txn: %d %s", r.Status, r.Raw)
 	}
 }
 
@@ -146,89 +146,89 @@ func TestUnregisteredLooksTheSame(t *testing.T) {
 	e := newEnv(t, nil)
 	reg := e.start("ent_railways", seed.DemoPeople[0].Mobile, "Nobody Here", nonce)
 	unreg := e.start("ent_railways", seed.UnregisteredMobile, "Nobody Here", nonce)
-	if reg.status != unreg.status || len(reg.body) != len(unreg.body) || reg.body["expires_in"] != unreg.body["expires_in"] {
-		t.Fatalf("registered %d %s vs unregistered %d %s", reg.status, reg.raw, unreg.status, unreg.raw)
+	if reg.Status != unreg.Status || len(reg.Body) != len(unreg.Body) || reg.Body["expires_in"] != unreg.Body["expires_in"] {
+		t.Fatalf("registered %d %s vs unregistered %d %s", reg.Status, reg.Raw, unreg.Status, unreg.Raw)
 	}
-	for k := range reg.body {
-		if _, ok := unreg.body[k]; !ok {
+	for k := range reg.Body {
+		if _, ok := unreg.Body[k]; !ok {
 			t.Errorf("field %q only for registered numbers", k)
 		}
 	}
-	if r := e.verify(unreg.body["txn"].(string), e.lastOTP(seed.UnregisteredMobile)); r.status != 422 || r.code() != "name_mismatch" {
-		t.Fatalf("unregistered verify: %d %s", r.status, r.raw)
+	if r := e.verify(unreg.Body["txn"].(string), e.LastOTP(seed.UnregisteredMobile)); r.Status != 422 || r.Code() != "name_mismatch" {
+		t.Fatalf("unregistered verify: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestRateLimits(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[0]
-	if r := e.start("ent_railways", p.Mobile, p.Name, nonce); r.status != 202 {
-		t.Fatal(r.raw)
+	if r := e.start("ent_railways", p.Mobile, p.Name, nonce); r.Status != 202 {
+		t.Fatal(r.Raw)
 	}
 	r := e.start("ent_railways", p.Mobile, p.Name, nonce)
-	if r.status != 429 || r.code() != "rate_limited" || r.header.Get("Retry-After") != "30" || r.body["limit"] != nil {
-		t.Fatalf("resend within 30 s: %d %v %s", r.status, r.header, r.raw)
+	if r.Status != 429 || r.Code() != "rate_limited" || r.Header.Get("Retry-After") != "30" || r.Body["limit"] != nil {
+		t.Fatalf("resend within 30 s: %d %v %s", r.Status, r.Header, r.Raw)
 	}
 	for i := 2; i <= 5; i++ {
-		e.clock.Add(30 * time.Second)
-		if r := e.start("ent_railways", p.Mobile, p.Name, nonce); r.status != 202 {
-			t.Fatalf("send %d: %d %s", i, r.status, r.raw)
+		e.Clock.Add(30 * time.Second)
+		if r := e.start("ent_railways", p.Mobile, p.Name, nonce); r.Status != 202 {
+			t.Fatalf("send %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
-	e.clock.Add(30 * time.Second)
+	e.Clock.Add(30 * time.Second)
 	r = e.start("ent_railways", p.Mobile, p.Name, nonce)
-	if r.status != 429 || r.code() != "rate_limited" || r.body["limit"] != nil {
-		t.Fatalf("6th send in an hour: %d %s", r.status, r.raw)
+	if r.Status != 429 || r.Code() != "rate_limited" || r.Body["limit"] != nil {
+		t.Fatalf("6th send in an hour: %d %s", r.Status, r.Raw)
 	}
-	ra, _ := strconv.Atoi(r.header.Get("Retry-After"))
+	ra, _ := strconv.Atoi(r.Header.Get("Retry-After"))
 	if ra <= 0 || ra > 3600 {
 		t.Fatalf("Retry-After %d", ra)
 	}
-	e.clock.Add(time.Duration(ra) * time.Second)
-	if r := e.start("ent_railways", p.Mobile, p.Name, nonce); r.status != 202 {
-		t.Fatalf("after the window: %d %s", r.status, r.raw)
+	e.Clock.Add(time.Duration(ra) * time.Second)
+	if r := e.start("ent_railways", p.Mobile, p.Name, nonce); r.Status != 202 {
+		t.Fatalf("after the window: %d %s", r.Status, r.Raw)
 	}
 
 	// Per IP and per entity budgets.
 	e = newEnv(t, func(c *Config) { c.Limits.PerIPMinute = 3 })
 	for i := range 4 {
 		r := e.start("ent_railways", seed.DemoPeople[i].Mobile, "x", nonce)
-		if (i < 3) != (r.status == 202) || (i == 3 && r.code() != "rate_limited") {
-			t.Fatalf("ip send %d: %d %s", i, r.status, r.raw)
+		if (i < 3) != (r.Status == 202) || (i == 3 && r.Code() != "rate_limited") {
+			t.Fatalf("ip send %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
 	e = newEnv(t, func(c *Config) { c.Limits.PerEntityHour = 2 })
 	for i := range 3 {
 		r := e.start("ent_airline", seed.DemoPeople[i].Mobile, "x", nonce)
-		if (i < 2) != (r.status == 202) || (i == 2 && r.code() != "rate_limited") {
-			t.Fatalf("entity send %d: %d %s", i, r.status, r.raw)
+		if (i < 2) != (r.Status == 202) || (i == 2 && r.Code() != "rate_limited") {
+			t.Fatalf("entity send %d: %d %s", i, r.Status, r.Raw)
 		}
 	}
-	if r := e.start("ent_hotel", seed.DemoPeople[3].Mobile, "x", nonce); r.status != 202 {
-		t.Fatalf("another entity's budget: %d %s", r.status, r.raw)
+	if r := e.start("ent_hotel", seed.DemoPeople[3].Mobile, "x", nonce); r.Status != 202 {
+		t.Fatalf("another entity's budget: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestTokenVerifyEndpoint(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Limits.ResendAfter = 0 })
 	p := seed.DemoPeople[0]
-	tok := e.flow("ent_railways", p.Mobile, p.Name, nonce).body["token"].(string)
-	secret := seed.DemoSecret(e.hashKey, "ent_railways")
+	tok := e.flow("ent_railways", p.Mobile, p.Name, nonce).Body["token"].(string)
+	secret := seed.DemoSecret(e.HashKey, "ent_railways")
 	call := func(secret, tok, n string) *response {
 		return e.do("POST", "/v1/tokens/verify", map[string]string{"token": tok, "nonce": n},
 			"Authorization", "Bearer "+secret, "Origin", "")
 	}
 	for _, s := range []string{"", "wrong", seed.DemoSecret([]byte("another key, another deployment"), "ent_railways")} {
-		if r := call(s, tok, nonce); r.status != 401 || r.code() != "entity_auth" {
-			t.Errorf("secret %q: %d %s", s, r.status, r.raw)
+		if r := call(s, tok, nonce); r.Status != 401 || r.Code() != "entity_auth" {
+			t.Errorf("secret %q: %d %s", s, r.Status, r.Raw)
 		}
 	}
 	// Another entity's valid secret: the token is not for it.
-	if r := call(seed.DemoSecret(e.hashKey, "ent_airline"), tok, nonce); r.status != 200 || r.body["valid"] != false || r.body["reason"] != "wrong_audience" {
-		t.Errorf("other entity: %d %s", r.status, r.raw)
+	if r := call(seed.DemoSecret(e.HashKey, "ent_airline"), tok, nonce); r.Status != 200 || r.Body["valid"] != false || r.Body["reason"] != "wrong_audience" {
+		t.Errorf("other entity: %d %s", r.Status, r.Raw)
 	}
-	if r := call(secret, tok, "another-nonce-123"); r.body["valid"] != false || r.body["reason"] != "wrong_nonce" {
-		t.Errorf("wrong nonce: %s", r.raw)
+	if r := call(secret, tok, "another-nonce-123"); r.Body["valid"] != false || r.Body["reason"] != "wrong_nonce" {
+		t.Errorf("wrong nonce: %s", r.Raw)
 	}
 	// Flip a character in the middle of the signature (its last characters
 	// are often "A": the top byte of S is small).
@@ -238,36 +238,36 @@ func TestTokenVerifyEndpoint(t *testing.T) {
 		c = 'B'
 	}
 	broken := tok[:i] + string(c) + tok[i+1:]
-	if r := call(secret, broken, nonce); r.body["valid"] != false {
-		t.Errorf("broken signature accepted: %s", r.raw)
+	if r := call(secret, broken, nonce); r.Body["valid"] != false {
+		t.Errorf("broken signature accepted: %s", r.Raw)
 	}
 	r := call(secret, tok, nonce)
-	if r.status != 200 || r.body["valid"] != true || r.body["status"] != float64(p.Status) || r.body["status_name"] != p.Status.String() {
-		t.Fatalf("first verify: %d %s", r.status, r.raw)
+	if r.Status != 200 || r.Body["valid"] != true || r.Body["status"] != float64(p.Status) || r.Body["status_name"] != p.Status.String() {
+		t.Fatalf("first verify: %d %s", r.Status, r.Raw)
 	}
-	if r := call(secret, tok, nonce); r.body["valid"] != false || r.body["reason"] != "already_used" {
-		t.Fatalf("second verify: %s", r.raw)
+	if r := call(secret, tok, nonce); r.Body["valid"] != false || r.Body["reason"] != "already_used" {
+		t.Fatalf("second verify: %s", r.Raw)
 	}
-	e.clock.Add(5*time.Minute + time.Second)
-	tok2 := e.flow("ent_railways", p.Mobile, p.Name, nonce).body["token"].(string)
-	e.clock.Add(5*time.Minute + time.Second)
-	if r := call(secret, tok2, nonce); r.body["valid"] != false || r.body["reason"] != "expired" {
-		t.Fatalf("expired token: %s", r.raw)
+	e.Clock.Add(5*time.Minute + time.Second)
+	tok2 := e.flow("ent_railways", p.Mobile, p.Name, nonce).Body["token"].(string)
+	e.Clock.Add(5*time.Minute + time.Second)
+	if r := call(secret, tok2, nonce); r.Body["valid"] != false || r.Body["reason"] != "expired" {
+		t.Fatalf("expired token: %s", r.Raw)
 	}
 }
 
 func TestTokenVerifyParallelSingleUse(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[0]
-	tok := e.flow("ent_railways", p.Mobile, p.Name, nonce).body["token"].(string)
-	secret := seed.DemoSecret(e.hashKey, "ent_railways")
+	tok := e.flow("ent_railways", p.Mobile, p.Name, nonce).Body["token"].(string)
+	secret := seed.DemoSecret(e.HashKey, "ent_railways")
 	var mu sync.Mutex
 	valid := 0
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
 			r := e.do("POST", "/v1/tokens/verify", map[string]string{"token": tok, "nonce": nonce}, "Authorization", "Bearer "+secret)
-			if r.body["valid"] == true {
+			if r.Body["valid"] == true {
 				mu.Lock()
 				valid++
 				mu.Unlock()
@@ -283,8 +283,8 @@ func TestTokenVerifyParallelSingleUse(t *testing.T) {
 func TestParallelWrongOTPs(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[0]
-	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).body["txn"].(string)
-	right := e.lastOTP(p.Mobile)
+	txn := e.start("ent_railways", p.Mobile, p.Name, nonce).Body["txn"].(string)
+	right := e.LastOTP(p.Mobile)
 	var mu sync.Mutex
 	counts := map[string]int{}
 	var wg sync.WaitGroup
@@ -296,7 +296,7 @@ func TestParallelWrongOTPs(t *testing.T) {
 			}
 			r := e.verify(txn, code)
 			mu.Lock()
-			counts[strconv.Itoa(r.status)+" "+r.code()]++
+			counts[strconv.Itoa(r.Status)+" "+r.Code()]++
 			mu.Unlock()
 		})
 	}
@@ -305,7 +305,7 @@ func TestParallelWrongOTPs(t *testing.T) {
 		t.Fatalf("outcomes %v, want 3 incorrect and 47 locked", counts)
 	}
 	var attempts int
-	e.db.QueryRow(`SELECT attempts FROM otp_transactions WHERE id = ?`, txn).Scan(&attempts)
+	e.DB.QueryRow(`SELECT attempts FROM otp_transactions WHERE id = ?`, txn).Scan(&attempts)
 	if attempts != 3 {
 		t.Fatalf("attempts = %d", attempts)
 	}
@@ -321,13 +321,13 @@ func TestParallelSends(t *testing.T) {
 		wg.Go(func() {
 			r := e.start("ent_railways", p.Mobile, p.Name, nonce)
 			mu.Lock()
-			counts[r.status]++
+			counts[r.Status]++
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	var sms int
-	e.db.QueryRow(`SELECT count(*) FROM sms_outbox WHERE to_mobile = ?`, p.Mobile).Scan(&sms)
+	e.DB.QueryRow(`SELECT count(*) FROM sms_outbox WHERE to_mobile = ?`, p.Mobile).Scan(&sms)
 	if counts[202] != 5 || counts[429] != 45 || sms != 5 {
 		t.Fatalf("outcomes %v, %d SMS; want 5 sent and 45 refused", counts, sms)
 	}
@@ -338,70 +338,70 @@ func TestHeadersAndOrigin(t *testing.T) {
 	p := seed.DemoPeople[0]
 	r := e.start("ent_railways", p.Mobile, p.Name, nonce)
 	for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
-		if r.header.Get(k) != v {
-			t.Errorf("%s: %q, want %q", k, r.header.Get(k), v)
+		if r.Header.Get(k) != v {
+			t.Errorf("%s: %q, want %q", k, r.Header.Get(k), v)
 		}
 	}
-	if r.header.Get("Access-Control-Allow-Origin") != "" {
+	if r.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("API sends CORS headers")
 	}
 	r = e.do("POST", "/v1/otp", map[string]string{"entity": "ent_railways", "mobile": p.Mobile, "name": p.Name, "nonce": nonce},
 		"Origin", seed.DemoHostOrigin)
-	if r.status != 403 || r.code() != "origin_not_allowed" {
-		t.Errorf("host page origin calling the API: %d %s", r.status, r.raw)
+	if r.Status != 403 || r.Code() != "origin_not_allowed" {
+		t.Errorf("host page origin calling the API: %d %s", r.Status, r.Raw)
 	}
 	r = e.do("GET", "/.well-known/kycvs/keys.json", nil)
-	if r.status != 200 || !strings.Contains(r.raw, e.key.Public().String()) || r.header.Get("X-Content-Type-Options") != "nosniff" {
-		t.Errorf("keys.json: %d %s", r.status, r.raw)
+	if r.Status != 200 || !strings.Contains(r.Raw, e.Key.Public().String()) || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("keys.json: %d %s", r.Status, r.Raw)
 	}
 	r = e.do("GET", "/widget?entity=ent_railways&nonce="+nonce+"&origin="+seed.DemoHostOrigin, nil)
-	if r.status != 200 || !strings.Contains(r.header.Get("Content-Security-Policy"), "frame-ancestors") ||
-		!strings.Contains(r.raw, "Indian Railways") {
-		t.Errorf("widget: %d %v", r.status, r.header)
+	if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Security-Policy"), "frame-ancestors") ||
+		!strings.Contains(r.Raw, "Indian Railways") {
+		t.Errorf("widget: %d %v", r.Status, r.Header)
 	}
-	if r := e.do("GET", "/widget?entity=ent_nope&nonce="+nonce, nil); r.status != 404 {
-		t.Errorf("widget for unknown entity: %d", r.status)
+	if r := e.do("GET", "/widget?entity=ent_nope&nonce="+nonce, nil); r.Status != 404 {
+		t.Errorf("widget for unknown entity: %d", r.Status)
 	}
 	r = e.do("GET", "http://127.0.0.1:8787/dev/outbox?to="+p.Mobile, nil)
-	if msgs, _ := r.body["messages"].([]any); r.status != 200 || len(msgs) != 1 {
-		t.Errorf("outbox: %d %s", r.status, r.raw)
+	if msgs, _ := r.Body["messages"].([]any); r.Status != 200 || len(msgs) != 1 {
+		t.Errorf("outbox: %d %s", r.Status, r.Raw)
 	}
 	prod := newEnv(t, func(c *Config) { c.Environment = "production" })
-	if r := prod.do("GET", "http://127.0.0.1:8787/dev/outbox", nil); r.status != 404 {
-		t.Errorf("outbox in production: %d", r.status)
+	if r := prod.do("GET", "http://127.0.0.1:8787/dev/outbox", nil); r.Status != 404 {
+		t.Errorf("outbox in production: %d", r.Status)
 	}
-	if r := e.do("GET", "/nope", nil); r.status != 404 || r.code() != "not_found" {
-		t.Errorf("unknown path: %d %s", r.status, r.raw)
+	if r := e.do("GET", "/nope", nil); r.Status != 404 || r.Code() != "not_found" {
+		t.Errorf("unknown path: %d %s", r.Status, r.Raw)
 	}
-	if r := e.do("OPTIONS", "/v1/otp", nil, "Origin", "https://evil.example"); r.status != 403 || r.header.Get("Access-Control-Allow-Origin") != "" {
-		t.Errorf("preflight from another origin: %d %v", r.status, r.header)
+	if r := e.do("OPTIONS", "/v1/otp", nil, "Origin", "https://evil.example"); r.Status != 403 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", r.Status, r.Header)
 	}
-	if r := e.do("POST", "/v1/otp", `{"entity":"ent_railways","mobile":"`+seed.DemoPeople[1].Mobile+`","name":"x","nonce":"`+nonce+`"}`, "Origin", ""); r.status != 202 {
-		t.Errorf("non-browser client (no Origin): %d %s", r.status, r.raw)
+	if r := e.do("POST", "/v1/otp", `{"entity":"ent_railways","mobile":"`+seed.DemoPeople[1].Mobile+`","name":"x","nonce":"`+nonce+`"}`, "Origin", ""); r.Status != 202 {
+		t.Errorf("non-browser client (no Origin): %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestPurgeAndOutboxHTML(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Limits.ResendAfter = 0 })
 	p := seed.DemoPeople[0]
-	tok := e.flow("ent_railways", p.Mobile, p.Name, nonce).body["token"].(string)
-	r := e.do("POST", "/v1/tokens/verify", map[string]string{"token": tok, "nonce": nonce}, "Authorization", "Bearer "+seed.DemoSecret(e.hashKey, "ent_railways"))
-	if r.body["valid"] != true {
-		t.Fatal(r.raw)
+	tok := e.flow("ent_railways", p.Mobile, p.Name, nonce).Body["token"].(string)
+	r := e.do("POST", "/v1/tokens/verify", map[string]string{"token": tok, "nonce": nonce}, "Authorization", "Bearer "+seed.DemoSecret(e.HashKey, "ent_railways"))
+	if r.Body["valid"] != true {
+		t.Fatal(r.Raw)
 	}
 	count := func() (n int) {
-		e.db.QueryRow(`SELECT (SELECT count(*) FROM otp_transactions) + (SELECT count(*) FROM rate_counters) + (SELECT count(*) FROM used_tokens)`).Scan(&n)
+		e.DB.QueryRow(`SELECT (SELECT count(*) FROM otp_transactions) + (SELECT count(*) FROM rate_counters) + (SELECT count(*) FROM used_tokens)`).Scan(&n)
 		return n
 	}
-	if err := e.h.fixed.Store.Purge(t.Context(), e.clock.Now()); err != nil || count() == 0 {
+	if err := e.h.fixed.Store.Purge(t.Context(), e.Clock.Now()); err != nil || count() == 0 {
 		t.Fatalf("purge of live state: %v, %d rows left", err, count())
 	}
-	if err := e.h.fixed.Store.Purge(t.Context(), e.clock.Now().Add(25*time.Hour)); err != nil || count() != 0 {
+	if err := e.h.fixed.Store.Purge(t.Context(), e.Clock.Now().Add(25*time.Hour)); err != nil || count() != 0 {
 		t.Fatalf("purge a day later: %v, %d rows left", err, count())
 	}
 	r = e.do("GET", "http://localhost:8787/dev/outbox", nil, "Accept", "text/html")
-	if r.status != 200 || !strings.Contains(r.raw, "#") || !strings.Contains(r.header.Get("Content-Type"), "text/html") || strings.Contains(r.raw, "<script") {
-		t.Fatalf("outbox HTML: %d %s", r.status, r.raw)
+	if r.Status != 200 || !strings.Contains(r.Raw, "#") || !strings.Contains(r.Header.Get("Content-Type"), "text/html") || strings.Contains(r.Raw, "<script") {
+		t.Fatalf("outbox HTML: %d %s", r.Status, r.Raw)
 	}
 }
 
@@ -415,10 +415,10 @@ func TestSMSUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.h = h
+	e.h, e.Handler = h, h
 	r := e.start("ent_railways", seed.DemoPeople[0].Mobile, "x", nonce)
-	if r.status != 503 || r.code() != "sms_unavailable" || r.header.Get("Retry-After") == "" {
-		t.Fatalf("%d %s", r.status, r.raw)
+	if r.Status != 503 || r.Code() != "sms_unavailable" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 }
 
@@ -426,16 +426,16 @@ func TestWebOTPIframeForm(t *testing.T) {
 	e := newEnv(t, nil)
 	p := seed.DemoPeople[0]
 	r := e.do("POST", "/v1/otp", map[string]string{"entity": "ent_railways", "mobile": p.Mobile, "name": p.Name, "nonce": nonce, "origin": seed.DemoHostOrigin})
-	if r.status != 202 {
-		t.Fatalf("%d %s", r.status, r.raw)
+	if r.Status != 202 {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 	var body string
-	e.db.QueryRow(`SELECT body FROM sms_outbox ORDER BY id DESC LIMIT 1`).Scan(&body)
+	e.DB.QueryRow(`SELECT body FROM sms_outbox ORDER BY id DESC LIMIT 1`).Scan(&body)
 	if !regexp.MustCompile(`\n@localhost #[0-9]{6} @kycvs\.test$`).MatchString(body) {
 		t.Fatalf("SMS %q", body)
 	}
 	r = e.do("POST", "/v1/otp", map[string]string{"entity": "ent_railways", "mobile": seed.DemoPeople[1].Mobile, "name": p.Name, "nonce": nonce, "origin": "https://evil.example"})
-	if r.status != 400 || r.code() != "invalid_origin" {
-		t.Fatalf("unregistered origin: %d %s", r.status, r.raw)
+	if r.Status != 400 || r.Code() != "invalid_origin" {
+		t.Fatalf("unregistered origin: %d %s", r.Status, r.Raw)
 	}
 }

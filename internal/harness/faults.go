@@ -1,4 +1,4 @@
-package testenv
+package harness
 
 import (
 	"bytes"
@@ -274,7 +274,7 @@ func (c *conn) IsValid() bool {
 
 // errNoContext: modernc's connections and statements implement the context
 // methods, so the deprecated ones need no wrapping.
-var errNoContext = errors.New("testenv: the wrapped driver lacks a context method")
+var errNoContext = errors.New("harness: the wrapped driver lacks a context method")
 
 type stmt struct {
 	driver.Stmt

@@ -1,17 +1,4 @@
-// Package testenv is the fixture shared by the worker's native handler tests
-// (worker/service and worker/booking): a fresh SQLite database with the real
-// migrations and the demo seed, a clock the test moves, and a dump of every
-// row, to check that refused requests change nothing. Both suites exercise
-// the same database, so they build it the same way.
-//
-// For the fault tests it also has a database whose statements fail on
-// demand (FaultyDB), an SMS sender and an SMS gateway that fail on demand
-// (Sender, Gateway), the list of ways to fail a request (FaultCases), and
-// the few things a failed request may leave behind without having
-// half-changed anything (the Harmless functions), each with its reason.
-//
-// It is for tests only; nothing in the worker imports it.
-package testenv
+package harness
 
 import (
 	"bytes"
@@ -32,23 +19,32 @@ import (
 // HashKey is the tests' HASH_KEY.
 var HashKey = []byte("0123456789abcdef0123456789abcdef")
 
-// Clock is a time source the test sets; safe for parallel requests.
+// Clock is a time source the test moves; safe for parallel requests.
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu    sync.Mutex
+	start time.Time // zero: the real time
+	moved time.Duration
 }
 
-// NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+// NewClock returns a clock standing at start, or running with the real time
+// if start is zero; either way Add moves it.
+func NewClock(start time.Time) *Clock { return &Clock{start: start} }
 
 // Now returns the clock's time.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.start.IsZero() {
+		return time.Now().Add(c.moved)
+	}
+	return c.start.Add(c.moved)
+}
 
 // Add moves the clock by d.
 func (c *Clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	c.moved += d
 }
 
 // SeededDB opens a fresh SQLite database, closed when t ends, holding the
