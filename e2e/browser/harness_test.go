@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -22,14 +21,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kycvs/kycvs/demo"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
 	"github.com/kycvs/kycvs/worker/otp"
-	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/service"
-	"github.com/kycvs/kycvs/worker/sms"
-	"github.com/kycvs/kycvs/worker/store"
 )
 
 var (
@@ -131,12 +128,11 @@ func needE2E(t *testing.T) {
 	}
 }
 
-// env is one test's world: a fresh service (own SQLite, own limits) and a
-// demo host on another origin registered for two entities.
+// env is one test's world: a fresh service (harness.Native: own SQLite, own
+// limits) and a demo host on another origin registered for two entities.
 type env struct {
 	t        *testing.T
-	svc      *service.Handler
-	st       *store.SQL
+	s        *harness.Server
 	Service  string // http://127.0.0.1:port
 	Demo     string // http://localhost:port
 	demo     *demo.Server
@@ -156,49 +152,27 @@ type envOpts struct {
 func newEnv(t *testing.T, o envOpts) *env {
 	t.Helper()
 	needE2E(t)
-	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kycvs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	var sqlText bytes.Buffer
-	if err := seed.WriteSQL(&sqlText, hashKey, 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, sqlText.String()); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, st: &store.SQL{DB: db}, Railway: "ent_e2e_rail", Hotel: "ent_e2e_hotel"}
-
-	svcLn := listen(t, "127.0.0.1:0")
+	e := &env{t: t, Railway: "ent_e2e_rail", Hotel: "ent_e2e_hotel"}
 	demoLn := listen(t, "127.0.0.1:0")
-	e.Service = "http://" + svcLn.Addr().String()
 	e.Demo = "http://localhost:" + portOf(demoLn)
-
-	for _, ent := range []seed.Entity{
-		{ID: e.Railway, DisplayName: "Bharat Rail", Purpose: "Boarding a long-distance train", Origins: []string{e.Demo}},
-		{ID: e.Hotel, DisplayName: "Hotel Sagar", Purpose: "Hotel check-in", Origins: []string{e.Demo}},
-	} {
-		if _, err := db.ExecContext(ctx, seed.EntitySQL(ent, secret.TokenHash("kycvs_sk_e2e_"+ent.ID))); err != nil {
-			t.Fatal(err)
-		}
-	}
 	limits := o.limits
 	if limits == (otp.Limits{}) {
 		limits = otp.DefaultLimits
 	}
-	ks := &keys.Keyset{}
-	if err := ks.Add(devKey.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := service.Config{Environment: "dev", Issuer: "kycvs-e2e", SigningKey: devKey, HashKey: hashKey, Keyset: ks,
-		ServiceOrigin: e.Service, Limits: limits, TokenLifetime: o.tokenLifetime}
-	e.svc, err = service.New(cfg, e.st, &sms.Outbox{Store: e.st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	serve(t, svcLn, e.serviceHandler())
+	// Signed with the dev key and hashed with the dev HASH_KEY: the module
+	// of a --dev site build trusts that key.
+	e.s = harness.Native(t, harness.Options{
+		Key: devKey, HashKey: hashKey, Listen: true, Wrap: e.serviceHandler,
+		Entities: []seed.Entity{
+			{ID: e.Railway, DisplayName: "Bharat Rail", Purpose: "Boarding a long-distance train", Origins: []string{e.Demo}},
+			{ID: e.Hotel, DisplayName: "Hotel Sagar", Purpose: "Hotel check-in", Origins: []string{e.Demo}},
+		},
+		Handler: func(d harness.Deps) (http.Handler, error) {
+			return service.New(service.Config{Environment: "dev", Issuer: "kycvs-e2e", SigningKey: d.Key, HashKey: d.HashKey,
+				Keyset: d.Keyset, ServiceOrigin: d.Origin, Limits: limits, TokenLifetime: o.tokenLifetime}, d.Store, d.Sender)
+		},
+	})
+	e.Service = e.s.URL
 	e.demo = demo.New(demo.Config{Service: e.Service, Railway: e.Railway, Hotel: e.Hotel})
 	serve(t, demoLn, e.demo)
 	return e
@@ -226,8 +200,8 @@ func serve(t *testing.T, ln net.Listener, h http.Handler) {
 
 // serviceHandler serves site/dist like Workers Static Assets (an existing
 // file wins, with the headers of site/src/_headers) and everything else
-// with the worker's handler.
-func (e *env) serviceHandler() http.Handler {
+// with the worker's handler svc.
+func (e *env) serviceHandler(svc http.Handler) http.Handler {
 	dist := filepath.Join(root, "site", "dist")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
@@ -257,7 +231,7 @@ func (e *env) serviceHandler() http.Handler {
 		}
 		if tamper != nil && r.URL.Path == "/v1/otp/verify" {
 			rec := &recorder{header: http.Header{}, code: 200}
-			e.svc.ServeHTTP(rec, r)
+			svc.ServeHTTP(rec, r)
 			body := rec.buf.Bytes()
 			if rec.code == http.StatusOK {
 				body = tamper(body)
@@ -270,7 +244,7 @@ func (e *env) serviceHandler() http.Handler {
 			w.Write(body)
 			return
 		}
-		e.svc.ServeHTTP(w, r)
+		svc.ServeHTTP(w, r)
 	})
 }
 
@@ -290,18 +264,12 @@ func (e *env) setTamper(f func([]byte) []byte) {
 	e.mu.Unlock()
 }
 
-var otpPattern = regexp.MustCompile(`#(\d{6})`)
-
 // otps returns the codes sent to mobile, newest first.
 func (e *env) otps(mobile string) []string {
-	msgs, err := e.st.Outbox(context.Background(), mobile, 20)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	var out []string
-	for _, m := range msgs {
-		if c := otpPattern.FindStringSubmatch(m.Body); c != nil {
-			out = append(out, c[1])
+	for _, m := range e.s.For(e.t).Outbox(mobile) {
+		if c := harness.OTPOf(m.Body); c != "" {
+			out = append(out, c)
 		}
 	}
 	return out

@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs/demo"
-	"github.com/kycvs/kycvs/internal/devserver"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/seed"
 )
 
@@ -29,7 +28,7 @@ func TestWranglerFlow(t *testing.T) {
 	}
 	demoLn := listen(t, "127.0.0.1:0")
 	demoOrigin := "http://localhost:" + portOf(demoLn)
-	s := devserver.Start(t, devserver.Options{Entities: []seed.Entity{
+	s := harness.Workerd(t, harness.Options{Entities: []seed.Entity{
 		{ID: "ent_e2e_rail", DisplayName: "Bharat Rail", Purpose: "Boarding a long-distance train", Origins: []string{demoOrigin}},
 		{ID: "ent_e2e_hotel", DisplayName: "Hotel Sagar", Purpose: "Hotel check-in", Origins: []string{demoOrigin}},
 	}})
@@ -56,13 +55,7 @@ func TestWranglerFlow(t *testing.T) {
 	d := demo.New(demo.Config{Service: s.URL, Railway: "ent_e2e_rail", Hotel: "ent_e2e_hotel"})
 	serve(t, demoLn, d)
 
-	count := func(mobile string) int {
-		msgs, err := s.Outbox(context.Background(), mobile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(msgs)
-	}
+	count := func(mobile string) int { return len(s.For(t).Outbox(mobile)) }
 	for i, c := range []struct {
 		lang, site string
 		who        seed.Person
@@ -83,7 +76,7 @@ func TestWranglerFlow(t *testing.T) {
 			for count(c.who.Mobile) == n && time.Now().Before(deadline) {
 				time.Sleep(100 * time.Millisecond)
 			}
-			code := s.LastOTP(t, c.who.Mobile)
+			code := s.For(t).LastOTP(c.who.Mobile)
 			p.waitIn(`document.body.dataset.state === "otp"`)
 			p.typeIn("#code", code)
 			p.click("#consent")

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kycvs/kycvs/internal/devserver"
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/devenv"
@@ -61,7 +61,7 @@ func TestMain(m *testing.M) {
 // deployment, preparing it on first use.
 func setup(t *testing.T) *deployment {
 	t.Helper()
-	devserver.Skip(t)
+	harness.Skip(t)
 	prepared.Do(func() {
 		start := time.Now()
 		dep, prepareErr = prepare()

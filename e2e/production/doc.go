@@ -14,5 +14,5 @@
 //
 // The tests run only with KYCVS_E2E=1 (scripts/test.d/35-production), so
 // plain `go test ./...` stays hermetic. The dev environment's end-to-end
-// tests use internal/devserver instead.
+// tests use internal/harness.Workerd instead.
 package production

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kycvs/kycvs/internal/harness"
 )
 
 // gateway is the SMS gateway a deployment posts to (SMS_WEBHOOK_URL). It
@@ -147,21 +149,13 @@ func (g *gateway) next(t *testing.T, after int, mobile, kind string) smsMessage 
 	}
 }
 
-var (
-	// otpLine is the WebOTP last line of an OTP SMS: "@host #123456".
-	otpLine = regexp.MustCompile(`#([0-9]{6})( @\S+)?\s*$`)
-	// codeLine finds the 4-digit security code of a booking SMS, in any
-	// of its languages.
-	codeLine = regexp.MustCompile(`(?:code|कोड|کوڈ|কোড) ([0-9]{4})`)
-)
-
 func otpOf(t *testing.T, m smsMessage) string {
 	t.Helper()
-	sm := otpLine.FindStringSubmatch(m.Body)
-	if sm == nil {
+	otp := harness.OTPOf(m.Body)
+	if otp == "" {
 		t.Fatalf("no OTP in %q", m.Body)
 	}
-	return sm[1]
+	return otp
 }
 
 // TestGatewayRefusesUnsigned checks the test's own gateway: without this,

@@ -15,10 +15,11 @@ import (
 	"sync"
 	"testing"
 
+	"modernc.org/sqlite"
+
 	"github.com/kycvs/kycvs/worker/migrations"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/store"
-	"modernc.org/sqlite"
 )
 
 // ErrFault is the error an injected fault returns, worded like D1's errors.

@@ -113,8 +113,8 @@ type Server struct {
 	URL string
 	// Origin is the service origin (SERVICE_ORIGIN).
 	Origin string
-	// Header is sent with every request Do makes, under the request's own
-	// headers (e.g. an Origin for browser-like calls).
+	// Header is sent with every request Do makes (e.g. an Origin for
+	// browser-like calls); Do's bearer and header arguments win.
 	Header  http.Header
 	HashKey []byte
 	// Keyset is what an entity server pins to verify the tokens.
@@ -259,7 +259,7 @@ func (s *Server) Do(method, path, bearer string, body any, hdr ...string) *Respo
 // 4-digit security code of a booking slip.
 var (
 	otpLine  = regexp.MustCompile(`#([0-9]{6})( @\S+)?\s*$`)
-	codeLine = regexp.MustCompile(`(?:code|कोड|کوڈ|কোড) ([0-9]{4})`)
+	codeLine = regexp.MustCompile(`(?:code|कोड|کوڈ|কোড) ([0-9]{4})\b`)
 )
 
 // OTPOf returns the OTP of an OTP SMS's text, "" if it has none.

@@ -101,7 +101,7 @@ var buildOnce = sync.OnceValue(func() built {
 func removeStale(dir string) {
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), "harness-") && !strings.HasPrefix(e.Name(), "devserver-") {
+		if !strings.HasPrefix(e.Name(), "harness-") {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {

@@ -323,3 +323,51 @@ K = "v"
 		}
 	}
 }
+
+// TestTestConfig checks that a section becomes a test config with what
+// wrangler inherits filled in and its paths absolute, that the config reads
+// back as it was written, and that what it cannot carry is refused.
+func TestTestConfig(t *testing.T) {
+	c := mustParse(t, goodConfig)
+	tc, err := c.TestConfig("dev", "/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc.Name != "kycvs-dev" || tc.Main != "/repo/build/worker.mjs" || tc.CompatibilityDate != "2026-05-03" ||
+		tc.Vars["SMS_MODE"] != "outbox" || len(tc.Vars) != len(c.Envs["dev"].Vars) {
+		t.Errorf("test config %+v", tc)
+	}
+	if len(tc.D1) != 1 || tc.D1[0]["database_id"] != "local-dev" || tc.D1[0]["migrations_dir"] != "/repo/worker/migrations" {
+		t.Errorf("d1 %v", tc.D1)
+	}
+	if tc.Assets["directory"] != "/repo/site/dist" || tc.Assets["binding"] != "ASSETS" {
+		t.Errorf("assets %v", tc.Assets)
+	}
+	if c.Envs["dev"].D1[0]["migrations_dir"] != "worker/migrations" {
+		t.Error("TestConfig changed the parsed config")
+	}
+	text, err := tc.Format()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := mustParse(t, text)
+	if len(back.Envs) != 0 || back.Top.Fields["main"] != tc.Main || back.Top.Fields["name"] != tc.Name ||
+		!maps.Equal(back.Top.Vars, tc.Vars) || !reflect.DeepEqual(back.Top.D1, tc.D1) || !maps.Equal(back.Top.Assets, tc.Assets) {
+		t.Errorf("read back:\n%s\nas %+v", text, back.Top)
+	}
+
+	top, err := c.TestConfig("", "/repo")
+	if err != nil || top.Name != "kycvs" || top.Vars["ENVIRONMENT"] != "production" {
+		t.Errorf("top level: %+v, %v", top, err)
+	}
+	if _, err := c.TestConfig("staging", "/repo"); err == nil {
+		t.Error("no error for a missing environment")
+	}
+	if _, err := mustParse(t, "name = \"x\"\nworkers_dev = true\n").TestConfig("", "/"); err == nil {
+		t.Error("a setting the test config cannot carry was dropped silently")
+	}
+	tc.Main = `/tmp/a"b`
+	if _, err := tc.Format(); err == nil {
+		t.Error("a path with a quote was written")
+	}
+}

@@ -3,10 +3,10 @@
 // commands' output, SQL for `wrangler d1 execute DB --file …` or, with
 // --apply-local, run on the local dev D1 directly. kycvs-admin and
 // kycvs-centres share it so both apply SQL the same way. StartDev runs
-// `wrangler dev` for the end-to-end harnesses (internal/devserver and the
-// pooltest's workerd), so both start and stop it the same way. ReadConfig
-// reads wrangler.toml for the checks of its environments (config_test.go)
-// and for devserver's test config.
+// `wrangler dev` for the tests (internal/harness, the pool tests,
+// e2e/production), so all start and stop it the same way. ReadConfig reads
+// wrangler.toml for the checks of its environments (config_test.go), and
+// TestConfig turns a section of it into the config a test server runs.
 //
 // It is not a D1 client: deployed databases are changed by a person running
 // wrangler with the emitted SQL.

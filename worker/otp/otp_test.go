@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -15,8 +16,6 @@ import (
 type capture struct{ last sms.Message }
 
 func (c *capture) Send(_ context.Context, m sms.Message) error { c.last = m; return nil }
-
-var code = regexp.MustCompile(`#([0-9]{6})$`)
 
 func newEngine(t *testing.T) (*Engine, *capture) {
 	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "otp.sqlite"))
@@ -39,18 +38,18 @@ func TestPurposeIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := code.FindStringSubmatch(c.last.Body)
-	if m == nil || !regexp.MustCompile(`book`).MatchString(c.last.Body) {
+	otp := harness.OTPOf(c.last.Body)
+	if otp == "" || !regexp.MustCompile(`book`).MatchString(c.last.Body) {
 		t.Fatalf("booking SMS %q", c.last.Body)
 	}
-	if _, err := e.Verify(ctx, txn.ID, PurposeStatus, m[1]); !errors.Is(err, ErrPurpose) {
+	if _, err := e.Verify(ctx, txn.ID, PurposeStatus, otp); !errors.Is(err, ErrPurpose) {
 		t.Fatalf("status verify of a booking transaction: %v", err)
 	}
-	got, err := e.Verify(ctx, txn.ID, PurposeBooking, m[1])
+	got, err := e.Verify(ctx, txn.ID, PurposeBooking, otp)
 	if err != nil || got.MobileHash != txn.MobileHash || got.NameHash != e.NameHash("ramesh kumar") {
 		t.Fatalf("booking verify: %+v, %v", got, err)
 	}
-	if _, err := e.Verify(ctx, txn.ID, PurposeBooking, m[1]); !errors.Is(err, ErrUsed) {
+	if _, err := e.Verify(ctx, txn.ID, PurposeBooking, otp); !errors.Is(err, ErrUsed) {
 		t.Fatalf("second verify: %v", err)
 	}
 }
@@ -61,7 +60,7 @@ func TestStoredHashOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	otp := code.FindStringSubmatch(c.last.Body)[1]
+	otp := harness.OTPOf(c.last.Body)
 	stored, _ := e.Store.OTP(context.Background(), txn.ID)
 	if len(stored.OTPHash) != 64 || stored.OTPHash == otp || regexp.MustCompile(otp).MatchString(stored.OTPHash) {
 		t.Fatalf("stored %q for code %s", stored.OTPHash, otp)

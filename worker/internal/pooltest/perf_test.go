@@ -9,9 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kycvs/kycvs/internal/devserver"
-	"github.com/kycvs/kycvs/worker/internal/pooltest/workerd"
+	"github.com/kycvs/kycvs/internal/harness"
+	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/worker/seed"
 )
 
@@ -126,37 +124,6 @@ func call(method, url string, body []byte, out any) error {
 	return nil
 }
 
-// startShipped runs pooltest with the glue syumai/workers generates (a fresh
-// Go instance per request): the "as shipped" baseline.
-func startShipped(t *testing.T, root string) *workerd.Server {
-	out := t.TempDir()
-	gen := exec.Command("go", "run", "github.com/syumai/workers/cmd/workers-assets-gen", "-mode=go", "-o", out)
-	gen.Dir = root
-	if b, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("workers-assets-gen: %v\n%s", err, b)
-	}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(out, "app.wasm"), "./worker/internal/pooltest")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build pooltest: %v\n%s", err, b)
-	}
-	cfg, err := os.ReadFile(filepath.Join(root, "worker", "internal", "pooltest", "wrangler.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = bytes.Replace(cfg, []byte(`main = "entry.mjs"`), []byte(`main = "worker.mjs"`), 1)
-	cfg = bytes.Replace(cfg, []byte(`name = "kycvs-pooltest"`), []byte(`name = "kycvs-pooltest-shipped"`), 1)
-	if err := os.WriteFile(filepath.Join(out, "wrangler.toml"), cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := workerd.Start(root, filepath.Join(out, "wrangler.toml"), "/hello")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
 }
@@ -177,21 +144,24 @@ func TestPerfReport(t *testing.T) {
 		dur = time.Duration(s) * time.Second
 	}
 	const rounds = 3
-	root, err := workerd.RepoRoot()
+	root, err := wrangler.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := workerd.Start(root, filepath.Join(root, "bench", "jsref", "wrangler.toml"), "/hello")
+	js, err := startConfig(root, filepath.Join(root, "bench", "jsref", "wrangler.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer js.Stop()
-	shipped := startShipped(t, root)
-	defer shipped.Stop()
+	defer js.stop()
+	shipped, err := startPooltest(shippedGlue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shipped.stop()
 
 	targets := []struct {
 		name string
-		s    *workerd.Server
+		s    *workerd
 	}{{"JS", js}, {"Go pooled", server}, {"Go shipped", shipped}}
 	type key struct {
 		path   string
@@ -247,11 +217,11 @@ func TestPerfReport(t *testing.T) {
 	const mib = 1 << 20
 	fmt.Fprintf(&b, "\nworkerd RSS over 20,000 POST /sign at 8 connections (after the runs above)\n")
 	for _, tg := range targets[:2] {
-		r0 := tg.s.RSS()
+		r0 := tg.s.rss()
 		s := load(8, time.Hour, 20000, func(i int) error {
 			return call("POST", tg.s.URL+"/sign", []byte(`{"id":`+strconv.Itoa(i)+`}`), nil)
 		})
-		r1 := tg.s.RSS()
+		r1 := tg.s.rss()
 		fmt.Fprintf(&b, "%-10s %7.1f MiB -> %7.1f MiB (%+.1f MiB, %d requests, %d errors)\n", tg.name, float64(r0)/mib, float64(r1)/mib, float64(r1-r0)/mib, len(s.lat), s.errs)
 		if s.errs > 0 {
 			log := tg.s.Log()
@@ -261,14 +231,12 @@ func TestPerfReport(t *testing.T) {
 	v, m, _ := getPoolStats(t)
 	fmt.Fprintf(&b, "Go pooled instances after that: at most %d JS values held by Go, %.1f MiB wasm memory each\n", v, float64(m)/mib)
 	fmt.Print(b.String())
-	shipped.Stop()
+	shipped.stop()
 
 	if os.Getenv("KYCVS_BENCH_SERVICE") != "0" {
 		realWorker(t, js, dur, rounds)
 	}
 }
-
-var otpCode = regexp.MustCompile(`#([0-9]{6})`)
 
 // realWorker benchmarks the service (scripts/build-worker, now the pooled
 // glue) on /v1/otp and /v1/otp/verify, interleaved with the JS reference's
@@ -276,10 +244,10 @@ var otpCode = regexp.MustCompile(`#([0-9]{6})`)
 // Ed25519 signature: about the D1 round trips of those endpoints, though not
 // the same work (the service also hashes, normalises names, writes the
 // outbox), so the ratio is approximate.
-func realWorker(t *testing.T, js *workerd.Server, dur time.Duration, rounds int) {
+func realWorker(t *testing.T, js *workerd, dur time.Duration, rounds int) {
 	const people = 4000
 	t0 := time.Now()
-	s := devserver.Start(t, devserver.Options{Synthetic: people, Vars: map[string]string{
+	s := harness.Workerd(t, harness.Options{Synthetic: people, Vars: map[string]string{
 		"OTP_RESEND_SECONDS": "0", "OTP_PER_MOBILE_HOUR": "1000000", "OTP_PER_IP_MINUTE": "1000000", "OTP_PER_ENTITY_HOUR": "1000000",
 	}})
 	t.Logf("service started in %s", time.Since(t0).Round(time.Millisecond))
@@ -328,8 +296,7 @@ func realWorker(t *testing.T, js *workerd.Server, dur time.Duration, rounds int)
 					t.Errorf("outbox for %s: %v", tx.mobile, err)
 					continue
 				}
-				if m := otpCode.FindStringSubmatch(ob.Messages[0].Body); m != nil {
-					tx.otp = m[1]
+				if tx.otp = harness.OTPOf(ob.Messages[0].Body); tx.otp != "" {
 					ready = append(ready, tx)
 				}
 			}

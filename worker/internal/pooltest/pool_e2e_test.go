@@ -13,11 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/kycvs/kycvs/worker/internal/pooltest/workerd"
 )
 
-var server *workerd.Server
+var server *workerd
 
 // poolSize is GO_POOL_SIZE in wrangler.toml.
 const poolSize = 8
@@ -27,16 +25,14 @@ func TestMain(m *testing.M) {
 		fmt.Println("pooltest: skipping workerd tests (set KYCVS_E2E=1)")
 		os.Exit(m.Run())
 	}
-	s, err := workerd.StartPooltest()
+	s, err := startPooltest(pooledGlue)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pooltest:", err)
 		os.Exit(1)
 	}
 	server = s
 	code := m.Run()
-	if err := s.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "pooltest:", err)
-	}
+	s.stop()
 	os.Exit(code)
 }
 
@@ -129,7 +125,7 @@ func TestIsolation(t *testing.T) {
 			t.Logf("%d requests, %d conns: 0 mix-ups, %d instances", total, conns, len(instances))
 		})
 	}
-	server.CheckLog(t)
+	server.checkLog(t)
 }
 
 // TestPanic panics in one request's handler while others are in flight: only
@@ -174,7 +170,7 @@ func TestPanic(t *testing.T) {
 			t.Errorf("after panic: %s: status %d, err %v, reply %+v", id, status, err, r)
 		}
 	}
-	server.CheckLog(t)
+	server.checkLog(t)
 }
 
 // poolStats is the glue's poolStats (worker/glue/worker.mjs), served by
@@ -251,13 +247,13 @@ func TestMemory(t *testing.T) {
 	}
 	load(2000)
 	v0, m0, h0 := getPoolStats(t)
-	r0 := server.RSS()
+	r0 := server.rss()
 	load(batch)
 	v1, m1, h1 := getPoolStats(t)
-	r1 := server.RSS()
+	r1 := server.rss()
 	load(batch)
 	v2, m2, h2 := getPoolStats(t)
-	r2 := server.RSS()
+	r2 := server.rss()
 	const mib = 1 << 20
 	t.Logf("JS values held by Go (max per instance): %d, %d, %d; wasm memory (max): %.1f, %.1f, %.1f MiB",
 		v0, v1, v2, float64(m0)/mib, float64(m1)/mib, float64(m2)/mib)
@@ -285,7 +281,7 @@ func TestMemory(t *testing.T) {
 	if r2-r1 > 2*(r1-r0)+32*mib {
 		t.Errorf("workerd RSS grew much faster in the second batch (%+.1f MiB) than in the first (%+.1f MiB)", float64(r2-r1)/mib, float64(r1-r0)/mib)
 	}
-	server.CheckLog(t)
+	server.checkLog(t)
 }
 
 func signLoad(total, conns int) error {
