@@ -80,7 +80,7 @@ func prepare() (*deployment, error) {
 	}
 	d := &deployment{repo: repo, wrangler: filepath.Join(repo, wrangler.Bin)}
 	if _, err := os.Stat(d.wrangler); err != nil {
-		return nil, fmt.Errorf("wrangler not installed (npm ci --prefix scripts): %w", err)
+		return nil, fmt.Errorf("wrangler not installed (run scripts/setup): %w", err)
 	}
 	if d.base, err = os.MkdirTemp("", "kycvs-production-"); err != nil {
 		return nil, err
