@@ -230,7 +230,8 @@ func Workerd(t testing.TB, opts Options) *Server {
 
 	s.dev, err = wrangler.StartDev(wrangler.DevOptions{
 		Bin: b.bin, Config: s.config, Dir: dir, Persist: s.PersistDir, Port: port,
-		Args:      []string{"--show-interactive-dev-session=false", "--live-reload=false"},
+		// --test-scheduled: /__scheduled fires the cron trigger, for tests.
+		Args:      []string{"--show-interactive-dev-session=false", "--live-reload=false", "--test-scheduled"},
 		ReadyPath: "/.well-known/kycvs/keys.json",
 		Ready:     func(status int) bool { return status == http.StatusOK },
 	})

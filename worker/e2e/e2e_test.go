@@ -231,4 +231,33 @@ func TestWorkerEndToEnd(t *testing.T) {
 			t.Fatalf("widget: %d CSP %q", resp.StatusCode, csp)
 		}
 	})
+
+	t.Run("cron trigger: the glue's scheduled handler runs the Go side; outsiders cannot", func(t *testing.T) {
+		s := s.For(t)
+		// A transaction expired two days ago: the purge removes it.
+		s.Exec(`INSERT INTO otp_transactions (id, purpose, mobile_hash, otp_hash, max_attempts, created_at, expires_at)
+			VALUES ('txn_cron_e2e_0000000000000', 'status', 'x', 'y', 3, 1000, 1000)`)
+		count := func() any {
+			return s.Query(`SELECT count(*) AS n FROM otp_transactions WHERE id = 'txn_cron_e2e_0000000000000'`)[0]["n"]
+		}
+		if n := count(); n != float64(1) && n != int64(1) {
+			t.Fatalf("seeded row: %v", n)
+		}
+		// The path the glue uses, from outside: no KYCVS_CRON var, so 404.
+		if r := s.Do("POST", "/_kycvs/cron", "", map[string]any{}); r.Status != 404 {
+			t.Fatalf("outside POST to the cron path: %d %s", r.Status, r.Raw)
+		}
+		resp, err := http.Get(s.URL + "/__scheduled?cron=*/5+*+*+*+*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("scheduled: %d %s", resp.StatusCode, body)
+		}
+		if n := count(); n != float64(0) && n != int64(0) {
+			t.Fatalf("after the cron trigger the expired transaction is still there (%v)", n)
+		}
+	})
 }
