@@ -27,21 +27,28 @@ const MaxWrongCodes = domain.MaxWrongCodes
 
 // vaccinator authenticates the centre token.
 func (h *Handler) vaccinator(d *api.Deps, r *http.Request) (*store.Centre, error) {
+	return holder(h, r, "vaccinator", d.Store.CentreByTokenHash, func(c *store.Centre) time.Time { return c.TokenExpiresAt })
+}
+
+// holder authenticates the bearer token of a kind of holder: found by its
+// hash (only hashes are stored), and not expired (a zero expiry is).
+func holder[T any](h *Handler, r *http.Request, kind string, byHash func(context.Context, string) (T, error), expires func(T) time.Time) (T, error) {
+	var zero T
 	tok, err := bearer(r)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	c, err := d.Store.CentreByTokenHash(r.Context(), secret.TokenHash(tok))
+	x, err := byHash(r.Context(), secret.TokenHash(tok))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, api.Ef("invalid_token", "not a vaccinator token")
+		return zero, api.Ef("invalid_token", "not a %s token", kind)
 	}
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if c.TokenExpiresAt.IsZero() || !h.now().Before(c.TokenExpiresAt) {
-		return nil, api.Ef("token_expired", "the centre's vaccinator token expired; ask for a new one")
+	if exp := expires(x); exp.IsZero() || !h.now().Before(exp) {
+		return zero, api.Ef("token_expired", "the %s token expired; ask for a new one", kind)
 	}
-	return c, nil
+	return x, nil
 }
 
 func actor(c *store.Centre) string { return "vaccinator@" + c.ID }
@@ -402,21 +409,7 @@ func (h *Handler) RetryConfirmations(ctx context.Context, d *api.Deps, limit int
 
 // supervisor authenticates a supervisor token.
 func (h *Handler) supervisor(d *api.Deps, r *http.Request) (*store.Supervisor, error) {
-	tok, err := bearer(r)
-	if err != nil {
-		return nil, err
-	}
-	sv, err := d.Store.SupervisorByTokenHash(r.Context(), secret.TokenHash(tok))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, api.Ef("invalid_token", "not a supervisor token")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !h.now().Before(sv.ExpiresAt) {
-		return nil, api.Ef("token_expired", "the supervisor token expired; ask for a new one")
-	}
-	return sv, nil
+	return holder(h, r, "supervisor", d.Store.SupervisorByTokenHash, func(sv *store.Supervisor) time.Time { return sv.ExpiresAt })
 }
 
 // unlock is a supervisor's unlock of a locked appointment at their centre:
