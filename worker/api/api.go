@@ -164,33 +164,39 @@ var (
 	otpPattern = regexp.MustCompile(`^[0-9]{6}$`)
 )
 
-// CheckOTP is the OTP step of an endpoint: body {"txn", "otp"}, checked
-// strictly, then the code checked for purpose (one attempt spent), a refusal
-// mapped to its response. The status token and the booking session both
-// begin with it. The transaction comes back unused: the endpoint does its
-// reads, then completes it (FinishOTP), so a failure of ours in between
-// costs the person nothing.
-func CheckOTP(ctx context.Context, e *otp.Engine, purpose string, body []byte) (*store.OTPTransaction, error) {
-	var req struct {
-		Txn string `json:"txn"`
-		OTP string `json:"otp"`
+// OTPRequest is the body that proves a code: {"txn", "otp"}. The status
+// token and the booking session both begin with it (WithOTP); an endpoint
+// whose body says more embeds it and checks it with its own fields.
+type OTPRequest struct {
+	Txn string `json:"txn"`
+	OTP string `json:"otp"`
+}
+
+// Check implements Request: both fields, in their formats.
+func (r *OTPRequest) Check() error {
+	if err := Required([2]string{"txn", r.Txn}, [2]string{"otp", r.OTP}); err != nil {
+		return err
 	}
-	if err := Decode(body, &req); err != nil {
-		return nil, err
+	return checkCodeFormat(r.Txn, r.OTP)
+}
+
+func checkCodeFormat(txn, code string) error {
+	if !store.IsTxnID(txn) {
+		return Ef("invalid_txn", "txn is not a transaction id")
 	}
-	if err := Required([2]string{"txn", req.Txn}, [2]string{"otp", req.OTP}); err != nil {
-		return nil, err
+	if !otpPattern.MatchString(code) {
+		return Ef("invalid_otp", "otp must be 6 digits")
 	}
-	return CheckCode(ctx, e, purpose, req.Txn, req.OTP)
+	return nil
 }
 
 // CheckCode checks the format of a transaction id and code, then the code.
+// The transaction comes back unused: the endpoint does its reads, then
+// completes it (FinishOTP), so a failure of ours in between costs the
+// person nothing.
 func CheckCode(ctx context.Context, e *otp.Engine, purpose, txn, code string) (*store.OTPTransaction, error) {
-	if !store.IsTxnID(txn) {
-		return nil, Ef("invalid_txn", "txn is not a transaction id")
-	}
-	if !otpPattern.MatchString(code) {
-		return nil, Ef("invalid_otp", "otp must be 6 digits")
+	if err := checkCodeFormat(txn, code); err != nil {
+		return nil, err
 	}
 	t, err := e.Check(ctx, txn, purpose, code)
 	if err != nil {

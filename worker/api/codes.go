@@ -48,9 +48,16 @@ var Codes = map[string]Code{
 	"invalid_otp":             {http.StatusBadRequest, "otp must be 6 digits", nil},
 	"invalid_security_code":   {http.StatusBadRequest, "security_code must be 4 digits", nil},
 	"invalid_time":            {http.StatusBadRequest, "not a bookable time", nil},
+	"invalid_travellers":      {http.StatusBadRequest, "travellers must list 1 to 6 {name, nonce}, instead of name and nonce", nil},
 	"invalid_txn":             {http.StatusBadRequest, "txn is not a transaction id", nil},
 	"invalid_vaccine":         {http.StatusBadRequest, "vaccine must be a vaccine id such as covishield", nil},
 	"walk_in_otp_required":    {http.StatusBadRequest, "a walk-in is recorded with the OTP sent to the person's mobile", nil},
+
+	// A family check's travellers (one code for up to six people on a number).
+	"duplicate_name":      {http.StatusBadRequest, "two travellers have the same name", nil},
+	"duplicate_nonce":     {http.StatusBadRequest, "two travellers have the same nonce", nil},
+	"too_many_travellers": {http.StatusBadRequest, "a check is for at most 6 travellers", nil},
+	"travellers_mismatch": {http.StatusConflict, "the travellers are not the ones the code was sent for; request a new code", nil},
 
 	// Who is asking.
 	"entity_auth":     {http.StatusUnauthorized, "send the entity secret as Authorization: Bearer", nil},
@@ -166,6 +173,7 @@ func Public(err error) *Error {
 	var sc *domain.ScheduleCompleteError
 	var wc *domain.WrongCodeError
 	var ns *store.StateError
+	var dt *domain.DuplicateError
 	switch {
 	case err == nil:
 		return nil
@@ -221,6 +229,15 @@ func Public(err error) *Error {
 		return E("already_recorded")
 	case errors.Is(err, domain.ErrNameMismatch):
 		return E("name_mismatch")
+	case errors.Is(err, domain.ErrTooManyTravellers):
+		return Ef("too_many_travellers", "%s", err)
+	case errors.As(err, &dt):
+		if dt.What == "nonce" {
+			return Ef("duplicate_nonce", "%s", err)
+		}
+		return Ef("duplicate_name", "%s", err)
+	case errors.Is(err, domain.ErrTravellersMismatch):
+		return E("travellers_mismatch")
 	case errors.Is(err, store.ErrUnavailable):
 		return Unavailable("unavailable", "the service is busy; try again in a few seconds", RetryAfterUnavailable)
 	case errors.Is(err, store.ErrBadEntity):

@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
+	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/names"
 	"github.com/kycvs/kycvs/worker/otp"
@@ -58,6 +60,38 @@ func CheckNonce(s string) error {
 	return nil
 }
 
+// Traveller is one person of a family check as a request names them: the
+// name as typed and the entity's nonce for their token.
+type Traveller struct {
+	Name  string `json:"name"`
+	Nonce string `json:"nonce"`
+}
+
+// CheckTravellers checks a family check's list: each name and nonce in its
+// format, then the rule of the list (domain.CheckTravellers: at most six,
+// no name or nonce twice). It returns the travellers with their names
+// normalised and hashed by nameHash (secret.Keys.NameHash).
+func CheckTravellers(ts []Traveller, nameHash func(norm string) string) ([]domain.Traveller, error) {
+	if len(ts) == 0 {
+		return nil, Ef("invalid_travellers", "travellers must list 1 to %d people", domain.MaxTravellers)
+	}
+	out := make([]domain.Traveller, len(ts))
+	for i, t := range ts {
+		field := "travellers[" + strconv.Itoa(i) + "]"
+		if err := Required([2]string{field + ".name", t.Name}, [2]string{field + ".nonce", t.Nonce}); err != nil {
+			return nil, err
+		}
+		if !names.Valid(t.Name) {
+			return nil, Ef("invalid_name", "%s.name must be 1 to %d letters", field, names.MaxLen)
+		}
+		if !store.IsNonce(t.Nonce) {
+			return nil, Ef("invalid_nonce", "%s.nonce must be 8 to 128 characters of A-Z a-z 0-9 . _ ~ -", field)
+		}
+		out[i] = domain.Traveller{NameHash: nameHash(names.Normalize(t.Name)), Nonce: t.Nonce}
+	}
+	return out, domain.CheckTravellers(out)
+}
+
 // WithOTP runs the OTP step of an endpoint and then its work: body {txn,
 // otp} is checked for purpose (one attempt spent), then work runs with the
 // transaction, then the transaction is completed — so a failure of ours in
@@ -66,8 +100,21 @@ func CheckNonce(s string) error {
 // from work (a domain error: the name matches nobody) still completes it:
 // the person proved the number, the code is spent.
 func WithOTP[T any](ctx context.Context, e *otp.Engine, purpose string, body []byte, work func(*store.OTPTransaction) (T, error)) (T, error) {
+	var req OTPRequest
+	if err := DecodeRequest(body, &req); err != nil {
+		var zero T
+		return zero, err
+	}
+	return WithCode(ctx, e, purpose, req.Txn, req.OTP, work)
+}
+
+// WithCode is WithOTP for an endpoint whose body says more than {txn,
+// otp} and that decoded and checked it itself: the code of transaction txn
+// is checked for purpose, then work runs, then the transaction is
+// completed (or the attempt given back after a failure of ours).
+func WithCode[T any](ctx context.Context, e *otp.Engine, purpose, txn, code string, work func(*store.OTPTransaction) (T, error)) (T, error) {
 	var zero T
-	t, err := CheckOTP(ctx, e, purpose, body)
+	t, err := CheckCode(ctx, e, purpose, txn, code)
 	if err != nil {
 		return zero, err
 	}

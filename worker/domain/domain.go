@@ -142,16 +142,25 @@ func NextDoseFrom(v *store.Vaccine, doses []store.Dose) time.Time {
 // entity and nonce of the verified transaction t, the status by Status,
 // valid from now (to the second) for lifetime, with a fresh token id and the
 // pairwise subject (subjectKey) that lets no two entities link a person.
+// A family transaction (IsFamily) names its nonces at verification, so it
+// is ErrTravellersMismatch here: IssueFamily issues its tokens.
 func Issue(issuer string, t *store.OTPTransaction, ben *store.Beneficiary, subjectKey []byte, now time.Time, lifetime time.Duration) (*kycvs.Attestation, error) {
+	if IsFamily(t) {
+		return nil, ErrTravellersMismatch
+	}
+	return issue(issuer, t.EntityID, t.Nonce, ben, subjectKey, now, lifetime)
+}
+
+func issue(issuer, entity, nonce string, ben *store.Beneficiary, subjectKey []byte, now time.Time, lifetime time.Duration) (*kycvs.Attestation, error) {
 	now = now.Truncate(time.Second)
 	a := &kycvs.Attestation{
 		Issuer:    issuer,
-		Audience:  t.EntityID,
-		Nonce:     t.Nonce,
+		Audience:  entity,
+		Nonce:     nonce,
 		Status:    StatusOf(ben),
 		IssuedAt:  now,
 		ExpiresAt: now.Add(lifetime),
-		Subject:   kycvs.PairwiseSubject(subjectKey, t.EntityID, ben.ID),
+		Subject:   kycvs.PairwiseSubject(subjectKey, entity, ben.ID),
 	}
 	if _, err := rand.Read(a.TokenID[:]); err != nil {
 		return nil, fmt.Errorf("reading random: %w", err)

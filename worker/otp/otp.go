@@ -158,9 +158,14 @@ type Start struct {
 	Mobile     string
 	Name       string
 	Nonce      string
-	ClientIP   string
-	Host       string // the service's host name, for the WebOTP line
-	TopHost    string // host name of the page framing the widget, if known (WebOTP iframe form)
+	// Binding, instead of Name and Nonce, is what a family check's code is
+	// for: the keyed hash of its travellers (secret.Keys.TravellersHash),
+	// kept as the transaction's NameHash; its nonces come with the
+	// verification, which must name the same travellers.
+	Binding  string
+	ClientIP string
+	Host     string // the service's host name, for the WebOTP line
+	TopHost  string // host name of the page framing the widget, if known (WebOTP iframe form)
 }
 
 // Start checks the limits, creates the transaction (superseding the
@@ -246,7 +251,10 @@ func (e *Engine) create(ctx context.Context, s Start, mh string, now time.Time) 
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(e.Limits.Lifetime),
 	}
-	if s.Name != "" {
+	switch {
+	case s.Binding != "":
+		t.NameHash = s.Binding
+	case s.Name != "":
 		t.NameHash = e.keys().NameHash(names.Normalize(s.Name))
 	}
 	if s.Purpose == PurposeWalkIn {

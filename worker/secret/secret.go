@@ -71,6 +71,19 @@ func (k *Keys) NameHash(norm string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// TravellersHash is what a family check's OTP transaction keeps of the
+// travellers it was started for, in their order: a keyed hash of each
+// one's NameHash and nonce. The verification must name the same list.
+// Its label differs from NameHash's, so no list hashes like a name.
+func (k *Keys) TravellersHash(nameHashes, nonces []string) string {
+	m := hmac.New(sha256.New, k.name)
+	m.Write([]byte("kycvs/v1/travellers"))
+	for i := range nameHashes {
+		m.Write([]byte("\x00" + nameHashes[i] + "\x00" + nonces[i]))
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 // SameHash compares two stored hashes in constant time.
 func SameHash(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
 

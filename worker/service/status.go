@@ -35,23 +35,32 @@ func (h *Handler) lookupEntity(ctx context.Context, d *api.Deps, id string) (*st
 	return e, err
 }
 
+// startRequest is POST /v1/otp: a check for one person (name and nonce)
+// or a family check (travellers: up to six people on the mobile, each with
+// the entity's nonce for them).
 type startRequest struct {
-	Entity string `json:"entity"`
-	Mobile string `json:"mobile"`
-	Name   string `json:"name"`
-	Nonce  string `json:"nonce"`
-	Lang   string `json:"lang"`
+	Entity     string          `json:"entity"`
+	Mobile     string          `json:"mobile"`
+	Name       string          `json:"name"`
+	Nonce      string          `json:"nonce"`
+	Travellers []api.Traveller `json:"travellers"`
+	Lang       string          `json:"lang"`
 	// Origin is the host page's origin, as the widget knows it (optional).
 	// It must be one of the entity's registered origins; the OTP SMS then
 	// uses WebOTP's cross-origin iframe form so the browser can fill the
 	// code into the framed widget.
 	Origin string `json:"origin"`
 
-	digits string // Mobile, checked
+	keys       *secret.Keys       // hashes the travellers' names
+	digits     string             // Mobile, checked
+	travellers []domain.Traveller // Travellers, checked
 }
 
 // Check implements api.Request.
 func (req *startRequest) Check() (err error) {
+	if req.Travellers != nil {
+		return req.checkFamily()
+	}
 	if err := api.Required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile},
 		[2]string{"name", req.Name}, [2]string{"nonce", req.Nonce}); err != nil {
 		return err
@@ -71,8 +80,37 @@ func (req *startRequest) Check() (err error) {
 	return api.CheckLang(req.Lang)
 }
 
+func (req *startRequest) checkFamily() (err error) {
+	if req.Name != "" || req.Nonce != "" {
+		return api.Ef("invalid_travellers", "send travellers instead of name and nonce, not both")
+	}
+	if err := api.Required([2]string{"entity", req.Entity}, [2]string{"mobile", req.Mobile}); err != nil {
+		return err
+	}
+	if !store.IsEntityID(req.Entity) {
+		return api.Ef("invalid_entity", "entity must look like ent_…")
+	}
+	if req.digits, err = api.ParseMobile(req.Mobile); err != nil {
+		return err
+	}
+	if req.travellers, err = api.CheckTravellers(req.Travellers, req.keys.NameHash); err != nil {
+		return err
+	}
+	return api.CheckLang(req.Lang)
+}
+
+// binding is the keyed hash of a family check's travellers, which its
+// transaction keeps and its verification must match.
+func binding(k *secret.Keys, ts []domain.Traveller) string {
+	hashes, nonces := make([]string, len(ts)), make([]string, len(ts))
+	for i, t := range ts {
+		hashes[i], nonces[i] = t.NameHash, t.Nonce
+	}
+	return k.TravellersHash(hashes, nonces)
+}
+
 func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
-	var req startRequest
+	req := startRequest{keys: h.keys}
 	if err := api.DecodeRequest(body, &req); err != nil {
 		return 0, nil, err
 	}
@@ -92,10 +130,15 @@ func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any,
 	if lang == "" {
 		lang = ent.Lang
 	}
-	t, err := d.OTP.Start(r.Context(), otp.Start{
+	start := otp.Start{
 		Purpose: otp.PurposeStatus, EntityID: ent.ID, EntityName: ent.DisplayName, Lang: lang,
 		Mobile: req.digits, Name: req.Name, Nonce: req.Nonce, ClientIP: h.clientIP(r), Host: h.host, TopHost: topHost,
-	})
+	}
+	if req.travellers != nil {
+		// One code for the family: one SMS, one send from the number's limits.
+		start.Binding = binding(h.keys, req.travellers)
+	}
+	t, err := d.OTP.Start(r.Context(), start)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -103,13 +146,74 @@ func (h *Handler) startOTP(d *api.Deps, r *http.Request, body []byte) (int, any,
 	return http.StatusAccepted, api.StartedFor(t, h.cfg.Limits), nil
 }
 
+// verifyRequest is POST /v1/otp/verify: the code, and for a family check
+// the travellers again, exactly as the code was requested for them.
+type verifyRequest struct {
+	api.OTPRequest
+	Travellers []api.Traveller `json:"travellers"`
+
+	keys       *secret.Keys
+	travellers []domain.Traveller // Travellers, checked
+}
+
+// Check implements api.Request.
+func (req *verifyRequest) Check() (err error) {
+	if err := req.OTPRequest.Check(); err != nil {
+		return err
+	}
+	if req.Travellers != nil {
+		req.travellers, err = api.CheckTravellers(req.Travellers, req.keys.NameHash)
+	}
+	return err
+}
+
 func (h *Handler) verifyOTP(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
+	ctx := r.Context()
+	req := verifyRequest{keys: h.keys}
+	if err := api.DecodeRequest(body, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.travellers != nil {
+		return h.verifyFamily(ctx, d, &req)
+	}
 	// The transaction is finished only once the token exists. A name that
 	// matches nobody is also the answer for numbers with nobody registered:
 	// the person has proved the number is theirs, so it tells them nothing
 	// new.
-	res, err := api.WithOTP(r.Context(), d.OTP, otp.PurposeStatus, body, func(t *store.OTPTransaction) (*issued, error) {
-		return h.issue(r.Context(), d, t)
+	res, err := api.WithCode(ctx, d.OTP, otp.PurposeStatus, req.Txn, req.OTP, func(t *store.OTPTransaction) (*issued, error) {
+		return h.issue(ctx, d, t)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, res, nil
+}
+
+// verifyFamily answers a family check's verification: a token for every
+// traveller the code was requested for, or that traveller's error.
+func (h *Handler) verifyFamily(ctx context.Context, d *api.Deps, req *verifyRequest) (int, any, error) {
+	bind := binding(h.keys, req.travellers)
+	// Travellers other than the code's are refused before the code is
+	// tried: a request that cannot succeed spends no attempt and changes
+	// nothing. (Who holds the transaction id started it with these very
+	// travellers.) A transaction that is gone is for the code check to
+	// explain.
+	t0, err := d.Store.OTP(ctx, req.Txn)
+	switch {
+	case err == nil:
+		if t0.Purpose == otp.PurposeStatus {
+			if err := domain.CheckBinding(t0, bind); err != nil {
+				return 0, nil, err
+			}
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return 0, nil, err
+	}
+	res, err := api.WithCode(ctx, d.OTP, otp.PurposeStatus, req.Txn, req.OTP, func(t *store.OTPTransaction) (*familyIssued, error) {
+		if err := domain.CheckBinding(t, bind); err != nil {
+			return nil, err
+		}
+		return h.issueFamily(ctx, d, t, req.travellers)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -123,9 +227,59 @@ type issued struct {
 	Token     string `json:"token"`
 }
 
+// familyIssued is a family check's answer: for each traveller, in the
+// request's order, a token or the traveller's error.
+type familyIssued struct {
+	Tokens []familyToken `json:"tokens"`
+}
+
+// familyToken is one traveller's result: {expires_at, token} or {error,
+// message}, the code and message of the error table.
+type familyToken struct {
+	Error     string `json:"error,omitempty"`
+	ExpiresAt int64  `json:"expires_at,omitempty"`
+	Message   string `json:"message,omitempty"`
+	Token     string `json:"token,omitempty"`
+}
+
+// issueFamily signs a token for each traveller of the verified family
+// transaction t whose name matches someone on its mobile (domain.IssueFamily).
+func (h *Handler) issueFamily(ctx context.Context, d *api.Deps, t *store.OTPTransaction, ts []domain.Traveller) (*familyIssued, error) {
+	bens, err := d.Store.Beneficiaries(ctx, t.MobileHash)
+	if err != nil {
+		return nil, err
+	}
+	out, err := domain.IssueFamily(h.cfg.Issuer, t, ts, bens, h.keys.NameHash, h.subjectKey(), h.cfg.Now(), h.cfg.TokenLifetime)
+	if err != nil {
+		return nil, err
+	}
+	res := &familyIssued{Tokens: make([]familyToken, len(out))}
+	for i, o := range out {
+		if o.Err != nil {
+			ae := api.Public(o.Err)
+			if ae == nil {
+				return nil, o.Err
+			}
+			res.Tokens[i] = familyToken{Error: ae.Code, Message: ae.Message}
+			continue
+		}
+		tok, err := kycvs.Sign(h.cfg.SigningKey, o.Attestation)
+		if err != nil {
+			return nil, err
+		}
+		res.Tokens[i] = familyToken{ExpiresAt: o.Attestation.ExpiresAt.Unix(), Token: tok}
+	}
+	return res, nil
+}
+
 // issue signs the status token of the person t names: the beneficiary on
 // the transaction's mobile whose normalised name hashes to t.NameHash.
 func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransaction) (*issued, error) {
+	if domain.IsFamily(t) {
+		// A family code verified without its travellers: the caller broke
+		// the protocol, and the code is spent like any refused one.
+		return nil, domain.ErrTravellersMismatch
+	}
 	bens, err := d.Store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {
 		return nil, err
