@@ -19,6 +19,8 @@ export interface KYCVSConfig {
   entity?: string;
   /** The host server's nonce for this check: every token must carry it. */
   nonce?: string;
+  /** A family check's nonces, one per traveller (at most 6): each token must carry its traveller's. */
+  nonces?: string[];
   /** Language of the OTP SMS ("en", "hi", "ur", "bn"); default: the entity's. */
   lang?: string;
 }
@@ -44,6 +46,15 @@ export interface VerifiedResult {
   kid: string;
 }
 
+/** One traveller of a family check: the name as registered, and the host server's nonce for them (one of config.nonces). */
+export interface Traveller {
+  name: string;
+  nonce: string;
+}
+
+/** One traveller's result: a verified token, or the service's code for that traveller alone ("name_mismatch"). */
+export type FamilyResult = VerifiedResult | { error: string };
+
 export interface BenchResult {
   ms: number;
   ok: boolean;
@@ -55,6 +66,14 @@ export interface KYCVSModule {
   start(req: { mobile: string; name: string }): Promise<OTPStarted>;
   /** POST /v1/otp/verify, then verifies the returned token (signature, audience, nonce, expiry). Resolves only for a token that passed. */
   finish(req: { txn: string; otp: string }): Promise<VerifiedResult>;
+  /** POST /v1/otp for a family check: one code to `mobile` for every traveller registered on it (1 to 6). Rejects "bad_request", sending nothing, for a nonce not in config.nonces. */
+  startFamily(req: { mobile: string; travellers: Traveller[] }): Promise<OTPStarted>;
+  /**
+   * POST /v1/otp/verify with the same travellers, in the same order. Resolves with one result per traveller, in their
+   * order, only after every token passed the checks of finish() with its own traveller's nonce; one token that does not
+   * rejects the whole call (a token_* code).
+   */
+  finishFamily(req: { txn: string; otp: string; travellers: Traveller[] }): Promise<FamilyResult[]>;
   /** Verifies a token against the embedded keyset; entity and nonce default to the config. */
   verify(token: string, expect?: { entity?: string; nonce?: string }): Promise<VerifiedResult>;
   /** Times `iterations` Ed25519 verifications (diagnostics for scripts/bench). */

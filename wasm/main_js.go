@@ -22,9 +22,12 @@ func main() {
 // base URL for fetches, and the entity and nonce every token must carry.
 type instance struct {
 	base, entity, nonce string
-	lang                string // SMS language for start; "" lets the service choose
-	ks                  *keys.Keyset
-	funcs               []js.Func
+	// nonces are a family check's, one per traveller: every token of
+	// finishFamily must carry the nonce of its traveller.
+	nonces []string
+	lang   string // SMS language for start; "" lets the service choose
+	ks     *keys.Keyset
+	funcs  []js.Func
 }
 
 // newInstance implements newKYCVS(config). It never throws: a bad config
@@ -42,10 +45,13 @@ func newInstance(_ js.Value, args []js.Value) (ret any) {
 		in.entity = stringField(args[0], "entity")
 		in.nonce = stringField(args[0], "nonce")
 		in.lang = stringField(args[0], "lang")
+		in.nonces = stringsField(args[0], "nonces")
 	}
 	obj := js.Global().Get("Object").New()
 	in.method(obj, "start", in.start)
 	in.method(obj, "finish", in.finish)
+	in.method(obj, "startFamily", in.startFamily)
+	in.method(obj, "finishFamily", in.finishFamily)
 	in.method(obj, "verify", in.verify)
 	in.method(obj, "benchVerify", in.benchVerify)
 	release := js.FuncOf(func(js.Value, []js.Value) any {
@@ -164,6 +170,125 @@ func (in *instance) benchVerify(args []js.Value) (any, error) {
 		ok = pk.Verify(msg, sig) && ok
 	}
 	return map[string]any{"ms": perf.Call("now").Float() - t0, "ok": ok, "iterations": n}, nil
+}
+
+// traveller is one person of a family check, as the page names them.
+type traveller struct{ name, nonce string }
+
+// travellers reads req.travellers: 1 to 6 {name, nonce}, every nonce one of
+// the configured nonces, so that no token for a nonce the host did not
+// issue can come back as this check's.
+func (in *instance) travellers(req js.Value) ([]traveller, error) {
+	v := req.Get("travellers")
+	if v.Type() != js.TypeObject || !js.Global().Get("Array").Call("isArray", v).Bool() || v.Length() < 1 || v.Length() > 6 {
+		return nil, &moduleError{Code: "bad_request", Message: "travellers must be an array of 1 to 6 {name, nonce}", AttemptsLeft: -1}
+	}
+	out := make([]traveller, v.Length())
+	for i := range out {
+		out[i] = traveller{name: stringField(v.Index(i), "name"), nonce: stringField(v.Index(i), "nonce")}
+		known := false
+		for _, n := range in.nonces {
+			known = known || n == out[i].nonce
+		}
+		if !known {
+			return nil, &moduleError{Code: "bad_request", Message: "traveller " + strconv.Itoa(i+1) + "'s nonce is not one of the configured nonces", AttemptsLeft: -1}
+		}
+	}
+	return out, nil
+}
+
+func travellersJSON(ts []traveller) []any {
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		out[i] = map[string]any{"name": t.name, "nonce": t.nonce}
+	}
+	return out
+}
+
+// startFamily implements startFamily({mobile, travellers}): one code to
+// mobile for every traveller registered on it.
+func (in *instance) startFamily(args []js.Value) (any, error) {
+	if err := devKeysRefusal(); err != nil {
+		return nil, err
+	}
+	if err := in.needFamilyConfig(); err != nil {
+		return nil, err
+	}
+	req := argObject(args, 0)
+	ts, err := in.travellers(req)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{
+		"entity":     in.entity,
+		"mobile":     stringField(req, "mobile"),
+		"travellers": travellersJSON(ts),
+	}
+	if in.lang != "" {
+		body["lang"] = in.lang
+	}
+	resp, err := in.post("/v1/otp", body)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"txn":       stringField(resp, "txn"),
+		"expiresIn": intField(resp, "expires_in", 180),
+		"resendIn":  intField(resp, "resend_in", 30),
+	}, nil
+}
+
+// finishFamily implements finishFamily({txn, otp, travellers}): the
+// service's answer for each traveller, in their order, each token verified
+// with its traveller's nonce first. One token that does not verify rejects
+// the whole call: nothing of an answer that was tampered with reaches the
+// host.
+func (in *instance) finishFamily(args []js.Value) (any, error) {
+	if err := devKeysRefusal(); err != nil {
+		return nil, err
+	}
+	if err := in.needFamilyConfig(); err != nil {
+		return nil, err
+	}
+	req := argObject(args, 0)
+	ts, err := in.travellers(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := in.post("/v1/otp/verify", map[string]any{
+		"txn":        stringField(req, "txn"),
+		"otp":        stringField(req, "otp"),
+		"travellers": travellersJSON(ts),
+	})
+	if err != nil {
+		return nil, err
+	}
+	tokens := resp.Get("tokens")
+	if tokens.Type() != js.TypeObject || tokens.Get("length").Type() != js.TypeNumber || tokens.Length() != len(ts) {
+		return nil, &moduleError{Code: "token_malformed", Message: "the answer does not have one result per traveller", AttemptsLeft: -1}
+	}
+	now := time.Now()
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		item := tokens.Index(i)
+		if code := stringField(item, "error"); code != "" {
+			out[i] = map[string]any{"error": code}
+			continue
+		}
+		res, err := verifyToken(stringField(item, "token"), in.ks, in.entity, t.nonce, now)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = res.js()
+	}
+	return out, nil
+}
+
+func (in *instance) needFamilyConfig() error {
+	if in.base == "" || in.entity == "" || len(in.nonces) == 0 {
+		return &moduleError{Code: "bad_config", Message: "newKYCVS needs base, entity and nonces for a family check", AttemptsLeft: -1}
+	}
+	return nil
 }
 
 func (in *instance) needConfig() error {
@@ -321,6 +446,24 @@ func stringField(o js.Value, name string) string {
 		return v.String()
 	}
 	return ""
+}
+
+// stringsField reads an array of strings; anything else in it is skipped.
+func stringsField(o js.Value, name string) []string {
+	if o.Type() != js.TypeObject {
+		return nil
+	}
+	v := o.Get(name)
+	if v.Type() != js.TypeObject || !js.Global().Get("Array").Call("isArray", v).Bool() {
+		return nil
+	}
+	var out []string
+	for i := range v.Length() {
+		if s := v.Index(i); s.Type() == js.TypeString {
+			out = append(out, s.String())
+		}
+	}
+	return out
 }
 
 func intField(o js.Value, name string, def int) int {

@@ -13,7 +13,7 @@
   var wasmResponse = fetch(base + '__WASM__', { credentials: 'omit' });
   importScripts(base + '__WASM_EXEC__');
 
-  var METHODS = { start: 1, finish: 1, verify: 1, benchVerify: 1 };
+  var METHODS = { start: 1, finish: 1, startFamily: 1, finishFamily: 1, verify: 1, benchVerify: 1 };
   var mod = null;
   var t0 = performance.now();
   var tCompiled = 0;
