@@ -55,6 +55,9 @@ const NonceLifetime = 15 * time.Minute
 
 type site struct {
 	Key, Entity, Title, Heading, Intro, Action string
+	// Travellers is how many people the page checks at once (a family
+	// check: one nonce each); 0 is one, as a single check.
+	Travellers int
 }
 
 // nonceState is what the server remembers of a nonce it issued, so that a
@@ -106,6 +109,9 @@ func New(cfg Config) *Server {
 				Intro: "Travel on this route needs a vaccination status check. Verify below, then confirm the booking.", Action: "Confirm booking"},
 			"hotel": {Key: "hotel", Entity: cfg.Hotel, Title: "Hotel Sagar: online check-in", Heading: "Online check-in",
 				Intro: "Check in before you arrive. The hotel asks for your vaccination status.", Action: "Complete check-in"},
+			"family": {Key: "family", Entity: cfg.Railway, Title: "Bharat Rail: 3 passengers", Heading: "Book for 3 passengers",
+				Intro:  "Travel on this route needs a vaccination status check for every passenger. Verify them below, then confirm the booking.",
+				Action: "Confirm booking", Travellers: 3},
 		},
 		mux:    http.NewServeMux(),
 		nonces: map[string]*nonceState{},
@@ -116,6 +122,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /railway", s.page)
 	s.mux.HandleFunc("GET /hotel", s.page)
+	s.mux.HandleFunc("GET /family", s.page)
 	s.mux.HandleFunc("POST /api/check", s.check)
 	s.mux.HandleFunc("POST /api/nonce", s.newNonce)
 	s.mux.Handle("GET /static/", http.FileServerFS(static))
@@ -155,7 +162,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	io.WriteString(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>KYC-VS demo entities</title><link rel="stylesheet" href="/static/demo.css"></head><body><main>
-<h1>KYC-VS demo entities</h1><ul><li><a href="/railway">Railway booking</a></li><li><a href="/hotel">Hotel check-in</a></li></ul>
+<h1>KYC-VS demo entities</h1><ul><li><a href="/railway">Railway booking</a></li><li><a href="/family">Railway booking, 3 passengers</a></li><li><a href="/hotel">Hotel check-in</a></li></ul>
 <p>Languages: add <code>?lang=hi</code>, <code>ur</code> or <code>bn</code>.</p></main></body></html>`)
 }
 
@@ -172,11 +179,19 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", fmt.Sprintf(
 		"default-src 'self'; script-src 'self' %[1]s 'wasm-unsafe-eval'; frame-src %[1]s; worker-src blob:; connect-src 'self' %[1]s; img-src 'self' data:",
 		s.cfg.Service))
+	// A family page issues one nonce per passenger, exactly as a single
+	// page issues one, and verifies each passenger's token alone.
+	var nonces []string
+	for range max(st.Travellers, 1) {
+		nonces = append(nonces, s.IssueNonce(st.Key))
+	}
 	_ = pageTmpl.Execute(w, map[string]any{
-		"Site": st, "Nonce": s.IssueNonce(st.Key), "Service": s.cfg.Service, "Lang": lang,
+		"Site": st, "Nonce": nonces[0], "Nonces": strings.Join(nonces, " "), "Service": s.cfg.Service, "Lang": lang,
 	})
 }
 
+// newNonce issues a fresh nonce (and for a family page, fresh nonces: one
+// per passenger) when the page starts over.
 func (s *Server) newNonce(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Site string `json:"site"`
@@ -185,7 +200,11 @@ func (s *Server) newNonce(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"nonce": s.IssueNonce(req.Site)})
+	var nonces []string
+	for range max(s.sites[req.Site].Travellers, 1) {
+		nonces = append(nonces, s.IssueNonce(req.Site))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"nonce": nonces[0], "nonces": nonces})
 }
 
 // check is the entity server's side of the protocol: verify the token for
@@ -279,19 +298,22 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <script src="{{.Service}}/embed.js" async></script>
 <script src="/static/demo.js" defer></script>
 </head>
-<body class="site-{{.Site.Key}}" data-site="{{.Site.Key}}" data-entity="{{.Site.Entity}}" data-nonce="{{.Nonce}}">
-<header class="brand"><strong>{{if eq .Site.Key "railway"}}Bharat Rail{{else}}Hotel Sagar{{end}}</strong> <span>demo entity</span></header>
+<body class="site-{{.Site.Key}}" data-site="{{.Site.Key}}" data-entity="{{.Site.Entity}}" data-nonce="{{.Nonce}}" data-nonces="{{.Nonces}}">
+<header class="brand"><strong>{{if eq .Site.Key "hotel"}}Hotel Sagar{{else}}Bharat Rail{{end}}</strong> <span>demo entity</span></header>
 <main>
 <h1>{{.Site.Heading}}</h1>
 {{if eq .Site.Key "railway"}}
 <dl class="trip"><dt>Train</dt><dd>12951 Mumbai Rajdhani</dd><dt>From</dt><dd>Mumbai Central</dd><dt>To</dt><dd>New Delhi</dd><dt>Class</dt><dd>3A, 1 passenger</dd></dl>
+{{else if eq .Site.Key "family"}}
+<dl class="trip"><dt>Train</dt><dd>12301 Howrah Rajdhani</dd><dt>From</dt><dd>Howrah</dd><dt>To</dt><dd>New Delhi</dd><dt>Class</dt><dd>2A, 3 passengers</dd></dl>
 {{else}}
 <dl class="trip"><dt>Booking</dt><dd>HS-40217</dd><dt>Stay</dt><dd>2 nights, deluxe room</dd><dt>Guests</dt><dd>1 adult</dd></dl>
 {{end}}
 <p>{{.Site.Intro}}</p>
-<div id="kycvs" data-kycvs-entity="{{.Site.Entity}}" data-kycvs-nonce="{{.Nonce}}" data-kycvs-lang="{{.Lang}}"
+<div id="kycvs" data-kycvs-entity="{{.Site.Entity}}" {{if .Site.Travellers}}data-kycvs-nonces="{{.Nonces}}"{{else}}data-kycvs-nonce="{{.Nonce}}"{{end}} data-kycvs-lang="{{.Lang}}"
  data-kycvs-callback="demoResult" data-kycvs-error-callback="demoError" data-kycvs-expired-callback="demoExpired" data-kycvs-shown-callback="demoShown" data-kycvs-ready-callback="demoReady"></div>
 <p id="outcome" role="status" aria-live="polite"></p>
+{{if .Site.Travellers}}<ul id="passengers"></ul>{{end}}
 <button id="confirm" type="button" disabled>{{.Site.Action}}</button>
 </main>
 </body>

@@ -16,17 +16,28 @@ export interface KYCVSResult {
   exp: number;
 }
 
+/** One traveller's result in a family check: a verified token, or the service's code for that traveller alone ("name_mismatch": nobody of that name on the number). */
+export type KYCVSTravellerResult = KYCVSResult | { error: string };
+
 export interface KYCVSRenderOptions {
   /** Your registered entity id ("ent_…"). */
   entity: string;
-  /** Nonce your server issued for this check (8–128 of A-Z a-z 0-9 . _ ~ -). */
-  nonce: string;
+  /** Nonce your server issued for this check (8–128 of A-Z a-z 0-9 . _ ~ -). Give this or travellers. */
+  nonce?: string;
+  /**
+   * Several travellers (1 to 6), one nonce each, issued by your server exactly as for one. The person proves each
+   * mobile number once and names every traveller. onResult and onExpired then get an array in this order; verify each
+   * token on your server with its traveller's nonce. Declaratively: data-kycvs-nonces="N1 N2 N3".
+   */
+  travellers?: { nonce: string }[];
   /** "en" | "hi" | "ur" | "bn"; default: <html lang>, else English. */
   lang?: string;
-  onResult?(r: KYCVSResult): void;
+  /** A result the module inside the widget has verified: one, or with travellers an array of every traveller's. */
+  onResult?(r: KYCVSResult | KYCVSTravellerResult[]): void;
   /** Codes only, never personal data: "token_refused", "otp_incorrect", "rate_limited", "module_unavailable", … */
   onError?(e: { code: string }): void;
-  onExpired?(r: KYCVSResult): void;
+  /** With travellers: when the first of their tokens expires. */
+  onExpired?(r: KYCVSResult | KYCVSTravellerResult[]): void;
   /** The form is on screen and accepts input. */
   onShown?(e: { id: string }): void;
   /** The verifier module has started as well. */
@@ -36,8 +47,8 @@ export interface KYCVSRenderOptions {
 export interface KYCVSHandle {
   readonly id: string;
   readonly element: Element;
-  /** Start over in the same element; pass a fresh nonce if your server consumed the old one. */
-  reset(opts?: { nonce?: string }): void;
+  /** Start over in the same element; pass a fresh nonce (or fresh travellers) if your server consumed the old ones. */
+  reset(opts?: { nonce?: string; travellers?: { nonce: string }[] }): void;
   remove(): void;
 }
 
@@ -50,10 +61,10 @@ export interface KYCVSLoader {
   verify(token: string, expect: { entity: string; nonce: string }): Promise<{ status: 0 | 1 | 2; statusName: string; token: string; exp: number; kid: string }>;
   /** Renders every [data-kycvs-entity] element under root not rendered yet (done automatically on load). */
   scan(root?: ParentNode): void;
-  reset(x: KYCVSHandle | Element | string, opts?: { nonce?: string }): void;
+  reset(x: KYCVSHandle | Element | string, opts?: { nonce?: string; travellers?: { nonce: string }[] }): void;
   remove(x: KYCVSHandle | Element | string): void;
 }
 
 // Element events (bubbling CustomEvents): "kycvs:shown", "kycvs:ready",
-// "kycvs:result" (detail: KYCVSResult), "kycvs:error" (detail: {code}),
-// "kycvs:expired" (detail: KYCVSResult).
+// "kycvs:result" (detail: KYCVSResult, or with travellers KYCVSTravellerResult[]),
+// "kycvs:error" (detail: {code}), "kycvs:expired" (detail: as "kycvs:result").

@@ -2,6 +2,9 @@
  * then either <div data-kycvs-entity="ent_…" data-kycvs-nonce="…"
  * data-kycvs-lang="hi" data-kycvs-callback="fnName"></div>, or
  * KYCVS.render(el, {entity, nonce, lang, onResult, onError, onExpired, onShown, onReady}).
+ * Several travellers: {entity, travellers: [{nonce}, …]} (up to 6), or
+ * data-kycvs-nonces="N1 N2 N3"; onResult then gets an array in the
+ * travellers' order, [{status, token, exp} | {error}].
  * onShown: the form is on screen and accepts input; onReady: the module has
  * started too (a submit before that waits for it).
  * Defines no global but KYCVS. */
@@ -34,10 +37,29 @@
     }
   }
 
+  // nonces of a check: one per traveller.
+  function noncesOf(o) {
+    return o.travellers ? o.travellers.map(function (t) { return t.nonce; }) : [o.nonce];
+  }
+
+  // checkTravellers copies travellers: 1 to 6 {nonce}, each a string and
+  // none twice.
+  function checkTravellers(ts) {
+    if (!Array.isArray(ts) || ts.length < 1 || ts.length > 6) throw new TypeError('KYCVS.render: travellers must be 1 to 6 {nonce}');
+    return ts.map(function (t, i) {
+      var n = t && t.nonce;
+      if (typeof n !== 'string' || !n) throw new TypeError('KYCVS.render: traveller ' + (i + 1) + ' has no nonce');
+      if (ts.slice(0, i).some(function (u) { return u.nonce === n; })) throw new TypeError('KYCVS.render: two travellers have the same nonce');
+      return { nonce: n };
+    });
+  }
+
   function mount(w) {
     var o = w.opts;
     var lang = pickLang(o.lang);
-    var q = new URLSearchParams({ entity: o.entity, nonce: o.nonce, lang: lang, wid: w.id, origin: location.origin });
+    var q = new URLSearchParams({ entity: o.entity });
+    noncesOf(o).forEach(function (n) { q.append('nonce', n); });
+    q.append('lang', lang); q.append('wid', w.id); q.append('origin', location.origin);
     var f = document.createElement('iframe');
     f.src = SERVICE + '/widget?' + q.toString();
     f.title = LANGS[lang];
@@ -54,7 +76,11 @@
     if (typeof el === 'string') el = document.querySelector(el);
     if (!el || el.nodeType !== 1) throw new TypeError('KYCVS.render: not an element');
     opts = Object.assign({}, opts);
-    if (!opts.entity || !opts.nonce) throw new TypeError('KYCVS.render: entity and nonce are required');
+    if (opts.travellers != null) {
+      if (opts.nonce) throw new TypeError('KYCVS.render: give nonce or travellers, not both');
+      opts.travellers = checkTravellers(opts.travellers);
+    }
+    if (!opts.entity || !(opts.nonce || opts.travellers)) throw new TypeError('KYCVS.render: entity and nonce (or travellers) are required');
     var old = find(el);
     if (old) remove(old);
     var w = { id: newId(), el: el, opts: opts, iframe: null, expiry: 0, done: false };
@@ -76,10 +102,12 @@
   }
 
   // reset starts over in the same element; a host that already consumed
-  // its nonce passes a fresh one: handle.reset({nonce}).
+  // its nonce passes a fresh one: handle.reset({nonce}), or fresh ones for
+  // its travellers: handle.reset({travellers}).
   function reset(w, more) {
     if (!widgets.has(w.id)) return;
-    if (more && more.nonce) w.opts.nonce = more.nonce;
+    if (more && more.travellers && w.opts.travellers) w.opts.travellers = checkTravellers(more.travellers);
+    else if (more && more.nonce && !w.opts.travellers) w.opts.nonce = more.nonce;
     mount(w);
   }
 
@@ -93,6 +121,22 @@
 
   function emit(w, type, detail) {
     w.el.dispatchEvent(new CustomEvent('kycvs:' + type, { bubbles: true, detail: detail }));
+  }
+
+  function isToken(x) {
+    return !!x && [0, 1, 2].indexOf(x.status) >= 0 && typeof x.token === 'string' && typeof x.exp === 'number';
+  }
+
+  // deliver hands r to the host once; onExpired follows at exp (the first
+  // token's to expire), if any token came.
+  function deliver(w, r, exp) {
+    var o = w.opts;
+    w.done = true;
+    if (exp !== Infinity) {
+      w.expiry = setTimeout(function () { call(o.onExpired, r); emit(w, 'expired', r); }, Math.max(0, exp * 1000 - Date.now()));
+    }
+    call(o.onResult, r);
+    emit(w, 'result', r);
   }
 
   window.addEventListener('message', function (ev) {
@@ -118,13 +162,25 @@
         emit(w, 'ready', { id: w.id });
         break;
       case 'result':
-        if (w.done || [0, 1, 2].indexOf(d.status) < 0 || typeof d.token !== 'string' || typeof d.exp !== 'number') return;
-        w.done = true;
+        if (w.done || !isToken(d)) return;
         var r = { status: d.status, token: d.token, exp: d.exp };
-        var ms = d.exp * 1000 - Date.now();
-        w.expiry = setTimeout(function () { call(o.onExpired, r); emit(w, 'expired', r); }, Math.max(0, ms));
-        call(o.onResult, r);
-        emit(w, 'result', r);
+        // A host that asked for travellers always gets an array, also of one.
+        deliver(w, o.travellers ? [r] : r, d.exp);
+        break;
+      case 'results':
+        // A family check's: one result per traveller, in their order, each
+        // a token the module verified with that traveller's nonce or the
+        // traveller's error code.
+        if (w.done || !o.travellers || !Array.isArray(d.results) || d.results.length !== o.travellers.length) return;
+        var rs = [], exp = Infinity;
+        for (var i = 0; i < d.results.length; i++) {
+          var x = d.results[i];
+          if (x && typeof x.error === 'string' && x.error) { rs.push({ error: x.error }); continue; }
+          if (!isToken(x)) return;
+          rs.push({ status: x.status, token: x.token, exp: x.exp });
+          exp = Math.min(exp, x.exp);
+        }
+        deliver(w, rs, exp);
         break;
       case 'error':
         var e = { code: String(d.code || 'error') };
@@ -176,8 +232,9 @@
       if (find(el)) return;
       var ds = el.dataset;
       var named = function (n) { return n ? function (a) { call(window[n], a); } : null; };
+      var travellers = ds.kycvsNonces ? ds.kycvsNonces.trim().split(/\s+/).map(function (n) { return { nonce: n }; }) : null;
       render(el, {
-        entity: ds.kycvsEntity, nonce: ds.kycvsNonce, lang: ds.kycvsLang,
+        entity: ds.kycvsEntity, nonce: travellers ? undefined : ds.kycvsNonce, travellers: travellers, lang: ds.kycvsLang,
         onResult: named(ds.kycvsCallback), onError: named(ds.kycvsErrorCallback),
         onExpired: named(ds.kycvsExpiredCallback), onShown: named(ds.kycvsShownCallback), onReady: named(ds.kycvsReadyCallback)
       });

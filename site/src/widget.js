@@ -61,8 +61,11 @@
   // The form is usable before the module is: a person typing a mobile
   // number takes longer than the module takes to start, and a submit made
   // earlier simply waits here.
+  // One nonce per traveller: more than one makes this a family check.
+  var nonces = String(cfg.nonce || '').split(' ');
+  var family = nonces.length > 1;
   var moduleReady = ready.then(function () {
-    return rpc('init', [{ entity: cfg.entity, nonce: cfg.nonce, lang: cfg.lang }]);
+    return rpc('init', [{ entity: cfg.entity, nonce: nonces[0], nonces: nonces, lang: cfg.lang }]);
   }).catch(function (e) {
     throw Object.assign(e instanceof Error ? e : new Error(String(e)), { code: 'module_unavailable' });
   });
@@ -85,7 +88,7 @@
     });
   }
   function show(id) {
-    ['start', 'otp', 'done'].forEach(function (s) { $(s).hidden = s !== id; });
+    ['start', 'otp', 'done', 'travellers', 'codes', 'agree'].forEach(function (s) { if ($(s)) $(s).hidden = s !== id; });
     body.dataset.state = id;
   }
   // People type digits in their own script; the API wants ASCII.
@@ -248,6 +251,262 @@
     }, handle);
   });
 
+  // --- a family check: one code per number, a token per traveller ---------
+  // The person gives the number and each traveller's name (a traveller
+  // registered on another number with that number), gets one code per
+  // number, consents for everyone listed, and the module verifies every
+  // token before the host page gets the results, in the travellers' order.
+  function familyCheck() {
+    var N = nonces.length;
+    var fsend = $('fsend'), fcontinue = $('fcontinue'), fverify = $('fverify'), fresend = $('fresend');
+    var groups = [];  // one per mobile number: {mobile, travellers, idx, txn, code, results}
+    var people = [];  // the travellers' names, in order
+    var sent = {};    // codes still usable, by mobile and travellers: sending again reuses them
+    var timer = 0;
+
+    function parseMobile(v) {
+      var m = asciiDigits(v).replace(/[\s\-().]/g, '').replace(/^(\+91|0091|0)(?=\d{10}$)/, '');
+      return /^[6-9]\d{9}$/.test(m) ? m : '';
+    }
+    function same(n) { return n.normalize('NFKC').toLowerCase(); }
+    function names(g) { return g.idx.map(function (i) { return people[i]; }).join(S.list_sep || ', '); }
+
+    for (var i = 1; i <= N; i++) {
+      (function (k) {
+        var box = $('tother-' + k);
+        box.addEventListener('change', function () {
+          $('tmobile-field-' + k).hidden = !box.checked;
+          box.setAttribute('aria-expanded', String(box.checked));
+          if (box.checked) $('tmobile-' + k).focus();
+        });
+      })(i);
+    }
+
+    $('travellers').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      clearInvalid();
+      var main = parseMobile($('fmobile').value);
+      if (!main) { fail('err_mobile', null, $('fmobile')); return; }
+      var byMobile = {}, order = [];
+      people = [];
+      for (var k = 1; k <= N; k++) {
+        var field = $('tname-' + k);
+        var n = field.value.trim().replace(/\s+/g, ' ');
+        if (!n) { fail('err_tname', { n: k }, field); return; }
+        var m = main;
+        if ($('tother-' + k).checked) {
+          m = parseMobile($('tmobile-' + k).value);
+          if (!m) { fail('err_tmobile', { n: k }, $('tmobile-' + k)); return; }
+        }
+        var g = byMobile[m];
+        if (!g) { g = byMobile[m] = { mobile: m, travellers: [], idx: [] }; order.push(g); }
+        if (g.travellers.some(function (t) { return same(t.name) === same(n); })) { fail('err_same_name', null, field); return; }
+        g.travellers.push({ name: n, nonce: nonces[k - 1] });
+        g.idx.push(k - 1);
+        people.push(n);
+      }
+      groups = order;
+      groups.forEach(function (g) { g.key = g.mobile + ' ' + JSON.stringify(g.travellers); });
+      sendCodes(groups);
+    });
+
+    // Sends the codes of gs one number after the other; a number whose
+    // code for the same travellers is still live is not sent again.
+    function sendCodes(gs) {
+      fsend.disabled = true; fresend.disabled = true;
+      say('sending');
+      var i = 0;
+      function next() {
+        if (i >= gs.length) return null;
+        var g = gs[i++];
+        var prev = sent[g.key];
+        if (prev && prev.expiresAt > Date.now() + 20000) {
+          Object.assign(g, prev);
+          return next();
+        }
+        return call('startFamily', { mobile: g.mobile, travellers: g.travellers }).then(function (r) {
+          var t = { txn: r.txn, expiresAt: Date.now() + r.expiresIn * 1000, resendAt: Date.now() + r.resendIn * 1000 };
+          sent[g.key] = t;
+          Object.assign(g, t, { code: '', results: null });
+          return next();
+        });
+      }
+      Promise.resolve().then(next).then(showCodes, function (e) { fsend.disabled = false; famFail(e); });
+    }
+
+    function showCodes() {
+      var box = $('code-fields');
+      box.replaceChildren();
+      groups.forEach(function (g, k) {
+        var div = document.createElement('div');
+        div.className = 'field';
+        var label = document.createElement('label');
+        label.htmlFor = 'fcode-' + k;
+        label.textContent = fmt('code_for', { last: g.mobile.slice(-4), names: names(g) });
+        var input = document.createElement('input');
+        Object.assign(input, { id: 'fcode-' + k, type: 'text', inputMode: 'numeric', autocomplete: 'one-time-code', maxLength: 6, dir: 'ltr', value: g.code || '' });
+        input.setAttribute('aria-describedby', 'fcode-hint-' + k);
+        var hint = document.createElement('p');
+        hint.className = 'hint';
+        hint.id = 'fcode-hint-' + k;
+        div.append(label, input, hint);
+        box.append(div);
+        if (g.results) { input.disabled = true; hint.textContent = fmt('code_checked'); }
+      });
+      show('codes');
+      fsend.disabled = false; fcontinue.disabled = false;
+      say(groups.length > 1 ? 'sent_many' : 'sent');
+      var first = groups.findIndex(function (g) { return !g.results; });
+      if (first >= 0) $('fcode-' + first).focus();
+      tick();
+    }
+
+    // One timer for every number: each code's validity, and when a new
+    // code may be asked for (once every number allows it).
+    function tick() {
+      clearInterval(timer);
+      function step() {
+        var now = Date.now(), wait = 0;
+        groups.forEach(function (g, k) {
+          if (g.results) return;
+          var s = Math.max(0, Math.ceil((g.expiresAt - now) / 1000));
+          var hint = $('fcode-hint-' + k);
+          if (hint) hint.textContent = s > 0 ? fmt('expires_in', { s: s }) : fmt('err_otp_expired');
+          wait = Math.max(wait, Math.ceil((g.resendAt - now) / 1000));
+        });
+        fresend.disabled = wait > 0;
+        $('fresend-timer').textContent = wait > 0 ? waitText('resend_in', wait) : '';
+      }
+      timer = setInterval(step, 250);
+      step();
+    }
+
+    fresend.addEventListener('click', function () {
+      clearInvalid();
+      var gs = groups.filter(function (g) { return !g.results; });
+      gs.forEach(function (g) { delete sent[g.key]; g.code = ''; });
+      sendCodes(gs);
+    });
+    $('fchange').addEventListener('click', function () {
+      clearInterval(timer);
+      say('');
+      show('travellers');
+      $('fmobile').focus();
+    });
+
+    $('codes').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      clearInvalid();
+      for (var k = 0; k < groups.length; k++) {
+        var g = groups[k];
+        if (g.results) continue;
+        var input = $('fcode-' + k);
+        g.code = asciiDigits(input.value).replace(/\s/g, '');
+        if (!/^\d{6}$/.test(g.code)) { fail('err_otp_format', null, input); return; }
+      }
+      var list = $('agree-list');
+      list.replaceChildren();
+      people.forEach(function (n) {
+        var li = document.createElement('li');
+        var who = document.createElement('span');
+        who.className = 'who';
+        who.textContent = n;
+        var what = document.createElement('span');
+        what.className = 'what';
+        what.textContent = fmt('shared_item');
+        li.append(who, what);
+        list.append(li);
+      });
+      show('agree');
+      say('');
+      $('agree').focus();
+    });
+    $('fback').addEventListener('click', function () { say(''); show('codes'); });
+
+    $('agree').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      clearInvalid();
+      if (!$('fconsent').checked) { fail('err_consent', null, $('fconsent')); return; }
+      fverify.disabled = true;
+      say('checking');
+      var i = 0, current = null;
+      function next() {
+        while (i < groups.length && groups[i].results) i++;
+        if (i >= groups.length) return null;
+        current = groups[i];
+        return call('finishFamily', { txn: current.txn, otp: current.code, travellers: current.travellers }).then(function (r) {
+          current.results = r;
+          delete sent[current.key];
+          return next();
+        });
+      }
+      Promise.resolve().then(next).then(finished, function (e) { fverify.disabled = false; famFail(e, current); });
+    });
+
+    function finished() {
+      clearInterval(timer);
+      var results = [];
+      groups.forEach(function (g) {
+        g.idx.forEach(function (at, j) { results[at] = g.results[j]; });
+      });
+      var list = $('done-list'), said = [];
+      list.replaceChildren();
+      results.forEach(function (r, k) {
+        var li = document.createElement('li');
+        li.textContent = fmt('result_item', { name: people[k], status: r.error ? fmt('result_mismatch') : S['status_' + r.status] });
+        if (r.error) li.className = 'refused';
+        list.append(li);
+        said.push(li.textContent);
+      });
+      $('done-text').textContent = fmt('done_family');
+      show('done');
+      say('');
+      live.textContent = $('done-text').textContent + ' ' + said.join('; ');
+      $('done').focus();
+      tell({
+        type: 'results',
+        results: results.map(function (r) { return r.error ? { error: r.error } : { status: r.status, token: r.token, exp: r.exp }; })
+      });
+    }
+
+    // A refusal while sending (g unset) or verifying the code of g.
+    function famFail(e, g) {
+      var c = (e && e.code) || '';
+      var st = (e && e.httpStatus) || 0;
+      if (c.indexOf('token_') === 0) {
+        tell({ type: 'error', code: 'token_refused' });
+        fail('err_token');
+        return;
+      }
+      tell({ type: 'error', code: c || 'error' });
+      if (g) {
+        var k = groups.indexOf(g);
+        var input = $('fcode-' + k);
+        if (c === 'otp_incorrect' || st === 401) {
+          show('codes');
+          input.value = ''; g.code = '';
+          if (e.attemptsLeft === 0) { g.expiresAt = 0; g.resendAt = 0; delete sent[g.key]; fail('err_otp_locked', null, input); return; }
+          fail('err_otp_incorrect', { n: e.attemptsLeft == null ? '?' : e.attemptsLeft }, input);
+          return;
+        }
+        if (c === 'otp_superseded') { show('codes'); input.value = ''; g.code = ''; fail('err_otp_superseded', null, input); return; }
+        if (st === 410) {
+          // Expired, locked, used or unknown: the way on is a new code.
+          show('codes');
+          g.expiresAt = 0; g.resendAt = 0; delete sent[g.key];
+          fail(c === 'otp_locked' ? 'err_otp_locked' : 'err_otp_expired', null, input);
+          return;
+        }
+      }
+      if (st === 429) { live.textContent = ''; error.textContent = waitText('err_rate', e.retryAfter || 30); return; }
+      if (st === 400 || st === 409) { fail('err_input'); return; }
+      if (st === 403) { fail('err_forbidden'); return; }
+      if (c === 'network') { fail('err_network'); return; }
+      if (c === 'module_unavailable') { fail('err_module'); return; }
+      fail('err_generic');
+    }
+  }
+
   // --- size: the host resizes the iframe to our content --------------------
   var main = document.querySelector('main');
   var lastH = 0;
@@ -259,8 +518,10 @@
   resize();
 
   tell({ type: 'shown' });
+  if (family) familyCheck();
+
   moduleReady.then(function () {
-    if (body.dataset.state === 'loading') body.dataset.state = 'start';
+    if (body.dataset.state === 'loading') body.dataset.state = family ? 'travellers' : 'start';
     body.dataset.readyMs = String(Math.round(readyMs));
     tell({ type: 'ready' });
   }, function () {

@@ -21,9 +21,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
@@ -91,11 +94,11 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	origins := validOrigins(e.Origins)
 	h.Set("Content-Security-Policy", csp(origins))
 
-	nonce, wid, origin := q.Get("nonce"), q.Get("wid"), q.Get("origin")
+	nonces, wid, origin := q["nonce"], q.Get("wid"), q.Get("origin")
 	if origin == "" && len(origins) == 1 {
 		origin = origins[0]
 	}
-	if !store.IsNonce(nonce) || (wid != "" && !widPattern.MatchString(wid)) || !contains(origins, origin) {
+	if !validNonces(nonces) || (wid != "" && !widPattern.MatchString(wid)) || !contains(origins, origin) {
 		renderMessage(w, http.StatusBadRequest, l, l.t("page_bad_request"))
 		return
 	}
@@ -103,6 +106,12 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	strs := make(map[string]string, len(scriptKeys)+1)
 	for _, k := range append(scriptKeys, "otp_sent") {
 		strs[k] = l.t(k, "entity", e.DisplayName)
+	}
+	asks, sharedOnly, family := l.t("asks", "entity", e.DisplayName), l.t("shared_only"), ""
+	if len(nonces) > 1 {
+		n := strconv.Itoa(len(nonces))
+		asks, sharedOnly = l.t("asks_family", "entity", e.DisplayName, "n", n), l.t("shared_only_family")
+		family = familyForms(l, len(nonces), e.DisplayName)
 	}
 	strJSON, _ := json.Marshal(strs) // json escapes <, > and &, so it is safe inside <script>
 
@@ -119,21 +128,23 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 
 	a := assets()
 	page := widgetPage{
-		L:        l,
-		Asks:     l.t("asks", "entity", e.DisplayName),
-		Purpose:  l.t("purpose", "purpose", e.Purpose),
-		Consent:  l.t("consent", "entity", e.DisplayName),
-		Entity:   e.ID,
-		Nonce:    nonce,
-		Origin:   origin,
-		WID:      wid,
-		CSS:      a["widget.css"],
-		JS:       a["widget.js"],
-		Worker:   a["worker.js"],
-		WasmExec: a["wasm_exec.js"],
-		Wasm:     a["kycvs.wasm"],
-		Strings:  string(strJSON),
-		Switcher: switcher,
+		L:          l,
+		Asks:       asks,
+		Purpose:    l.t("purpose", "purpose", e.Purpose),
+		SharedOnly: sharedOnly,
+		Consent:    l.t("consent", "entity", e.DisplayName),
+		Family:     family,
+		Entity:     e.ID,
+		Nonce:      strings.Join(nonces, " "),
+		Origin:     origin,
+		WID:        wid,
+		CSS:        a["widget.css"],
+		JS:         a["widget.js"],
+		Worker:     a["worker.js"],
+		WasmExec:   a["wasm_exec.js"],
+		Wasm:       a["kycvs.wasm"],
+		Strings:    string(strJSON),
+		Switcher:   switcher,
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
@@ -149,8 +160,11 @@ type langLink struct {
 
 type widgetPage struct {
 	L                               *lang
-	Asks, Purpose, Consent          string
-	Entity, Nonce, Origin, WID      string
+	Asks, Purpose, SharedOnly       string
+	Consent                         string
+	Family                          string // a family check's forms, HTML (familyForms); "" for one person
+	Entity, Origin, WID             string
+	Nonce                           string // the nonces, space-separated: one per traveller
 	CSS, JS, Worker, WasmExec, Wasm string
 	Strings                         string // JSON; json.Marshal escapes <, > and &
 	Switcher                        []langLink
@@ -182,6 +196,78 @@ func validOrigins(in []string) []string {
 		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
 	}
 	return out
+}
+
+// validNonces says whether the page's nonces are a check's: 1 to
+// domain.MaxTravellers (one per traveller), each well-formed, none twice.
+func validNonces(ns []string) bool {
+	if len(ns) == 0 || len(ns) > domain.MaxTravellers {
+		return false
+	}
+	for i, n := range ns {
+		if !store.IsNonce(n) || slices.Contains(ns[:i], n) {
+			return false
+		}
+	}
+	return true
+}
+
+// familyForms is the markup of a family check for n travellers: the
+// mobile number and one name per traveller (each may be on another
+// number), the codes (one field per number, filled in by widget.js once
+// it knows the numbers) and the consent screen that lists every traveller.
+func familyForms(l *lang, n int, entity string) string {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(`<form id="travellers" novalidate>
+<div class="field">
+<label for="fmobile">` + e(l.t("mobile_label")) + `</label>
+<input id="fmobile" name="mobile" type="tel" inputmode="numeric" autocomplete="tel-national" maxlength="16" required aria-describedby="fmobile-hint" dir="ltr">
+<p id="fmobile-hint" class="hint">` + e(l.t("family_mobile_hint")) + `</p>
+</div>
+`)
+	for i := 1; i <= n; i++ {
+		k := strconv.Itoa(i)
+		b.WriteString(`<fieldset class="traveller">
+<legend>` + e(l.t("traveller_n", "n", k)) + `</legend>
+<label for="tname-` + k + `">` + e(l.t("name_label")) + `</label>
+<input id="tname-` + k + `" name="name-` + k + `" type="text" autocomplete="off" maxlength="100" required>
+<div class="other">
+<input type="checkbox" id="tother-` + k + `" aria-controls="tmobile-field-` + k + `" aria-expanded="false">
+<label for="tother-` + k + `">` + e(l.t("other_mobile")) + `</label>
+</div>
+<div class="field" id="tmobile-field-` + k + `" hidden>
+<label for="tmobile-` + k + `">` + e(l.t("other_mobile_label", "n", k)) + `</label>
+<input id="tmobile-` + k + `" name="mobile-` + k + `" type="tel" inputmode="numeric" autocomplete="off" maxlength="16" dir="ltr">
+</div>
+</fieldset>
+`)
+	}
+	b.WriteString(`<button type="submit" id="fsend">` + e(l.t("send")) + `</button>
+</form>
+<form id="codes" hidden novalidate>
+<p id="codes-intro">` + e(l.t("codes_intro")) + `</p>
+<div id="code-fields"></div>
+<button type="submit" id="fcontinue">` + e(l.t("continue")) + `</button>
+<div class="row">
+<button type="button" id="fresend" class="link" disabled aria-describedby="fresend-timer">` + e(l.t("resend")) + `</button>
+<span id="fresend-timer" class="hint"></span>
+</div>
+<button type="button" id="fchange" class="link">` + e(l.t("change")) + `</button>
+</form>
+<form id="agree" hidden novalidate tabindex="-1" aria-labelledby="agree-heading">
+<h2 id="agree-heading">` + e(l.t("consent_heading", "entity", entity)) + `</h2>
+<p>` + e(l.t("consent_list_intro", "entity", entity)) + `</p>
+<ul id="agree-list" class="travellers"></ul>
+<div class="consent">
+<input type="checkbox" id="fconsent" name="consent" required>
+<label for="fconsent">` + e(l.t("consent_family", "entity", entity)) + `</label>
+</div>
+<button type="submit" id="fverify">` + e(l.t("verify")) + `</button>
+<button type="button" id="fback" class="link">` + e(l.t("back")) + `</button>
+</form>
+`)
+	return b.String()
 }
 
 func contains(list []string, s string) bool {
@@ -242,8 +328,13 @@ func (p widgetPage) render() string {
 			`" hreflang="` + html.EscapeString(s.Tag) + `"` + cur + `>` + html.EscapeString(s.Name) + `</a> `)
 	}
 	e := html.EscapeString
+	startHidden := ""
+	if p.Family != "" {
+		startHidden = " hidden"
+	}
 	return fill(widgetPageHTML, p.L, map[string]string{
-		"Asks": e(p.Asks), "Purpose": e(p.Purpose), "Consent": e(p.Consent),
+		"Asks": e(p.Asks), "Purpose": e(p.Purpose), "SharedOnly": e(p.SharedOnly), "Consent": e(p.Consent),
+		"Family": p.Family, "StartHidden": startHidden,
 		"Entity": e(p.Entity), "Nonce": e(p.Nonce), "Origin": e(p.Origin), "WID": e(p.WID),
 		"CSS": e(p.CSS), "JS": e(p.JS), "Worker": e(p.Worker), "WasmExec": e(p.WasmExec), "Wasm": e(p.Wasm),
 		"Strings": p.Strings, "Switcher": sw.String(), "Lang": e(p.L.Tag), "Dir": e(p.L.Dir),
@@ -267,9 +358,9 @@ const widgetPageHTML = `<!doctype html>
 <header>
 <p id="asks" class="asks">{{Asks}}</p>
 <p class="purpose">{{Purpose}}</p>
-<p class="shared-only">{{t shared_only}}</p>
+<p class="shared-only">{{SharedOnly}}</p>
 </header>
-<form id="start" novalidate>
+<form id="start" novalidate{{StartHidden}}>
 <div class="field">
 <label for="mobile">{{t mobile_label}}</label>
 <input id="mobile" name="mobile" type="tel" inputmode="numeric" autocomplete="tel-national" maxlength="16" required aria-describedby="mobile-hint" dir="ltr">
@@ -299,9 +390,10 @@ const widgetPageHTML = `<!doctype html>
 </div>
 <button type="button" id="change" class="link">{{t change}}</button>
 </form>
-<section id="done" hidden tabindex="-1" aria-labelledby="done-heading">
+{{Family}}<section id="done" hidden tabindex="-1" aria-labelledby="done-heading">
 <h2 id="done-heading">{{t done_heading}}</h2>
 <p id="done-text"></p>
+<ul id="done-list" class="travellers"></ul>
 <p class="hint">{{t done_note}}</p>
 </section>
 <p id="live" class="live" role="status" aria-live="polite"></p>
