@@ -269,7 +269,10 @@
       return /^[6-9]\d{9}$/.test(m) ? m : '';
     }
     function same(n) { return n.normalize('NFKC').toLowerCase(); }
-    function names(g) { return g.idx.map(function (i) { return people[i]; }).join(S.list_sep || ', '); }
+    // A name typed in one script inside a sentence of another (a Bengali
+    // name in Urdu text) is isolated, so neither reorders the other.
+    function isolate(n) { return '\u2068' + n + '\u2069'; }
+    function names(g) { return g.idx.map(function (i) { return isolate(people[i]); }).join(S.list_sep || ', '); }
 
     for (var i = 1; i <= N; i++) {
       (function (k) {
@@ -353,6 +356,7 @@
         box.append(div);
         if (g.results) { input.disabled = true; hint.textContent = fmt('code_checked'); }
       });
+      $('codes-intro').hidden = groups.length < 2;
       show('codes');
       fsend.disabled = false; fcontinue.disabled = false;
       say(groups.length > 1 ? 'sent_many' : 'sent');
@@ -410,7 +414,7 @@
         var li = document.createElement('li');
         var who = document.createElement('span');
         who.className = 'who';
-        who.textContent = n;
+        who.textContent = isolate(n);
         var what = document.createElement('span');
         what.className = 'what';
         what.textContent = fmt('shared_item');
@@ -453,7 +457,7 @@
       list.replaceChildren();
       results.forEach(function (r, k) {
         var li = document.createElement('li');
-        li.textContent = fmt('result_item', { name: people[k], status: r.error ? fmt('result_mismatch') : S['status_' + r.status] });
+        li.textContent = fmt('result_item', { name: isolate(people[k]), status: r.error ? fmt('result_mismatch') : S['status_' + r.status] });
         if (r.error) li.className = 'refused';
         list.append(li);
         said.push(li.textContent);

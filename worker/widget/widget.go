@@ -107,10 +107,10 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	for _, k := range append(scriptKeys, "otp_sent") {
 		strs[k] = l.t(k, "entity", e.DisplayName)
 	}
-	asks, sharedOnly, family := l.t("asks", "entity", e.DisplayName), l.t("shared_only"), ""
+	asks, sharedOnly, doneNote, family := l.t("asks", "entity", e.DisplayName), l.t("shared_only"), l.t("done_note"), ""
 	if len(nonces) > 1 {
 		n := strconv.Itoa(len(nonces))
-		asks, sharedOnly = l.t("asks_family", "entity", e.DisplayName, "n", n), l.t("shared_only_family")
+		asks, sharedOnly, doneNote = l.t("asks_family", "entity", e.DisplayName, "n", n), l.t("shared_only_family"), l.t("done_note_family")
 		family = familyForms(l, len(nonces), e.DisplayName)
 	}
 	strJSON, _ := json.Marshal(strs) // json escapes <, > and &, so it is safe inside <script>
@@ -132,6 +132,7 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 		Asks:       asks,
 		Purpose:    l.t("purpose", "purpose", e.Purpose),
 		SharedOnly: sharedOnly,
+		DoneNote:   doneNote,
 		Consent:    l.t("consent", "entity", e.DisplayName),
 		Family:     family,
 		Entity:     e.ID,
@@ -161,6 +162,7 @@ type langLink struct {
 type widgetPage struct {
 	L                               *lang
 	Asks, Purpose, SharedOnly       string
+	DoneNote                        string
 	Consent                         string
 	Family                          string // a family check's forms, HTML (familyForms); "" for one person
 	Entity, Origin, WID             string
@@ -333,7 +335,7 @@ func (p widgetPage) render() string {
 		startHidden = " hidden"
 	}
 	return fill(widgetPageHTML, p.L, map[string]string{
-		"Asks": e(p.Asks), "Purpose": e(p.Purpose), "SharedOnly": e(p.SharedOnly), "Consent": e(p.Consent),
+		"Asks": e(p.Asks), "Purpose": e(p.Purpose), "SharedOnly": e(p.SharedOnly), "DoneNote": e(p.DoneNote), "Consent": e(p.Consent),
 		"Family": p.Family, "StartHidden": startHidden,
 		"Entity": e(p.Entity), "Nonce": e(p.Nonce), "Origin": e(p.Origin), "WID": e(p.WID),
 		"CSS": e(p.CSS), "JS": e(p.JS), "Worker": e(p.Worker), "WasmExec": e(p.WasmExec), "Wasm": e(p.Wasm),
@@ -394,7 +396,7 @@ const widgetPageHTML = `<!doctype html>
 <h2 id="done-heading">{{t done_heading}}</h2>
 <p id="done-text"></p>
 <ul id="done-list" class="travellers"></ul>
-<p class="hint">{{t done_note}}</p>
+<p class="hint">{{DoneNote}}</p>
 </section>
 <p id="live" class="live" role="status" aria-live="polite"></p>
 <p id="error" class="error" role="alert" aria-live="assertive"></p>
