@@ -64,6 +64,10 @@ type Options struct {
 	// Entities are registered besides seed.DemoEntities; every entity's
 	// secret is in Server.Secrets.
 	Entities []seed.Entity
+	// People are registered besides seed.DemoPeople, with the server's
+	// HASH_KEY (seed.PeopleSQL), before SQL runs: e.g. six people on one
+	// number, which the seed does not have.
+	People []seed.Person
 	// SQL runs after the seed (extra rows for a test).
 	SQL string
 

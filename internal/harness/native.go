@@ -58,7 +58,7 @@ func Native(t testing.TB, opts Options) *Server {
 	} else {
 		s.DB = SeededDB(t, s.HashKey, opts.Synthetic)
 	}
-	if extra := s.entitiesSQL(opts.Entities) + opts.SQL; extra != "" {
+	if extra := s.entitiesSQL(opts.Entities) + seed.PeopleSQL(s.HashKey, opts.People) + opts.SQL; extra != "" {
 		s.Exec(extra)
 	}
 

@@ -222,6 +222,7 @@ func Workerd(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	seedSQL.WriteString(s.entitiesSQL(opts.Entities))
+	seedSQL.WriteString(seed.PeopleSQL(hashKey, opts.People))
 	seedSQL.WriteString(opts.SQL)
 	if _, err := s.wrangler("d1", "migrations", "apply", "DB"); err != nil {
 		t.Fatalf("harness: %v", err)

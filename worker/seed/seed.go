@@ -182,24 +182,31 @@ func WriteSQL(w io.Writer, hashKey []byte, n int) error {
 	people := append(append([]Person{}, DemoPeople...), Synthetic(n)...)
 	const batch = 200
 	for i := 0; i < len(people); i += batch {
-		b.Reset()
-		chunk := people[i:min(i+batch, len(people))]
-		bens := make([]store.SeedBeneficiary, 0, len(chunk))
-		var doses []store.SeedDose
-		for _, p := range chunk {
-			bens = append(bens, store.SeedBeneficiary{ID: p.ID, MobileHash: mobile.Hash(hashKey, p.Mobile), Name: p.Name,
-				NameNorm: names.Normalize(p.Name)})
-			for d := 1; d <= p.Doses; d++ {
-				doses = append(doses, store.SeedDose{ID: fmt.Sprintf("dose_%s_%d", p.ID, d), BeneficiaryID: p.ID,
-					VaccineID: p.Vaccine, DoseNumber: d, CentreID: "ctr_delhi_aiims", Batch: fmt.Sprintf("DEMO%04d", d),
-					AdministeredAt: createdAt.Add(-time.Duration(p.Doses-d+1) * 90 * 24 * time.Hour)})
-			}
-		}
-		b.WriteString(store.SeedBeneficiariesSQL(bens, createdAt))
-		b.WriteString(store.SeedDosesSQL(doses))
-		if _, err := io.WriteString(w, b.String()); err != nil {
+		if _, err := io.WriteString(w, PeopleSQL(hashKey, people[i:min(i+batch, len(people))])); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// PeopleSQL returns the idempotent statements that register people and
+// their doses (given 90 days apart at the first demo centre): for WriteSQL,
+// and for tests that need people of their own (harness.Options.People).
+// The centres must exist.
+func PeopleSQL(hashKey []byte, people []Person) string {
+	if len(people) == 0 {
+		return ""
+	}
+	bens := make([]store.SeedBeneficiary, 0, len(people))
+	var doses []store.SeedDose
+	for _, p := range people {
+		bens = append(bens, store.SeedBeneficiary{ID: p.ID, MobileHash: mobile.Hash(hashKey, p.Mobile), Name: p.Name,
+			NameNorm: names.Normalize(p.Name)})
+		for d := 1; d <= p.Doses; d++ {
+			doses = append(doses, store.SeedDose{ID: fmt.Sprintf("dose_%s_%d", p.ID, d), BeneficiaryID: p.ID,
+				VaccineID: p.Vaccine, DoseNumber: d, CentreID: "ctr_delhi_aiims", Batch: fmt.Sprintf("DEMO%04d", d),
+				AdministeredAt: createdAt.Add(-time.Duration(p.Doses-d+1) * 90 * 24 * time.Hour)})
+		}
+	}
+	return store.SeedBeneficiariesSQL(bens, createdAt) + store.SeedDosesSQL(doses)
 }
