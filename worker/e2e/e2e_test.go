@@ -51,9 +51,11 @@ func (c *client) flow(entity string, p seed.Person, typed string) (int, map[stri
 func TestWorkerEndToEnd(t *testing.T) {
 	harness.Skip(t)
 	extra := seed.Entity{ID: "ent_e2e_shop", DisplayName: "E2E Shop", Purpose: "Testing", Origins: []string{"https://shop.e2e.example"}}
-	s := harness.Workerd(t, harness.Options{Entities: []seed.Entity{extra}})
+	s := harness.Workerd(t, harness.Options{Entities: []seed.Entity{extra}, People: familyOfSix})
 	s.Header.Set("Origin", s.Origin)
 	c := newClient(t, s)
+
+	t.Run("a family of six on one number: one code, six tokens", func(t *testing.T) { testFamilyOfSix(t, s) })
 
 	t.Run("every status, verified by the Go package", func(t *testing.T) {
 		c := newClient(t, s)
