@@ -67,6 +67,8 @@ func TestFamilyCheck(t *testing.T) {
 			p := familyStart(t, e, c.lang, c.ps)
 			showWidget(p)
 			p.screenshot(c.lang + "-family-1-travellers")
+			evalHost[bool](p, `document.getElementById("kycvs").scrollIntoView({block: "end"}); true`)
+			p.screenshot(c.lang + "-family-1b-travellers-end")
 
 			mobiles := []string{}
 			for _, x := range c.ps {
@@ -89,6 +91,11 @@ func TestFamilyCheck(t *testing.T) {
 			}
 			if n := evalIn[int](p, `document.querySelectorAll("#code-fields input").length`); n != len(mobiles) {
 				t.Errorf("%d code fields, want %d", n, len(mobiles))
+			}
+			// Every input of the family's screens has a label with text.
+			unlabelled := evalIn[[]string](p, `[...document.querySelectorAll("#travellers input, #codes input, #agree input")].filter(i => !i.labels.length || !i.labels[0].textContent.trim()).map(i => i.id)`)
+			if len(unlabelled) > 0 {
+				t.Errorf("inputs without a label: %v", unlabelled)
 			}
 			showWidget(p)
 			p.screenshot(c.lang + "-family-2-codes")

@@ -233,7 +233,7 @@ func familyForms(l *lang, n int, entity string) string {
 		b.WriteString(`<fieldset class="traveller">
 <legend>` + e(l.t("traveller_n", "n", k)) + `</legend>
 <label for="tname-` + k + `">` + e(l.t("name_label")) + `</label>
-<input id="tname-` + k + `" name="name-` + k + `" type="text" autocomplete="off" maxlength="100" required>
+<input id="tname-` + k + `" name="name-` + k + `" type="text" autocomplete="off" maxlength="100" required dir="auto">
 <div class="other">
 <input type="checkbox" id="tother-` + k + `" aria-controls="tmobile-field-` + k + `" aria-expanded="false">
 <label for="tother-` + k + `">` + e(l.t("other_mobile")) + `</label>
