@@ -249,3 +249,47 @@ func TestFamilyTamperedTokensRefused(t *testing.T) {
 		})
 	}
 }
+
+// KYCVS.render with travellers: the list is checked before anything is
+// framed, every nonce goes to the widget, and one traveller is today's
+// one-person check whose result the host gets as an array of one.
+func TestFamilyRenderOptions(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	who := person(t, "9876500002", "Priya Sharma")
+	p := open(t, e.Demo+"/railway?lang=en")
+	p.waitIn(`document.body.dataset.state === "start"`)
+	refused := evalHost[[]string](p, `(() => {
+		const el = document.createElement("div"); document.body.append(el);
+		const entity = document.body.dataset.entity, out = [];
+		for (const o of [{travellers: []}, {travellers: "abc"}, {travellers: [{nonce: "nonce-aaaaaaaa"}], nonce: "nonce-bbbbbbbb"},
+			{travellers: [{nonce: "nonce-aaaaaaaa"}, {nonce: "nonce-aaaaaaaa"}]}, {travellers: [{}]},
+			{travellers: Array.from({length: 7}, (_, i) => ({nonce: "nonce-aaaaaaa" + i}))}]) {
+			try { KYCVS.render(el, Object.assign({entity}, o)); out.push("rendered " + JSON.stringify(o)) } catch (e) { if (!(e instanceof TypeError)) out.push(String(e)) }
+		}
+		const h = KYCVS.render(el, {entity, travellers: [{nonce: "nonce-aaaaaaaa"}, {nonce: "nonce-bbbbbbbb"}]});
+		const q = new URL(el.querySelector("iframe").src).searchParams.getAll("nonce");
+		h.remove(); el.remove();
+		if (q.join(" ") !== "nonce-aaaaaaaa nonce-bbbbbbbb") out.push("iframe nonces " + q.join(" "));
+		return out })()`)
+	if len(refused) != 0 {
+		t.Fatalf("KYCVS.render: %v", refused)
+	}
+
+	// One traveller through travellers: the one-person widget, an array of one.
+	evalHost[bool](p, `KYCVS.render(document.getElementById("kycvs"), {entity: document.body.dataset.entity, lang: "en",
+		travellers: [{nonce: document.body.dataset.nonce}], onResult: r => window.demoEvents.push({type: "results", results: r})}); true`)
+	p.frame = nil
+	p.waitIn(`document.body.dataset.state === "start"`)
+	p.typeIn("#mobile", who.Mobile)
+	p.typeIn("#name", who.Name)
+	code := sendCode(t, e, p, who.Mobile)
+	p.typeIn("#code", code)
+	p.click("#consent")
+	p.click("#verify")
+	p.waitIn(`document.body.dataset.state === "done"`)
+	p.waitHost(`(window.demoEvents || []).some(e => e.type === "results")`)
+	rs := hostFamilyResults(p)
+	if len(rs) != 1 || len(rs[0]) != 1 || rs[0][0].Status != int(who.Status) || rs[0][0].Token == "" {
+		t.Fatalf("host got %+v, want an array of one", rs)
+	}
+}
