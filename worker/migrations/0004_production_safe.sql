@@ -29,10 +29,15 @@ ALTER TABLE otp_transactions ADD COLUMN attempted_at INTEGER;
 -- purpose and time.
 CREATE INDEX otp_transactions_mobile ON otp_transactions (mobile_hash, purpose, created_at);
 
+-- Only transactions created within one lifetime can be live, so the range
+-- on created_at keeps this an index range over the number's recent codes,
+-- not all its codes (a lifetime made longer by configuration leaves older
+-- codes to expire by themselves).
 CREATE TRIGGER otp_transactions_supersede AFTER INSERT ON otp_transactions
 BEGIN
   UPDATE otp_transactions SET superseded_by = NEW.id
-  WHERE mobile_hash = NEW.mobile_hash AND purpose = NEW.purpose AND id <> NEW.id
+  WHERE mobile_hash = NEW.mobile_hash AND purpose = NEW.purpose
+    AND created_at > NEW.created_at - (NEW.expires_at - NEW.created_at) AND id <> NEW.id
     AND superseded_by IS NULL AND used_at IS NULL AND expires_at > NEW.created_at;
 END;
 
