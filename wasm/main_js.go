@@ -93,18 +93,7 @@ func (in *instance) start(args []js.Value) (any, error) {
 		"mobile": stringField(req, "mobile"),
 		"name":   stringField(req, "name"),
 	}
-	if in.lang != "" {
-		body["lang"] = in.lang
-	}
-	resp, err := in.post("/v1/otp", body)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{
-		"txn":       stringField(resp, "txn"),
-		"expiresIn": intField(resp, "expires_in", 180),
-		"resendIn":  intField(resp, "resend_in", 30),
-	}, nil
+	return in.startOTP(body)
 }
 
 func (in *instance) finish(args []js.Value) (any, error) {
@@ -224,18 +213,7 @@ func (in *instance) startFamily(args []js.Value) (any, error) {
 		"mobile":     stringField(req, "mobile"),
 		"travellers": travellersJSON(ts),
 	}
-	if in.lang != "" {
-		body["lang"] = in.lang
-	}
-	resp, err := in.post("/v1/otp", body)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{
-		"txn":       stringField(resp, "txn"),
-		"expiresIn": intField(resp, "expires_in", 180),
-		"resendIn":  intField(resp, "resend_in", 30),
-	}, nil
+	return in.startOTP(body)
 }
 
 // finishFamily implements finishFamily({txn, otp, travellers}): the
@@ -499,4 +477,21 @@ func panicText(r any) string {
 		return v
 	}
 	return "non-error value"
+}
+
+// startOTP posts a start (one traveller or a family) with the page's
+// language and returns the transaction and its timers.
+func (in *instance) startOTP(body map[string]any) (any, error) {
+	if in.lang != "" {
+		body["lang"] = in.lang
+	}
+	resp, err := in.post("/v1/otp", body)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"txn":       stringField(resp, "txn"),
+		"expiresIn": intField(resp, "expires_in", 180),
+		"resendIn":  intField(resp, "resend_in", 30),
+	}, nil
 }

@@ -40,7 +40,7 @@ func showWidget(p *page) {
 	evalHost[bool](p, `document.getElementById("kycvs").scrollIntoView(); true`)
 }
 
-// The 3-passenger demo page in two languages: the person names three
+// The 3-passenger demo page in every language: the person names three
 // travellers (in English, one of them on another number: two codes; in
 // Urdu, all on the shared number: one code), consents on a screen listing
 // all three, and the host's callback gets one array, in the travellers'
@@ -60,6 +60,16 @@ func TestFamilyCheck(t *testing.T) {
 			{who: person(t, seed.SharedMobile, "محمد عارف")},
 			{who: person(t, seed.SharedMobile, "সুমন দাস")},
 			{who: person(t, seed.SharedMobile, "मोहन लाल")},
+		}},
+		{"hi", []passenger{
+			{who: person(t, seed.SharedMobile, "मोहन लाल")},
+			{who: person(t, seed.SharedMobile, "Sunita Devi")},
+			{who: person(t, seed.SharedMobile, "محمد عارف")},
+		}},
+		{"bn", []passenger{
+			{who: person(t, seed.SharedMobile, "সুমন দাস")},
+			{who: person(t, "9876500001", "Ramesh Kumar"), other: true},
+			{who: person(t, seed.SharedMobile, "Sunita Devi")},
 		}},
 	} {
 		t.Run(c.lang, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
@@ -174,22 +175,11 @@ func issue(issuer, entity, nonce string, ben *store.Beneficiary, subjectKey []by
 // UNIQUE (mobile_hash, name_norm)). ErrNameMismatch if nobody matches.
 func MatchName(bens []store.Beneficiary, nameHash string, hash func(norm string) string) (*store.Beneficiary, error) {
 	for i := range bens {
-		if sameHash(hash(bens[i].NameNorm), nameHash) {
+		if secret.SameHash(hash(bens[i].NameNorm), nameHash) {
 			return &bens[i], nil
 		}
 	}
 	return nil, ErrNameMismatch
-}
-
-func sameHash(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := range len(a) {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
 }
 
 // CheckLive says whether an appointment in status can be changed or

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
@@ -79,7 +80,7 @@ func IsFamily(t *store.OTPTransaction) bool { return t.Nonce == "" }
 // verification names (secret.Keys.TravellersHash), is what the family
 // transaction t was started for: ErrTravellersMismatch if not.
 func CheckBinding(t *store.OTPTransaction, binding string) error {
-	if !IsFamily(t) || !sameHash(t.NameHash, binding) {
+	if !IsFamily(t) || !secret.SameHash(t.NameHash, binding) {
 		return ErrTravellersMismatch
 	}
 	return nil

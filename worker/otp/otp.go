@@ -114,7 +114,7 @@ type Engine struct {
 	Store   store.Store
 	Sender  sms.Sender
 	HashKey []byte       // HASH_KEY: keys the OTP and mobile hashes
-	Keys    *secret.Keys // derived from HashKey; nil: derived on first use
+	Keys    *secret.Keys // derived from HashKey; nil: derived per use (tests)
 	Limits  Limits
 	Now     func() time.Time // nil: time.Now
 	Rand    io.Reader        // nil: crypto/rand
@@ -136,11 +136,13 @@ func (e *Engine) read(b []byte) error {
 	return err
 }
 
+// keys are Keys, or derived from HashKey when the engine was made without
+// them (never stored: an engine may serve parallel requests).
 func (e *Engine) keys() *secret.Keys {
-	if e.Keys == nil {
-		e.Keys = secret.Derive(e.HashKey)
+	if e.Keys != nil {
+		return e.Keys
 	}
-	return e.Keys
+	return secret.Derive(e.HashKey)
 }
 
 // Format keeps the hash key out of logs: an Engine prints as its limits.
