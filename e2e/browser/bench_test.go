@@ -236,7 +236,7 @@ func brotliSize(t *testing.T, data []byte) int {
 // (with a token) compares verification cost with WebCrypto.
 func benchPage(w http.ResponseWriter, r *http.Request) {
 	var assets map[string]string
-	b, _ := os.ReadFile(filepath.Join(root, "worker/widget/manifest/assets.json"))
+	b, _ := os.ReadFile(filepath.Join(root, "worker/assets/manifest/assets.json"))
 	json.Unmarshal(b, &assets)
 	q := r.URL.Query()
 	w.Header().Set("Content-Type", "text/html")

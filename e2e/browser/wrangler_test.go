@@ -103,7 +103,7 @@ func TestWranglerFlow(t *testing.T) {
 
 func widgetAssets(t *testing.T) map[string]string {
 	var m map[string]string
-	b, err := os.ReadFile(filepath.Join(root, "worker/widget/manifest/assets.json"))
+	b, err := os.ReadFile(filepath.Join(root, "worker/assets/manifest/assets.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@
 package widget
 
 import (
-	"embed"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -24,8 +23,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/kycvs/kycvs/worker/assets"
 	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -38,31 +37,6 @@ type Entity struct {
 	Purpose     string
 	Origins     []string // registered web origins, e.g. "https://www.irctc.example"
 }
-
-//go:embed manifest
-var manifestFS embed.FS
-
-// assets maps logical names to served paths: hashed ones from the build
-// manifest, or the plain names when the site was not built (a source
-// checkout compiles, the page just cannot load its script yet).
-var assets = sync.OnceValue(func() map[string]string {
-	m := map[string]string{
-		"widget.js":    "/a/widget.js",
-		"widget.css":   "/a/widget.css",
-		"worker.js":    "/a/worker.js",
-		"wasm_exec.js": "/a/wasm_exec.js",
-		"kycvs.wasm":   "/a/kycvs.wasm",
-	}
-	if b, err := manifestFS.ReadFile("manifest/assets.json"); err == nil {
-		var built map[string]string
-		if json.Unmarshal(b, &built) == nil {
-			for k, v := range built {
-				m[k] = v
-			}
-		}
-	}
-	return m
-})
 
 var widPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
@@ -126,7 +100,6 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 		switcher = append(switcher, langLink{Tag: o.Tag, Name: o.Name, Href: "?" + v.Encode(), Current: o == l})
 	}
 
-	a := assets()
 	page := widgetPage{
 		L:          l,
 		Asks:       asks,
@@ -139,11 +112,11 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 		Nonce:      strings.Join(nonces, " "),
 		Origin:     origin,
 		WID:        wid,
-		CSS:        a["widget.css"],
-		JS:         a["widget.js"],
-		Worker:     a["worker.js"],
-		WasmExec:   a["wasm_exec.js"],
-		Wasm:       a["kycvs.wasm"],
+		CSS:        assets.Path("widget.css"),
+		JS:         assets.Path("widget.js"),
+		Worker:     assets.Path("worker.js"),
+		WasmExec:   assets.Path("wasm_exec.js"),
+		Wasm:       assets.Path("kycvs.wasm"),
 		Strings:    string(strJSON),
 		Switcher:   switcher,
 	}
@@ -284,7 +257,7 @@ func contains(list []string, s string) bool {
 func renderMessage(w http.ResponseWriter, code int, l *lang, msg string) {
 	w.WriteHeader(code)
 	_, _ = w.Write([]byte(fill(messagePage, l, map[string]string{
-		"CSS":  html.EscapeString(assets()["widget.css"]),
+		"CSS":  html.EscapeString(assets.Path("widget.css")),
 		"Msg":  html.EscapeString(msg),
 		"Lang": html.EscapeString(l.Tag),
 		"Dir":  html.EscapeString(l.Dir),

@@ -5,7 +5,8 @@
 // content-hashed name, plus embed.js under its stable name for the script
 // tag. Every file also gets .br and .gz siblings and an entry with its
 // sha256 in dist/manifest.json; the map from logical to hashed names goes
-// to worker/widget/manifest/assets.json for the widget page.
+// to worker/assets/manifest/assets.json for the pages the worker renders
+// (the widget, and every file under site/src/pages).
 //
 // It is run by scripts/build-site [--dev]. The build is production unless
 // --dev is given: then the module embeds the local dev keyset keys/dev.json
@@ -57,7 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.root, "root", ".", "repository root")
 	fs.StringVar(&o.out, "out", "site/dist", "output directory (replaced)")
-	fs.StringVar(&o.assets, "assets", "worker/widget/manifest/assets.json", "logical→hashed name map for the widget package")
+	fs.StringVar(&o.assets, "assets", "worker/assets/manifest/assets.json", "logical→hashed name map for the widget package")
 	fs.BoolVar(&o.dev, "dev", false, "development build: the module trusts keys/dev.json (tag kycvs_dev) and works only on a loopback origin")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -192,6 +193,12 @@ func run(o options) error {
 			return err
 		}
 	}
+	// The worker-rendered pages' scripts, styles and images (site/src/pages:
+	// book/, centre/, gate/, pass/, common/): each hashed under its path
+	// relative to pages/, e.g. "book/book.js", which worker/assets maps.
+	if err := hashPages("site/src/pages", names, hashed); err != nil {
+		return err
+	}
 	// Workers Static Assets compresses on its own and would serve .br/.gz
 	// as plain files, so they stay out of the upload; they are for hosts
 	// that serve pre-compressed files and for the size report.
@@ -238,6 +245,43 @@ func run(o options) error {
 	return nil
 }
 
+// pageExts are the kinds of file a page directory may ship; anything else
+// there (notes, tests) stays out of the site.
+var pageExts = map[string]bool{".js": true, ".mjs": true, ".css": true, ".svg": true, ".png": true, ".json": true, ".webmanifest": true, ".woff2": true, ".mp3": true, ".wav": true}
+
+// hashPages emits every page file under dir, in path order, with the
+// module's placeholders (__WORKER_JS__, __WASM_EXEC__, __WASM__) replaced
+// by their hashed paths, so a page script can start the verifying module.
+func hashPages(dir string, names map[string]string, hashed func(string, []byte) error) error {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !pageExts[filepath.Ext(p)] || strings.HasSuffix(p, ".test.js") {
+			return err
+		}
+		files = append(files, p)
+		return nil
+	})
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		data = subst(data, "__WORKER_JS__", names["worker.js"], "__WASM_EXEC__", names["wasm_exec.js"], "__WASM__", names["kycvs.wasm"])
+		if err := hashed(filepath.ToSlash(rel), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func subst(b []byte, kv ...string) []byte {
 	for i := 0; i+1 < len(kv); i += 2 {
 		b = bytes.ReplaceAll(b, []byte(kv[i]), []byte(kv[i+1]))
@@ -251,6 +295,9 @@ func emit(out, logical, path string, data []byte, m *manifest) error {
 		return fmt.Errorf("%s: unreplaced placeholder", logical)
 	}
 	dst := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(path, "/")))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return err
 	}

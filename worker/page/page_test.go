@@ -1,0 +1,53 @@
+package page
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestHeadersNeverFramedNoInlineScript(t *testing.T) {
+	w := httptest.NewRecorder()
+	Write(w, httptest.NewRequest("GET", "/x", nil), 200, Doc{Lang: Languages[0], Title: "t", Body: "<main></main>"})
+	csp := w.Header().Get("Content-Security-Policy")
+	for _, want := range []string{"frame-ancestors 'none'", "script-src 'self' 'wasm-unsafe-eval';", "default-src 'none'", "base-uri 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || w.Header().Get("X-Frame-Options") != "DENY" {
+		t.Errorf("headers %v", w.Header())
+	}
+	if !strings.Contains(w.Header().Get("Permissions-Policy"), "camera=()") {
+		t.Errorf("camera allowed without Camera: %v", w.Header())
+	}
+}
+
+func TestRenderEscapes(t *testing.T) {
+	ur, _ := LangOf("ur")
+	r := httptest.NewRequest("GET", "/book?x=%22%3E", nil)
+	out := Render(r, Doc{Lang: ur, Title: `<b>"`, Data: map[string]string{"a": `"><script>`},
+		Strings: map[string]string{"k": "</script><script>alert(1)</script>"}, Switcher: Languages[:2]})
+	if strings.Contains(out, "<script>") || strings.Contains(out, `"><`) || !strings.Contains(out, `dir="rtl"`) {
+		t.Fatalf("not escaped or not rtl:\n%s", out)
+	}
+}
+
+func TestPickAndMissing(t *testing.T) {
+	tab := Table{"en": {"a": "A", "b": "B {n}"}, "hi": {"a": "अ", "b": "ब {n}"}, "ur": {"a": "ا"}}
+	if m := tab.Missing(); len(m) != 1 || m[0] != "ur: b" {
+		t.Errorf("Missing = %v", m)
+	}
+	r := httptest.NewRequest("GET", "/?lang=hi", nil)
+	if l := tab.Pick(r); l.Tag != "hi" {
+		t.Errorf("?lang=hi picked %v", l)
+	}
+	r = httptest.NewRequest("GET", "/?lang=ta", nil) // not spoken by this table
+	r.Header.Set("Accept-Language", "ur-PK, en;q=0.5")
+	if l := tab.Pick(r); l.Tag != "ur" || l.Dir != "rtl" {
+		t.Errorf("Accept-Language ur picked %v", l)
+	}
+	if s := tab.T("hi", "b", "n", "2"); s != "ब 2" {
+		t.Errorf("T = %q", s)
+	}
+}
