@@ -36,6 +36,10 @@ var Codes = map[string]Code{
 	// Fields that break their format.
 	"invalid_appointment":     {http.StatusBadRequest, "not an appointment id", nil},
 	"invalid_batch":           {http.StatusBadRequest, "batch must be 1 to 40 letters, digits, / . _ -", nil},
+	"invalid_capacity":        {http.StatusBadRequest, "capacity must be a whole number from 0 to 500", nil},
+	"invalid_district":        {http.StatusBadRequest, "district must be 2 to 60 letters", nil},
+	"invalid_pin":             {http.StatusBadRequest, "pin must be a 6-digit PIN code", nil},
+	"bad_query":               {http.StatusBadRequest, "the query parameters do not go together", nil},
 	"invalid_centre":          {http.StatusBadRequest, "centre must look like ctr_…", nil},
 	"invalid_date":            {http.StatusBadRequest, "date must be YYYY-MM-DD", nil},
 	"invalid_entity":          {http.StatusBadRequest, "entity must look like ent_…", nil},
@@ -85,6 +89,8 @@ var Codes = map[string]Code{
 	"appointment_done":        {http.StatusConflict, "the dose for this appointment was recorded", nil},
 	"appointment_locked":      {http.StatusLocked, "the appointment is locked after wrong security codes; the centre's supervisor can unlock it", nil},
 	"appointment_not_found":   {http.StatusNotFound, "no such appointment", nil},
+	"capacity_below_booked":   {http.StatusConflict, "more places are already booked than this capacity", nil},
+	"slot_full":               {http.StatusConflict, "no free place is left at this time; choose another", nil},
 	"beneficiary_not_found":   {http.StatusNotFound, "no one with this name is registered on this mobile number", nil},
 	"conflict":                {http.StatusConflict, "the appointment changed meanwhile; reload it", nil},
 	"has_appointment":         {http.StatusConflict, "the person has an online appointment; record it with the security code", nil},
@@ -223,6 +229,10 @@ func Public(err error) *Error {
 		return E("otp_superseded")
 	case errors.Is(err, store.ErrTxnExpired):
 		return E("otp_expired")
+	case errors.Is(err, store.ErrSlotFull):
+		return E("slot_full")
+	case errors.Is(err, store.ErrBelowBooked):
+		return E("capacity_below_booked")
 	case errors.Is(err, store.ErrHasAppointment):
 		return E("has_appointment")
 	case errors.Is(err, domain.ErrAlreadyRecorded):

@@ -17,7 +17,8 @@
 //
 //	POST   /v1/booking/otp      {mobile, lang?}            → 202 {txn, expires_in, resend_in}
 //	POST   /v1/booking/session  {txn, otp}                 → 200 {session, expires_in, beneficiaries:[{name, status, doses, vaccine, next_dose_from, dose_history}]}
-//	GET    /v1/centres                                     → 200 {centres:[{id, name, district}], slots:[…]}
+//	GET    /v1/centres?pin=NNNNNN | ?district=…           → 200 {centres:[{address, district, id, name, pin}], first_date, last_date, slots}
+//	GET    /v1/centres/{id}/slots?date=YYYY-MM-DD          → 200 {centre, date, slots:[{capacity, free, passed?, time}]}
 //	POST   /v1/appointments     Bearer <session> {mobile, name, centre, date, time, lang?}
 //	                                                       → 201 {appointment:<slip>, access_token}
 //	GET    /v1/appointments         Bearer <session>       → 200 {appointments:[<slip>…]} of the people on the mobile
@@ -25,8 +26,10 @@
 //	PATCH  /v1/appointments/{id}    Bearer <access_token or session> {centre?, date?, time?}
 //	                                                       → 200 <slip>, a new code by SMS (reschedule)
 //	DELETE /v1/appointments/{id}    Bearer <access_token or session>  → 200 <slip> (cancelled)
+//	GET    /v1/appointments/{id}/slip Bearer <access_token or session> → 200 {address, appointment:<slip>, pin, security_code, code_by_sms?}
 //
-// The slip never contains the security code. The access token is returned
+// Only /slip shows the security code (book_slip.go): to the holder of the
+// access token or a session for the mobile. The access token is returned
 // once, at booking, and is stored hashed; a person who lost it opens a new
 // booking session (the mobile's OTP) instead. A reschedule sends a new code
 // and the old one stops working; the wrong-code count stays with the
@@ -43,6 +46,7 @@
 // The supervisor (Authorization: Bearer <supervisor token>, from kycvs-centres):
 //
 //	POST /v1/centre/appointments/{id}/unlock      → 200 <slip>; a new code goes to the person by SMS
+//	POST /v1/centre/capacity {date, time?, capacity} → 200 {centre, date, slots} (slots.go)
 //
 // A dose's confirmation SMS is queued in the statement that records the dose
 // and sent at once; if the gateway fails, the cron trigger sends it again
@@ -117,6 +121,9 @@ func (h *Handler) Routes() []api.Route {
 		{Pattern: "/v1/booking/otp", Methods: one(http.MethodPost, h.startOTP)},
 		{Pattern: "/v1/booking/session", Methods: one(http.MethodPost, h.session)},
 		{Pattern: "/v1/centres", Methods: one(http.MethodGet, h.centres)},
+		{Pattern: "/v1/centres/{id}/slots", Methods: one(http.MethodGet, h.centreSlots)},
+		{Pattern: "/v1/centre/capacity", Methods: one(http.MethodPost, h.setCapacity)},
+		{Pattern: "/v1/appointments/{id}/slip", Methods: one(http.MethodGet, h.showSlip)},
 		{Pattern: "/v1/appointments", Methods: map[string]api.Endpoint{http.MethodPost: h.book, http.MethodGet: h.list}},
 		{Pattern: "/v1/appointments/{id}", Methods: map[string]api.Endpoint{
 			http.MethodGet: h.showAppointment, http.MethodDelete: h.cancel, http.MethodPatch: h.reschedule}},

@@ -239,14 +239,16 @@ var undoLeaves = map[string]string{
 	// appointment's 3 a day) though its SMS never went out.
 	"UPDATE rate_counters SET count = count - 1": "rate_counters",
 	// A booking: live, with a code nobody holds; the retry answers 409
-	// already_booked, and the person's session cancels it.
-	"updated_by = 'system:slip_not_sent'": "appointments audit_log",
+	// already_booked, and the person's session cancels it (which gives its
+	// place in the slot back).
+	"updated_by = 'system:slip_not_sent'": "appointments audit_log slots",
 	// An unlock: live, with a code nobody holds; unlocking again answers
 	// 409 not_locked, and the person gets a code by rescheduling.
 	"SET status = 'locked'": "appointments",
 	// A reschedule: at the new slot with the unsent code (the person's
-	// old code stops working); the person's retry sends a new one.
-	"SET centre_id = ?": "appointments",
+	// old code stops working), holding its place there (slots); the
+	// person's retry sends a new one.
+	"SET centre_id = ?": "appointments slots",
 }
 
 // wantLeft checks that what a failed undo statement q left is as undoLeaves

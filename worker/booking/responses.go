@@ -39,9 +39,11 @@ type centresResponse struct {
 }
 
 type centreListJSON struct {
+	Address  string `json:"address"`
 	District string `json:"district"`
 	ID       string `json:"id"`
 	Name     string `json:"name"`
+	PIN      string `json:"pin"`
 }
 
 type booked struct {

@@ -20,6 +20,9 @@ type Centre struct {
 	District       string
 	TokenHash      string    // hex SHA-256 of the vaccinator token; "" if none issued
 	TokenExpiresAt time.Time // zero if none issued
+	PIN            string    // postal PIN code, 6 digits; "" if not set
+	Address        string
+	SlotCapacity   int // the capacity of a slot the centre has not set (slots.go)
 }
 
 // Vaccine is a vaccine and its primary schedule.
@@ -48,10 +51,13 @@ type Appointment struct {
 	MobileHash      string // the beneficiary's, joined in
 	CentreID        string
 	CentreName      string
+	CentreAddress   string // joined in, for the slip
+	CentrePIN       string // joined in, for the slip
 	Date            string // YYYY-MM-DD, India time
 	Time            string // HH:MM
 	Status          string
 	CodeHash        string
+	CodeEnc         string // the code sealed for the person's slip (secret.Keys.SealCode); "" before migration 5
 	WrongAttempts   int
 	AccessHash      string
 	MobileEnc       string
@@ -143,8 +149,9 @@ type BookingStore interface {
 	// Doses returns a beneficiary's doses in dose order.
 	Doses(ctx context.Context, beneficiaryID string) ([]Dose, error)
 
-	// CreateAppointment inserts a live appointment; ErrConflict if the
-	// beneficiary already has a live or locked one.
+	// CreateAppointment inserts a live appointment and takes its place in
+	// the slot, in one statement; ErrConflict if the beneficiary already has
+	// a live or locked one, ErrSlotFull if the slot has no free place.
 	CreateAppointment(ctx context.Context, a *Appointment) error
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// ExpireMissed cancels the beneficiary's live appointments dated before
@@ -154,9 +161,10 @@ type BookingStore interface {
 	// *StateError if it is not live (any more), ErrNotFound if it is gone.
 	CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error
 	// RescheduleAppointment moves a live appointment held by accessHash to a
-	// new centre and slot with a new code hash; *StateError or ErrNotFound
-	// as CancelAppointment.
-	RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error
+	// new centre and slot with a new code hash and sealed code, moving its
+	// place; *StateError or ErrNotFound as CancelAppointment, ErrSlotFull
+	// if the new slot has no free place.
+	RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error
 	// CountWrongCode counts one wrong security code against a live
 	// appointment of centreID whose code hash is still codeHash, locking it
 	// at the third. A *StateError if nothing was counted (it is no longer
@@ -198,6 +206,8 @@ type BookingStore interface {
 	CentreDoses(ctx context.Context, centreID string, from, to time.Time) ([]Dose, error)
 	// Audit returns the audit rows of an appointment, oldest first.
 	Audit(ctx context.Context, appointmentID string) ([]AuditEntry, error)
+
+	SlotStore // slots.go
 }
 
 var _ BookingStore = (*SQL)(nil)
@@ -212,9 +222,11 @@ func scanCentre(sc interface{ Scan(...any) error }) (*Centre, error) {
 	var c Centre
 	var h sql.NullString
 	var exp sql.NullInt64
-	if err := sc.Scan(&c.ID, &c.Name, &c.District, &h, &exp); err != nil {
+	var capacity int64
+	if err := sc.Scan(&c.ID, &c.Name, &c.District, &h, &exp, &c.PIN, &c.Address, &capacity); err != nil {
 		return nil, err
 	}
+	c.SlotCapacity = int(capacity)
 	c.TokenHash = h.String
 	if exp.Valid {
 		c.TokenExpiresAt = time.Unix(exp.Int64, 0)
@@ -222,7 +234,7 @@ func scanCentre(sc interface{ Scan(...any) error }) (*Centre, error) {
 	return &c, nil
 }
 
-const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_token_expires_at`
+const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_token_expires_at, pin, address, slot_capacity`
 
 // Centres implements BookingStore.
 func (s *SQL) Centres(ctx context.Context) ([]Centre, error) {
@@ -317,21 +329,21 @@ func (s *SQL) CentreDoses(ctx context.Context, centreID string, from, to time.Ti
 func (s *SQL) CreateAppointment(ctx context.Context, a *Appointment) error {
 	ok, err := s.returnsRow(ctx, "creating appointment", `INSERT INTO appointments
 		(id, beneficiary_id, centre_id, slot_date, slot_time, status, code_hash, wrong_attempts, access_hash,
-		 mobile_enc, lang, booking_txn, created_at, updated_at, updated_by)
-		SELECT ?1, ?2, ?3, ?4, ?5, 'live', ?6, 0, ?7, ?8, ?9, ?10, ?11, ?11, 'beneficiary'
+		 mobile_enc, lang, booking_txn, created_at, updated_at, updated_by, code_enc)
+		SELECT ?1, ?2, ?3, ?4, ?5, 'live', ?6, 0, ?7, ?8, ?9, ?10, ?11, ?11, 'beneficiary', ?12
 		WHERE NOT EXISTS (SELECT 1 FROM appointments WHERE beneficiary_id = ?2 AND status IN ('live', 'locked'))
 		RETURNING id`,
 		a.ID, a.BeneficiaryID, a.CentreID, a.Date, a.Time, a.CodeHash, a.AccessHash, a.MobileEnc, a.Lang, a.BookingTxn,
-		a.CreatedAt.Unix())
+		a.CreatedAt.Unix(), a.CodeEnc)
 	if isUnique(err) || (err == nil && !ok) {
 		return ErrConflict
 	}
-	return err
+	return slotError(err)
 }
 
 const appointmentColumns = `a.id, a.beneficiary_id, b.name, b.mobile_hash, a.centre_id, c.name, a.slot_date, a.slot_time, a.status,
 	a.code_hash, a.wrong_attempts, a.access_hash, a.mobile_enc, a.lang, a.booking_txn, a.created_at, a.updated_at,
-	a.updated_by, coalesce((SELECT d.dose_number FROM doses d WHERE d.appointment_id = a.id), 0)`
+	a.updated_by, coalesce((SELECT d.dose_number FROM doses d WHERE d.appointment_id = a.id), 0), a.code_enc, c.address, c.pin`
 
 const appointmentFrom = ` FROM appointments a JOIN beneficiaries b ON b.id = a.beneficiary_id JOIN centres c ON c.id = a.centre_id `
 
@@ -340,7 +352,7 @@ func scanAppointment(sc interface{ Scan(...any) error }) (*Appointment, error) {
 	var wrong, created, updated, dose int64
 	if err := sc.Scan(&a.ID, &a.BeneficiaryID, &a.BeneficiaryName, &a.MobileHash, &a.CentreID, &a.CentreName, &a.Date, &a.Time,
 		&a.Status, &a.CodeHash, &wrong, &a.AccessHash, &a.MobileEnc, &a.Lang, &a.BookingTxn, &created, &updated,
-		&a.UpdatedBy, &dose); err != nil {
+		&a.UpdatedBy, &dose, &a.CodeEnc, &a.CentreAddress, &a.CentrePIN); err != nil {
 		return nil, err
 	}
 	a.WrongAttempts, a.DoseNumber = int(wrong), int(dose)
@@ -451,11 +463,13 @@ func (s *SQL) CancelAppointment(ctx context.Context, id, accessHash string, now 
 }
 
 // RescheduleAppointment implements BookingStore.
-func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error {
-	return s.changedAppointment(ctx, id, "rescheduling appointment", `UPDATE appointments
-		SET centre_id = ?, slot_date = ?, slot_time = ?, code_hash = ?, updated_at = ?, updated_by = 'beneficiary'
+// The slot's place moves in the same statement (migration 5's trigger): a
+// full new slot fails the whole statement with ErrSlotFull.
+func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error {
+	return slotError(s.changedAppointment(ctx, id, "rescheduling appointment", `UPDATE appointments
+		SET centre_id = ?, slot_date = ?, slot_time = ?, code_hash = ?, code_enc = ?, updated_at = ?, updated_by = 'beneficiary'
 		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`,
-		centreID, date, slot, codeHash, now.Unix(), id, accessHash)
+		centreID, date, slot, codeHash, codeEnc, now.Unix(), id, accessHash))
 }
 
 // CountWrongCode implements BookingStore. SET expressions see the row before
