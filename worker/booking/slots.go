@@ -81,14 +81,16 @@ type slotJSON struct {
 }
 
 type slotsResponse struct {
-	Centre centreListJSON `json:"centre"`
-	Date   string         `json:"date"`
-	Slots  []slotJSON     `json:"slots"`
+	Centre    centreListJSON `json:"centre"`
+	Date      string         `json:"date"`
+	FirstDate string         `json:"first_date"`
+	LastDate  string         `json:"last_date"`
+	Slots     []slotJSON     `json:"slots"`
 }
 
-func slotsOf(c *store.Centre, rows []store.Slot, date string, now time.Time) slotsResponse {
+func (h *Handler) slotsOf(c *store.Centre, rows []store.Slot, date string, now time.Time) slotsResponse {
 	out := slotsResponse{Centre: centreListJSON{Address: c.Address, District: c.District, ID: c.ID, Name: c.Name, PIN: c.PIN},
-		Date: date, Slots: []slotJSON{}}
+		Date: date, FirstDate: Today(now), LastDate: Today(now.AddDate(0, 0, h.cfg.DaysAhead)), Slots: []slotJSON{}}
 	for _, p := range domain.DaySlots(c, rows, date, now) {
 		out.Slots = append(out.Slots, slotJSON{Capacity: p.Capacity, Free: p.Free, Passed: p.Passed, Time: p.Time})
 	}
@@ -126,7 +128,7 @@ func (h *Handler) centreSlots(d *api.Deps, r *http.Request, _ []byte) (int, any,
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, slotsOf(c, rows, date, h.now()), nil
+	return http.StatusOK, h.slotsOf(c, rows, date, h.now()), nil
 }
 
 type capacityRequest struct {
@@ -181,5 +183,5 @@ func (h *Handler) setCapacity(d *api.Deps, r *http.Request, body []byte) (int, a
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, slotsOf(c, rows, req.Date, now), nil
+	return http.StatusOK, h.slotsOf(c, rows, req.Date, now), nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/origin"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/pages/book"
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
@@ -97,6 +98,7 @@ func New(cfg Config, st store.BookingStore, sender sms.Sender) (*Handler, error)
 		{Pattern: "/v1/tokens/verify", Methods: map[string]api.Endpoint{http.MethodPost: h.verifyToken}},
 		{Pattern: "/.well-known/kycvs/keys.json", Raw: h.keysJSON},
 		{Pattern: "/widget", Raw: h.widget},
+		{Pattern: "/book", Raw: func(_ *api.Deps, w http.ResponseWriter, r *http.Request) { book.Serve(w, r) }},
 	}
 	if cfg.Environment == "dev" {
 		routes = append(routes, api.Route{Pattern: "/dev/outbox", Raw: h.outbox})
