@@ -6,11 +6,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/seed"
-	"github.com/kycvs/kycvs/worker/store"
 )
 
 // slotsPeople are n unvaccinated people, one per mobile, for the parallel
@@ -113,7 +111,7 @@ func TestSlotsParallelBookingsNeverExceedCapacity(t *testing.T) {
 	}
 
 	// A cancel gives the place back: one more booking fits, then none.
-	var first, waiting slotsBooker
+	var waiting slotsBooker
 	var firstID, firstAccess string
 	for i, x := range rs {
 		if x.Status == http.StatusCreated && firstID == "" {
@@ -124,7 +122,6 @@ func TestSlotsParallelBookingsNeverExceedCapacity(t *testing.T) {
 				"name": people[i].Name, "centre": delhi, "date": date, "time": "11:00"}}
 		}
 	}
-	_ = first
 	e.want(e.do("DELETE", "/v1/appointments/"+firstID, firstAccess, nil), http.StatusOK, "")
 	e.want(e.do("POST", "/v1/appointments", waiting.session, waiting.body), http.StatusCreated, "")
 
@@ -198,8 +195,7 @@ func TestSlotsCapacityBySupervisor(t *testing.T) {
 		t.Fatalf("day capacity: %s", r.Raw)
 	}
 	b := e.book(arjunMobile, arjun, delhi, 2)
-	p := e.book(priyaMobile, priya, delhi, 2)
-	_ = p
+	e.book(priyaMobile, priya, delhi, 2)
 	// Below what is booked: refused, all or nothing.
 	before := harness.Dump(t, e.DB)
 	e.want(set(sv, map[string]any{"date": date, "capacity": 1}), http.StatusConflict, "capacity_below_booked")
@@ -369,6 +365,3 @@ func wrongCode(code string) string {
 	}
 	return "0000"
 }
-
-var _ = time.Second
-var _ = store.AppointmentLive
