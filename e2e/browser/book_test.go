@@ -278,6 +278,7 @@ func TestBookFlow(t *testing.T) {
 			if c.lang == "en" {
 				// The saved link on a fresh tab: the slip and its code, no OTP.
 				q := bookOpen(t, link, c.lang)
+				q.n = p.n
 				q.bookWait("s-slip")
 				if got := evalHost[string](q.page, `document.getElementById("slip-code").textContent`); got != newCode {
 					t.Fatalf("saved link shows %q", got)

@@ -81,7 +81,7 @@ const body = `<header class="bar"><p class="brand">KYC-VS</p></header>
 <form id="f-mobile" novalidate>
 <label for="mobile">{{mobile_label}}</label>
 <p class="hint" id="mobile-hint">{{mobile_hint}}</p>
-<input id="mobile" name="mobile" type="tel" inputmode="numeric" autocomplete="tel-national" maxlength="10" aria-describedby="mobile-hint" required>
+<input id="mobile" name="mobile" dir="ltr" type="tel" inputmode="numeric" autocomplete="tel-national" maxlength="10" aria-describedby="mobile-hint" required>
 <button id="send" type="submit">{{send}}</button>
 </form>
 </section>
@@ -91,7 +91,7 @@ const body = `<header class="bar"><p class="brand">KYC-VS</p></header>
 <p id="otp-sent" class="hint"></p>
 <form id="f-otp" novalidate>
 <label for="otp">{{otp_label}}</label>
-<input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" required>
+<input id="otp" name="otp" dir="ltr" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" required>
 <button id="verify" type="submit">{{verify}}</button>
 </form>
 <p id="timer" class="hint" aria-hidden="true"></p>
@@ -113,13 +113,13 @@ const body = `<header class="bar"><p class="brand">KYC-VS</p></header>
 <p id="centre-for" class="hint"></p>
 <form id="f-centre" novalidate>
 <label for="pin">{{pin_label}}</label>
-<input id="pin" name="pin" type="text" inputmode="numeric" autocomplete="postal-code" maxlength="6">
+<input id="pin" name="pin" dir="ltr" type="text" inputmode="numeric" autocomplete="postal-code" maxlength="6">
 <p class="or">{{or}}</p>
 <label for="district">{{district_label}}</label>
 <input id="district" name="district" type="text" autocomplete="address-level2" maxlength="60">
 <button id="search" type="submit">{{search}}</button>
 </form>
-<p id="centres-count" class="hint"></p>
+<p id="centres-count" class="hint" aria-live="polite"></p>
 <ul id="centres" class="cards"></ul>
 <button id="centre-back" type="button" class="link">{{back}}</button>
 </section>
@@ -143,8 +143,10 @@ const body = `<header class="bar"><p class="brand">KYC-VS</p></header>
 <h1 id="confirm-title">{{h_confirm}}</h1>
 <dl id="confirm-list" class="facts"></dl>
 <p id="move-note" class="note" hidden>{{move_note}}</p>
+<div class="row">
 <button id="confirm" type="button">{{confirm}}</button>
 <button id="confirm-back" type="button" class="secondary">{{back}}</button>
+</div>
 </section>
 
 <section id="s-slip" data-screen hidden>
@@ -172,8 +174,10 @@ const body = `<header class="bar"><p class="brand">KYC-VS</p></header>
 <h1>{{h_cancel}}</h1>
 <dl id="cancel-list" class="facts"></dl>
 <p class="note">{{cancel_note}}</p>
+<div class="row">
 <button id="cancel-yes" type="button" class="danger">{{cancel_yes}}</button>
 <button id="cancel-no" type="button" class="secondary">{{cancel_no}}</button>
+</div>
 </section>
 
 <section id="s-cancelled" data-screen hidden>

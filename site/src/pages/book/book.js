@@ -187,7 +187,7 @@
       $('otp').value = '';
       if (document.body.getAttribute('data-screen') !== 's-otp') go('s-otp');
       else live(t('otp_sent', { mobile: m }));
-      startTimer(res.data.resend_in || 30);
+      startTimer(typeof res.data.resend_in === 'number' ? res.data.resend_in : 30);
       webOTP();
     });
   }
@@ -309,8 +309,7 @@
       ul.textContent = '';
       var cs = res.data.centres || [];
       var msg = cs.length ? t('centres_found', { n: cs.length }) : t('centres_none');
-      $('centres-count').textContent = msg;
-      live(msg);
+      $('centres-count').textContent = msg; // a polite live region
       cs.forEach(function (c) {
         var li = el('li');
         var b = el('button', 'choice');
@@ -568,6 +567,7 @@
     go('s-centre');
   });
   $('date').addEventListener('change', loadSlots);
+  $('time-list').addEventListener('change', clearError);
   onClick('confirm', confirm);
   onClick('confirm-back', function () { go('s-slot'); });
   onClick('print', function () { window.print(); });
