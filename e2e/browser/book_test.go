@@ -174,6 +174,18 @@ func TestBookFlow(t *testing.T) {
 				}
 			}
 
+			if c.lang == "en" {
+				// Focus order follows the form: Tab from the top of the page.
+				evalHost[bool](p.page, `document.activeElement && document.activeElement.blur(); window.focus(); true`)
+				var order []string
+				for range 2 {
+					p.run(chromedp.KeyEvent(kb.Tab))
+					order = append(order, evalHost[string](p.page, `document.activeElement ? document.activeElement.id : ""`))
+				}
+				if strings.Join(order, ",") != "mobile,send" {
+					t.Fatalf("focus order %v, want mobile, send", order)
+				}
+			}
 			// A wrong number, then the right one by keyboard (Enter submits).
 			p.bookType("#mobile", "12345")
 			p.bookClick("#send")
@@ -235,6 +247,25 @@ func TestBookFlow(t *testing.T) {
 			p.bookClick("#slot-next")
 			p.bookWait("s-confirm")
 			p.bookShot("confirm")
+			booked := "10:00"
+			if c.lang == "en" {
+				// The last place goes meanwhile: 409 slot_full, said in the
+				// page, back to the times, which now show 10:00 full.
+				srv.Exec(store.SlotCapacitySQL("ctr_delhi_aiims", tomorrow, "10:00", 0, time.Now()))
+				p.bookClick("#confirm")
+				p.bookWait("s-slot")
+				if msg := p.bookError(); msg != "That time has just filled up. Choose another." {
+					t.Fatalf("slot_full shown as %q", msg)
+				}
+				if err := poll(p.ctx, `document.getElementById("time-1") && document.getElementById("time-1").disabled`, 15*time.Second); err != nil {
+					t.Fatal("the full 10:00 is still offered")
+				}
+				p.bookShot("slot-full")
+				p.bookClick(`label[for="time-3"]`)
+				p.bookClick("#slot-next")
+				p.bookWait("s-confirm")
+				booked = "12:00"
+			}
 			p.bookClick("#confirm")
 			p.bookWait("s-slip")
 			code := srv.LastCode(c.mobile)
@@ -242,7 +273,7 @@ func TestBookFlow(t *testing.T) {
 				t.Fatalf("slip shows code %q, the SMS %q", got, code)
 			}
 			slip := evalHost[string](p.page, `document.getElementById("slip-list").innerText`)
-			if !strings.Contains(slip, c.name) || !strings.Contains(slip, "apt_") || !strings.Contains(slip, "10:00") {
+			if !strings.Contains(slip, c.name) || !strings.Contains(slip, "apt_") || !strings.Contains(slip, booked) {
 				t.Fatalf("slip: %q", slip)
 			}
 			link := evalHost[string](p.page, `document.getElementById("save").href`)
