@@ -120,35 +120,12 @@ func (k *Keys) ParseSession(tok string) (string, bool) {
 // ciphertext cannot be moved to another row. r supplies the nonce (nil:
 // crypto/rand).
 func (k *Keys) SealMobile(r io.Reader, ad, digits string) (string, error) {
-	g, err := k.gcm()
-	if err != nil {
-		return "", err
-	}
-	if r == nil {
-		r = rand.Reader
-	}
-	nonce := make([]byte, g.NonceSize())
-	if _, err := io.ReadFull(r, nonce); err != nil {
-		return "", fmt.Errorf("reading random: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(g.Seal(nonce, nonce, []byte(digits), []byte(ad))), nil
+	return seal(k.mobile, r, ad, digits)
 }
 
 // OpenMobile decrypts what SealMobile sealed for ad.
 func (k *Keys) OpenMobile(ad, sealed string) (string, error) {
-	g, err := k.gcm()
-	if err != nil {
-		return "", err
-	}
-	b, err := base64.RawURLEncoding.DecodeString(sealed)
-	if err != nil || len(b) < g.NonceSize() {
-		return "", errors.New("malformed sealed mobile")
-	}
-	pt, err := g.Open(nil, b[:g.NonceSize()], b[g.NonceSize():], []byte(ad))
-	if err != nil {
-		return "", fmt.Errorf("decrypting mobile: %w", err)
-	}
-	return string(pt), nil
+	return open(k.mobile, ad, sealed)
 }
 
 // SealCode seals an appointment's security code for its slip: the person
@@ -201,14 +178,6 @@ func open(key []byte, ad, sealed string) (string, error) {
 
 func gcmOf(key []byte) (cipher.AEAD, error) {
 	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
-
-func (k *Keys) gcm() (cipher.AEAD, error) {
-	b, err := aes.NewCipher(k.mobile)
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,6 @@ type Confirmation struct {
 // transactions.
 type BookingStore interface {
 	Store
-	Centres(ctx context.Context) ([]Centre, error)
 	Centre(ctx context.Context, id string) (*Centre, error)
 	CentreByTokenHash(ctx context.Context, tokenHash string) (*Centre, error)
 	Vaccine(ctx context.Context, id string) (*Vaccine, error)
@@ -235,24 +234,6 @@ func scanCentre(sc interface{ Scan(...any) error }) (*Centre, error) {
 }
 
 const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_token_expires_at, pin, address, slot_capacity`
-
-// Centres implements BookingStore.
-func (s *SQL) Centres(ctx context.Context) ([]Centre, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+centreColumns+` FROM centres ORDER BY id`)
-	if err != nil {
-		return nil, fail("reading centres", err)
-	}
-	defer rows.Close()
-	var out []Centre
-	for rows.Next() {
-		c, err := scanCentre(rows)
-		if err != nil {
-			return nil, fail("reading centres", err)
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
-}
 
 func (s *SQL) centre(ctx context.Context, col, v string) (*Centre, error) {
 	c, err := scanCentre(s.DB.QueryRowContext(ctx, `SELECT `+centreColumns+` FROM centres WHERE `+col+` = ?`, v))
