@@ -261,6 +261,8 @@ func TestBookFlow(t *testing.T) {
 					t.Fatal("the full 10:00 is still offered")
 				}
 				p.bookShot("slot-full")
+				// Open again for the next languages' walks.
+				srv.Exec(store.SlotCapacitySQL("ctr_delhi_aiims", tomorrow, "10:00", 30, time.Now()))
 				p.bookClick(`label[for="time-3"]`)
 				p.bookClick("#slot-next")
 				p.bookWait("s-confirm")
