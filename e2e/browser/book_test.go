@@ -325,6 +325,7 @@ func TestBookFlow(t *testing.T) {
 					t.Fatal("print: the buttons print, or the slip does not")
 				}
 				bookMedia(t, q, "")
+				p.n = q.n
 			}
 
 			// Cancel, with a confirmation.
