@@ -35,6 +35,17 @@
     return e;
   }
 
+  // iso is el with its text in a <bdi>: a name or address in another
+  // script keeps its own order (a Latin address on the Urdu page) while the
+  // element keeps the page's alignment.
+  function iso(tag, cls, text, dir) {
+    var e = el(tag, cls);
+    var b = el('bdi', '', text);
+    if (dir) b.dir = dir;
+    e.appendChild(b);
+    return e;
+  }
+
   function clearError() {
     $('error').textContent = '';
     document.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
@@ -125,9 +136,7 @@
     rows.forEach(function (r) {
       if (!r[1]) return;
       dl.appendChild(el('dt', '', t(r[0])));
-      var dd = el('dd', r[2] || '', r[1]);
-      dd.dir = r[2] === 'ref' ? 'ltr' : 'auto';
-      dl.appendChild(dd);
+      dl.appendChild(iso('dd', r[2] || '', r[1], r[2] === 'ref' ? 'ltr' : ''));
     });
   }
 
@@ -242,9 +251,8 @@
     $('people-none').hidden = S.people.length > 0;
     S.people.forEach(function (p, i) {
       var li = el('li', 'card person');
-      var h = el('h2', '', p.name);
+      var h = iso('h2', '', p.name);
       h.id = 'person-' + i;
-      h.dir = 'auto';
       li.appendChild(h);
       li.appendChild(el('p', 'status status-' + p.status, t(['status_0', 'status_1', 'status_2'][p.status] || 'status_0')));
       var line = t('doses', { n: p.doses });
@@ -314,9 +322,9 @@
         var li = el('li');
         var b = el('button', 'choice');
         b.type = 'button';
-        b.appendChild(el('strong', '', c.name));
-        b.appendChild(el('span', '', c.address));
-        b.appendChild(el('span', 'muted', c.district + (c.pin ? ' · ' + c.pin : '')));
+        b.appendChild(iso('strong', '', c.name));
+        b.appendChild(iso('span', '', c.address));
+        b.appendChild(iso('span', 'muted', c.district + (c.pin ? ' · ' + c.pin : '')));
         b.addEventListener('click', function () { pickCentre(c); });
         li.appendChild(b);
         ul.appendChild(li);
@@ -330,7 +338,8 @@
 
   function pickCentre(c) {
     S.centre = c;
-    $('slot-centre').textContent = c.name + ' · ' + c.address;
+    $('slot-centre').textContent = '';
+    $('slot-centre').appendChild(el('bdi', '', c.name + ' · ' + c.address));
     var d = $('date');
     var first = S.firstDate || indiaToday();
     if (!S.date || S.date < first || (S.lastDate && S.date > S.lastDate)) S.date = first;
