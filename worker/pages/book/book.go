@@ -16,11 +16,11 @@
 // The page only sends forms and shows JSON: nothing in it needs Go (no
 // signature is verified here; the slip is the server's answer to the holder
 // of a session or access token). Measured by scripts/bench.d/70-book on the
-// site build: the page is usable after 11.5 KB brotli (the HTML in Hindi
+// site build: the page is usable after 11.7 KB brotli (the HTML in Hindi
 // 3.3 KB, common/page.css 0.8, book/book.css 1.2, common/page.js 1.1,
-// book/book.js 5.2), and navigation → interactive (DOMContentLoaded end,
-// localhost, headless Chromium) had a median of 413 ms over 15 cold loads
-// on a 2-core machine shared by six sessions. The Go module alone is 586 KB
+// book/book.js 5.3), and navigation → interactive (DOMContentLoaded end,
+// localhost, headless Chromium) had a median of 340 ms over 15 cold loads
+// (94 ms to 1.9 s) on a 2-core machine shared by six sessions. The Go module alone is 586 KB
 // brotli (the widget's verify-only build), more than 50 times the whole
 // page, plus wasm_exec.js and a compile before the first tap: on a cheap
 // phone on a slow network that is seconds for nothing the page needs.
