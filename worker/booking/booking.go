@@ -82,19 +82,30 @@ type Config struct {
 	Rand        io.Reader                  // nil: crypto/rand
 
 	SessionLifetime time.Duration // how long a booking session lasts after the OTP; 0: 15 minutes
+	// ServiceOrigin is SERVICE_ORIGIN: the centre console's cookie is
+	// Secure with the __Host- prefix on https, and its state-changing
+	// requests must come from this origin.
+	ServiceOrigin string
+	// ShiftLength is how long a centre session lasts; 0 (or more than
+	// MaxShift): MaxShift.
+	ShiftLength time.Duration
 	DaysAhead       int           // how far ahead a slot may be booked; 0: 60 days
 }
 
 // Handler serves the booking and vaccinator endpoints.
 type Handler struct {
-	cfg  Config
-	keys *secret.Keys
+	cfg   Config
+	keys  *secret.Keys
+	skeys sessionKeys
 }
 
 // New returns the handler; Routes are its endpoints.
 func New(cfg Config) (*Handler, error) {
 	if len(cfg.HashKey) < 16 || cfg.ServiceHost == "" || cfg.ClientIP == nil {
 		return nil, errors.New("booking: hash key, service host and client IP are required")
+	}
+	if cfg.ShiftLength <= 0 || cfg.ShiftLength > MaxShift {
+		cfg.ShiftLength = MaxShift
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -105,7 +116,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.DaysAhead <= 0 {
 		cfg.DaysAhead = 60
 	}
-	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey)}, nil
+	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey), skeys: deriveSessionKeys(cfg.HashKey)}, nil
 }
 
 // Routes are the booking, vaccinator and supervisor endpoints, for the
@@ -124,6 +135,12 @@ func (h *Handler) Routes() []api.Route {
 		{Pattern: "/v1/vaccinations", Methods: one(http.MethodPost, h.record)},
 		{Pattern: "/v1/vaccinations/walk-in", Methods: one(http.MethodPost, h.walkInOTP)},
 		{Pattern: "/v1/centre/appointments/{id}/unlock", Methods: one(http.MethodPost, h.unlock)},
+		// The centre console (session.go, centre.go).
+		{Pattern: "/v1/centre/sign-in", Methods: one(http.MethodPost, h.signInOTP)},
+		{Pattern: "/v1/centre/session", Raw: h.sessionRoute},
+		{Pattern: "/v1/centre/appointments/{id}", Methods: one(http.MethodGet, h.centreAppointment)},
+		{Pattern: "/v1/centre/audit", Methods: one(http.MethodGet, h.centreAudit)},
+		{Pattern: "/v1/centre/registrations", Methods: one(http.MethodPost, h.register)},
 	}
 }
 

@@ -87,7 +87,8 @@ func New(cfg Config, st store.BookingStore, sender sms.Sender) (*Handler, error)
 		clientIP: api.ClientIP(cfg.TrustCFConnectingIP, cfg.TrustedProxies),
 		host:     u.Hostname(),
 	}
-	h.booking, err = booking.New(booking.Config{HashKey: cfg.HashKey, ServiceHost: h.host, ClientIP: h.clientIP, Now: cfg.Now})
+	h.booking, err = booking.New(booking.Config{HashKey: cfg.HashKey, ServiceHost: h.host, ServiceOrigin: cfg.ServiceOrigin,
+		ClientIP: h.clientIP, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
