@@ -89,7 +89,7 @@ type Config struct {
 	// ShiftLength is how long a centre session lasts; 0 (or more than
 	// MaxShift): MaxShift.
 	ShiftLength time.Duration
-	DaysAhead       int           // how far ahead a slot may be booked; 0: 60 days
+	DaysAhead   int // how far ahead a slot may be booked; 0: 60 days
 }
 
 // Handler serves the booking and vaccinator endpoints.
