@@ -23,6 +23,7 @@ import (
 	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/origin"
+	"github.com/kycvs/kycvs/worker/pages/centre"
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
@@ -98,6 +99,7 @@ func New(cfg Config, st store.BookingStore, sender sms.Sender) (*Handler, error)
 		{Pattern: "/v1/tokens/verify", Methods: map[string]api.Endpoint{http.MethodPost: h.verifyToken}},
 		{Pattern: "/.well-known/kycvs/keys.json", Raw: h.keysJSON},
 		{Pattern: "/widget", Raw: h.widget},
+		{Pattern: "/centre", Raw: func(_ *api.Deps, w http.ResponseWriter, r *http.Request) { centre.Serve(w, r) }},
 	}
 	if cfg.Environment == "dev" {
 		routes = append(routes, api.Route{Pattern: "/dev/outbox", Raw: h.outbox})
