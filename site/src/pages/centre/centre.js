@@ -34,7 +34,7 @@
 
   // --- errors and announcements --------------------------------------------
 
-  function current() { return document.querySelector('[data-screen]:not([hidden])'); }
+  function current() { return document.querySelector('section[data-screen]:not([hidden])'); }
 
   function clearErrors() {
     document.querySelectorAll('[data-error]').forEach(function (e) { e.textContent = ''; });
@@ -140,6 +140,15 @@
     state.csrf = '';
     $('bar').hidden = true;
     Object.keys(timers).forEach(function (k) { clearInterval(timers[k]); });
+    // A shared phone or desk: nothing of the last shift stays on the page.
+    document.querySelectorAll('form').forEach(function (f) { f.reset(); });
+    state.list = [];
+    state.apt = null;
+    state.walkin = null;
+    state.batch = '';
+    $('list').textContent = '';
+    $('audit').textContent = '';
+    $('locked-list').textContent = '';
     K.show('s-signin');
     $('signin-note').textContent = t(noteKey || 'signin_hint');
     if (noteKey) announce(t(noteKey));
@@ -264,9 +273,9 @@
     });
   });
   $('refresh').addEventListener('click', function () { clearErrors(); today(); });
-  document.querySelectorAll('[data-back]').forEach(function (b) {
-    b.addEventListener('click', function () { clearErrors(); today(); });
-  });
+  // Back to the list starts a new search.
+  function backToList() { clearErrors(); $('search').value = ''; return today(); }
+  document.querySelectorAll('[data-back]').forEach(function (b) { b.addEventListener('click', backToList); });
 
   // --- one appointment: the code, the vaccine, the batch --------------------------
 
@@ -345,7 +354,7 @@
     K.show('s-done');
     announce($('done-text').textContent);
   }
-  $('done-next').addEventListener('click', function () { today(); });
+  $('done-next').addEventListener('click', backToList);
 
   function unlock(id) {
     return call('POST', '/v1/centre/appointments/' + encodeURIComponent(id) + '/unlock', {}).then(function (res) {
