@@ -495,6 +495,8 @@ func TestCentreScreensLanguages(t *testing.T) {
 			p.centreScreen("s-supervisor")
 			p.centreWait(`document.querySelectorAll("#audit li").length > 3`)
 			p.centreShot(lang + "-12-supervisor")
+			evalHost[bool](p, `document.getElementById("audit").scrollIntoView(); true`)
+			p.centreShot(lang + "-12b-audit")
 			w.signOut(t, p)
 			p.centreShot(lang + "-13-signed-out")
 		})

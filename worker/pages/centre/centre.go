@@ -99,7 +99,8 @@ func body(lang string) string {
 </section>
 
 <section data-screen id="s-today" hidden>
-<h1>` + t("today_title") + ` <span id="today-date" class="hint"></span></h1>
+<h1>` + t("today_title") + `</h1>
+<p class="hint"><span id="today-date" dir="ltr"></span></p>
 <div class="actions">
 <button type="button" id="go-walkin">` + t("walkin_button") + `</button>
 <button type="button" class="secondary" id="go-supervisor" hidden>` + t("supervisor_button") + `</button>
@@ -116,8 +117,8 @@ func body(lang string) string {
 <section data-screen id="s-appointment" hidden>
 <h1>` + t("appointment_title") + `</h1>
 <dl class="facts">
-<dt>` + t("name_as_registered") + `</dt><dd id="a-name" dir="auto"></dd>
-<dt>` + t("reference") + `</dt><dd id="a-ref" class="ref"></dd>
+<dt>` + t("name_as_registered") + `</dt><dd><bdi id="a-name"></bdi></dd>
+<dt>` + t("reference") + `</dt><dd><span id="a-ref" class="ref"></span></dd>
 <dt>` + t("slot") + `</dt><dd id="a-time"></dd>
 <dt>` + t("dose_due") + `</dt><dd id="a-dose"></dd>
 </dl>
@@ -128,6 +129,7 @@ func body(lang string) string {
 <button type="button" id="a-unlock" hidden>` + t("unlock_button") + `</button>
 </div>
 <p id="a-closed" class="card" hidden></p>
+<p class="error" role="alert" data-error></p>
 <form id="f-record" novalidate>
 <label for="code">` + t("code_label") + `</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="off" pattern="[0-9]{4}" maxlength="4" required aria-describedby="code-hint">
@@ -137,7 +139,6 @@ func body(lang string) string {
 <p class="hint" id="vaccine-hint"></p>
 <label for="batch">` + t("batch_label") + `</label>
 <input id="batch" name="batch" type="text" autocomplete="off" autocapitalize="characters" maxlength="40" required>
-<p class="error" role="alert" data-error></p>
 <button type="submit" id="record">` + t("record_button") + `</button>
 </form>
 <button type="button" class="link" data-back>` + t("back_to_list") + `</button>

@@ -467,7 +467,7 @@
 
   function timeOf(unix) {
     try {
-      return new Date(unix * 1000).toLocaleTimeString(lang + '-IN', { timeZone: 'Asia/Kolkata', hour: '2-digit', minute: '2-digit' });
+      return new Date(unix * 1000).toLocaleTimeString(lang + '-IN', { timeZone: 'Asia/Kolkata', hour: '2-digit', minute: '2-digit', hour12: false });
     } catch (e) {
       return new Date(unix * 1000).toISOString().slice(11, 16);
     }
@@ -535,7 +535,7 @@
         if (e.appointment) {
           var ref = document.createElement('span');
           ref.className = 'ref';
-          ref.textContent = ' ' + e.appointment;
+          ref.textContent = e.appointment;
           li.appendChild(ref);
         }
         ol.appendChild(li);
