@@ -572,10 +572,14 @@
 
   // --- start: signed in already (the cookie), or the sign-in screen ----------------
 
+  // "kycvs-ready" marks the first screen a person can use (scripts/bench.d
+  // measures navigation → it).
+  function ready() { if (window.performance && performance.mark) performance.mark('kycvs-ready'); }
   K.api('GET', '/v1/centre/session').then(function (res) {
-    if (res.ok) return signedIn(res.data);
+    if (res.ok) return signedIn(res.data).then(ready);
     var code = res.data && res.data.error;
     signedOut(code === 'session_expired' ? 'session_ended_note' : '');
     if (res.status !== 401) fail(errText(res.data));
+    ready();
   });
 })();
