@@ -44,6 +44,15 @@
 //
 //	POST /v1/centre/appointments/{id}/unlock      → 200 <slip>; a new code goes to the person by SMS
 //
+// The people of the centre console /centre (vaccinators and supervisors,
+// each issued by kycvs-centres with their own mobile) sign in with an OTP
+// and use every endpoint above with a session cookie instead of a token
+// (session.go: the cookie, Origin and CSRF checks), plus (centre.go):
+//
+//	GET  /v1/centre/appointments/{id}              → 200 one appointment of the centre by reference
+//	GET  /v1/centre/audit?date=YYYY-MM-DD           → 200 the centre's audit trail of the day (supervisor)
+//	POST /v1/centre/registrations {txn, otp, name, birth_year} → 201 a walk-in registered on site
+//
 // A dose's confirmation SMS is queued in the statement that records the dose
 // and sent at once; if the gateway fails, the cron trigger sends it again
 // (Handler.RetryConfirmations).
