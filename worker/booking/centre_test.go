@@ -418,6 +418,13 @@ func TestCentreWalkInRegistration(t *testing.T) {
 	if want := []string{"registered vaccinator:" + v.id, "recorded_walk_in vaccinator:" + v.id}; !slices.Equal(events, want) {
 		t.Fatalf("audit %v, want %v", events, want)
 	}
+	// Every guess at the walk-in code names the vaccinator who asked for it.
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event = 'walk_in_otp_attempt' AND actor = ?`, "vaccinator:"+v.id); n < 3 {
+		t.Fatalf("%d walk-in guesses audited with the vaccinator", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event = 'walk_in_otp_attempt' AND actor <> ?`, "vaccinator:"+v.id); n != 0 {
+		t.Fatalf("%d walk-in guesses audited without the vaccinator", n)
+	}
 
 	// Six people per number: the shared demo number has four; two more
 	// fit, a seventh does not.

@@ -308,6 +308,13 @@ func (h *Handler) walkInOTP(d *api.Deps, r *http.Request, body []byte) (int, any
 	if err != nil {
 		return 0, nil, err
 	}
+	if c.By != "" {
+		// The guesses at it are audited with the signed-in person. The
+		// code is sent either way: a failure here costs only the name.
+		if err := d.Store.SetWalkInStarter(r.Context(), t.ID, c.CentreID, c.By); err != nil {
+			log.Printf("booking: walk-in %s: %v", t.ID, err)
+		}
+	}
 	return http.StatusAccepted, api.StartedFor(t, d.OTP.Limits), nil
 }
 

@@ -88,3 +88,18 @@ BEGIN
   INSERT INTO audit_log (at, actor, centre_id, event, detail)
   VALUES (NEW.created_at, NEW.registered_by, NEW.registered_at_centre, 'registered', 'on site');
 END;
+
+-- A walk-in OTP started by a signed-in vaccinator names them: every guess at
+-- it is audited with who started it (the person at the desk), not only the
+-- centre. Set right after the start (store.SQL.SetWalkInStarter); NULL for
+-- a centre's machine token.
+ALTER TABLE otp_transactions ADD COLUMN started_by TEXT;
+
+DROP TRIGGER otp_transactions_audit_walk_in;
+CREATE TRIGGER otp_transactions_audit_walk_in AFTER UPDATE OF attempts ON otp_transactions
+WHEN NEW.purpose = 'walk_in' AND NEW.attempts > OLD.attempts
+BEGIN
+  INSERT INTO audit_log (at, actor, centre_id, event, detail)
+  VALUES (NEW.attempted_at, coalesce(NEW.started_by, 'vaccinator@' || NEW.entity_id), NEW.entity_id,
+    'walk_in_otp_attempt', 'attempt ' || NEW.attempts);
+END;

@@ -113,6 +113,9 @@ type CentreStore interface {
 	// than r.MaxPerMobile; ErrMobileFull if not, ErrConflict if the name is
 	// already registered on it.
 	RegisterBeneficiary(ctx context.Context, r Registration) error
+	// SetWalkInStarter names who started a walk-in OTP transaction of
+	// centreID, for the audit rows of its guesses.
+	SetWalkInStarter(ctx context.Context, txnID, centreID, actor string) error
 }
 
 var _ CentreStore = (*SQL)(nil)
@@ -270,6 +273,15 @@ func (s *SQL) RegisterBeneficiary(ctx context.Context, r Registration) error {
 	}
 	if !ok {
 		return ErrMobileFull
+	}
+	return nil
+}
+
+// SetWalkInStarter implements CentreStore.
+func (s *SQL) SetWalkInStarter(ctx context.Context, txnID, centreID, actor string) error {
+	if _, err := s.DB.ExecContext(ctx, `UPDATE otp_transactions SET started_by = ?
+		WHERE id = ? AND purpose = 'walk_in' AND entity_id = ?`, actor, txnID, centreID); err != nil {
+		return fail("naming the walk-in's starter", err)
 	}
 	return nil
 }
