@@ -533,10 +533,14 @@
         li.appendChild(what);
         li.appendChild(who);
         if (e.appointment) {
+          // Its own line, aligned with the page's direction; the reference
+          // itself reads left to right.
+          var line = document.createElement('div');
           var ref = document.createElement('span');
           ref.className = 'ref';
           ref.textContent = e.appointment;
-          li.appendChild(ref);
+          line.appendChild(ref);
+          li.appendChild(line);
         }
         ol.appendChild(li);
       });
