@@ -478,3 +478,22 @@ func TestCentreRegistrationLimitAtomic(t *testing.T) {
 }
 
 func (e *env) svcStore() *store.SQL { return &store.SQL{DB: e.DB} }
+
+// Every query of the console on a request path uses an index.
+func TestCentreQueriesUseIndexes(t *testing.T) {
+	e := newEnv(t)
+	for q, index := range map[string]string{
+		`SELECT s.expires_at FROM vaccinator_sessions s JOIN vaccinators v ON v.id = s.vaccinator_id JOIN centres c ON c.id = v.centre_id
+			WHERE s.token_hash = 'x' AND v.revoked_at IS NULL`: "(token_hash=?)",
+		`SELECT v.id FROM vaccinators v JOIN centres c ON c.id = v.centre_id WHERE v.mobile_hash = 'x' AND v.revoked_at IS NULL`: "(mobile_hash=?)",
+		`SELECT a.id FROM appointments a JOIN beneficiaries b ON b.id = a.beneficiary_id WHERE a.centre_id = 'x' AND a.slot_date = 'y'
+			ORDER BY a.slot_time`: "appointments_centre_day",
+		`SELECT count(*) FROM beneficiaries WHERE mobile_hash = 'x'`:                    "(mobile_hash=?)",
+		`DELETE FROM vaccinator_sessions WHERE vaccinator_id = 'x' AND expires_at <= 1`: "vaccinator_sessions_vaccinator",
+	} {
+		plan := fmt.Sprint(e.Query(`EXPLAIN QUERY PLAN ` + q))
+		if !strings.Contains(plan, index) || strings.Contains(plan, "SCAN a ") || strings.Contains(plan, "SCAN s ") {
+			t.Errorf("%s\nplan %s, want %s", q, plan, index)
+		}
+	}
+}
