@@ -29,6 +29,7 @@ import (
 	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/pages/centre"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -163,8 +164,14 @@ func (p *page) centreShot(name string) {
 		p.t.Errorf("%s: the page overflows by %d px", name, over)
 	}
 	// No string key or placeholder shows.
-	if txt := evalHost[string](p, `document.body.innerText`); strings.Contains(txt, "{") || strings.Contains(txt, "err_") {
+	txt := evalHost[string](p, `document.body.innerText`)
+	if strings.Contains(txt, "{") || strings.Contains(txt, "err_") {
 		p.t.Errorf("%s: unfilled text on the page: %q", name, txt)
+	}
+	for k := range centre.Strings["en"] {
+		if strings.Contains(k, "_") && strings.Contains(txt, k) {
+			p.t.Errorf("%s: the string key %q shows instead of its text", name, k)
+		}
 	}
 }
 

@@ -46,10 +46,38 @@ func Serve(w http.ResponseWriter, r *http.Request) {
 		Styles:   []string{"common/page.css", "centre/centre.css"},
 		Scripts:  []string{"common/page.js", "centre/centre.js"},
 		Body:     body(lang.Tag),
-		Strings:  Strings[lang.Tag],
+		Strings:  scriptStrings(lang.Tag),
 		Data:     map[string]string{"lang": lang.Tag},
 		Switcher: Strings.Langs(),
 	})
+}
+
+// scriptKeys are the strings centre.js writes itself (the rest are in the
+// HTML already); keys with these prefixes are chosen by the script from an
+// API value. TestScriptStrings holds the list to the script.
+var (
+	scriptKeys = []string{"by_person", "by_system", "capacity_saved", "closed_cancelled", "closed_done", "closed_other_day",
+		"code_sent", "done_queued", "done_sent", "done_title", "dose_n", "otp_expired_note", "otp_expires", "registered_note",
+		"session_ended_note", "signed_out_note", "signin_hint", "unlock_button", "unlocked_note", "vaccine_prefilled",
+		"walkin_sent", "wrong_code", "wrong_code_locked"}
+	scriptPrefixes = []string{"err_", "ev_", "role_", "status_"}
+)
+
+// scriptStrings are the strings handed to the script in lang: only those it
+// uses, so the HTML does not carry every text twice.
+func scriptStrings(lang string) map[string]string {
+	out := map[string]string{}
+	for k, v := range Strings[lang] {
+		for _, p := range scriptPrefixes {
+			if strings.HasPrefix(k, p) {
+				out[k] = v
+			}
+		}
+	}
+	for _, k := range scriptKeys {
+		out[k] = Strings[lang][k]
+	}
+	return out
 }
 
 // body is every screen of the console in lang, escaped.

@@ -30,7 +30,7 @@ func TestStringsUsed(t *testing.T) {
 			t.Errorf("string %q is used nowhere", k)
 		}
 	}
-	for _, k := range scriptKeys(t) {
+	for _, k := range scriptLiteralKeys(t) {
 		if _, ok := Strings["en"][k]; !ok {
 			t.Errorf("centre.js uses %q, which the table lacks", k)
 		}
@@ -74,8 +74,8 @@ func readScript(t *testing.T) string {
 	return string(b)
 }
 
-// scriptKeys are the literal keys centre.js passes to t().
-func scriptKeys(t *testing.T) []string {
+// scriptLiteralKeys are the literal keys centre.js passes to t().
+func scriptLiteralKeys(t *testing.T) []string {
 	var out []string
 	for _, m := range regexp.MustCompile(`\bt\('([a-z0-9_]+)'\s*[,)]`).FindAllStringSubmatch(readScript(t), -1) {
 		out = append(out, m[1])
@@ -83,6 +83,24 @@ func scriptKeys(t *testing.T) []string {
 	return out
 }
 
+// scriptUses reports whether centre.js names key as a string (not only
+// as an element id, $('key')).
 func scriptUses(t *testing.T, key string) bool {
-	return strings.Contains(readScript(t), "'"+key+"'")
+	js := readScript(t)
+	return strings.Count(js, "'"+key+"'") > strings.Count(js, "$('"+key+"'")
+}
+
+// The script is handed every string it uses.
+func TestScriptStrings(t *testing.T) {
+	handed := scriptStrings("en")
+	for k := range Strings["en"] {
+		if _, ok := handed[k]; !ok && scriptUses(t, k) {
+			t.Errorf("centre.js uses %q, which the page does not hand it (scriptKeys)", k)
+		}
+	}
+	for _, k := range scriptKeys {
+		if _, ok := Strings["en"][k]; !ok || !scriptUses(t, k) {
+			t.Errorf("scriptKeys lists %q, which the table lacks or the script does not use", k)
+		}
+	}
 }
