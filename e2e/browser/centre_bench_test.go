@@ -139,4 +139,3 @@ func centreColdLoad(url, host, cookie string) (float64, error) {
 	}
 	return v[0].(float64), nil
 }
-
