@@ -56,6 +56,7 @@ var Codes = map[string]Code{
 	"invalid_txn":             {http.StatusBadRequest, "txn is not a transaction id", nil},
 	"invalid_vaccine":         {http.StatusBadRequest, "vaccine must be a vaccine id such as covishield", nil},
 	"walk_in_otp_required":    {http.StatusBadRequest, "a walk-in is recorded with the OTP sent to the person's mobile", nil},
+	"invalid_birth_year":      {http.StatusBadRequest, "birth_year must be a year that makes the person 12 to 120 years old", nil},
 
 	// A family check's travellers (one code for up to six people on a number).
 	"duplicate_name":      {http.StatusBadRequest, "two travellers have the same name", nil},
@@ -64,14 +65,17 @@ var Codes = map[string]Code{
 	"travellers_mismatch": {http.StatusConflict, "the travellers are not the ones the code was sent for; request a new code", nil},
 
 	// Who is asking.
-	"entity_auth":     {http.StatusUnauthorized, "send the entity secret as Authorization: Bearer", nil},
-	"invalid_token":   {http.StatusUnauthorized, "not a valid token", []int{http.StatusBadRequest}},
-	"mobile_mismatch": {http.StatusForbidden, "mobile is not the one verified for this session", nil},
-	"session_expired": {http.StatusUnauthorized, "the booking session expired; verify the mobile again", nil},
-	"token_expired":   {http.StatusUnauthorized, "the token expired; ask for a new one", nil},
-	"unauthorized":    {http.StatusUnauthorized, "send Authorization: Bearer <token>", nil},
-	"unknown_entity":  {http.StatusForbidden, "the entity is not registered", nil},
-	"wrong_centre":    {http.StatusForbidden, "the appointment is at another centre", nil},
+	"entity_auth":      {http.StatusUnauthorized, "send the entity secret as Authorization: Bearer", nil},
+	"invalid_token":    {http.StatusUnauthorized, "not a valid token", []int{http.StatusBadRequest}},
+	"mobile_mismatch":  {http.StatusForbidden, "mobile is not the one verified for this session", nil},
+	"session_expired":  {http.StatusUnauthorized, "the booking session expired; verify the mobile again", nil},
+	"token_expired":    {http.StatusUnauthorized, "the token expired; ask for a new one", nil},
+	"unauthorized":     {http.StatusUnauthorized, "send Authorization: Bearer <token>", nil},
+	"unknown_entity":   {http.StatusForbidden, "the entity is not registered", nil},
+	"wrong_centre":     {http.StatusForbidden, "the appointment is at another centre", nil},
+	"csrf_failed":      {http.StatusForbidden, "a signed-in request must come from the centre page (Origin and X-CSRF-Token)", nil},
+	"not_a_vaccinator": {http.StatusForbidden, "this mobile number is not registered for a vaccination centre", nil},
+	"supervisor_only":  {http.StatusForbidden, "only a supervisor of the centre may do this", nil},
 
 	// One-time passwords.
 	"name_mismatch":  {http.StatusUnprocessableEntity, "no one with this name is registered on this mobile number", nil},
@@ -102,6 +106,8 @@ var Codes = map[string]Code{
 	"unknown_centre":          {http.StatusNotFound, "no such centre", nil},
 	"unknown_vaccine":         {http.StatusNotFound, "no such vaccine", nil},
 	"vaccine_mismatch":        {http.StatusConflict, "the primary schedule continues with the same vaccine", nil},
+	"already_registered":      {http.StatusConflict, "someone of this name is already registered on this mobile number", nil},
+	"too_many_people":         {http.StatusConflict, "at most 6 people are registered on one mobile number", nil},
 
 	// Limits and the service's own failures.
 	"entity_misconfigured": {http.StatusInternalServerError, "the entity's registration is invalid; its operator must correct it", nil},
@@ -180,6 +186,7 @@ func Public(err error) *Error {
 	var wc *domain.WrongCodeError
 	var ns *store.StateError
 	var dt *domain.DuplicateError
+	var by *domain.BirthYearError
 	switch {
 	case err == nil:
 		return nil
@@ -248,6 +255,12 @@ func Public(err error) *Error {
 		return Ef("duplicate_name", "%s", err)
 	case errors.Is(err, domain.ErrTravellersMismatch):
 		return E("travellers_mismatch")
+	case errors.Is(err, domain.ErrMobileFull), errors.Is(err, store.ErrMobileFull):
+		return E("too_many_people")
+	case errors.Is(err, domain.ErrAlreadyRegistered):
+		return E("already_registered")
+	case errors.As(err, &by):
+		return Ef("invalid_birth_year", "%s", by)
 	case errors.Is(err, store.ErrUnavailable):
 		return Unavailable("unavailable", "the service is busy; try again in a few seconds", RetryAfterUnavailable)
 	case errors.Is(err, store.ErrBadEntity):

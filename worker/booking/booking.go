@@ -48,6 +48,15 @@
 //	POST /v1/centre/appointments/{id}/unlock      → 200 <slip>; a new code goes to the person by SMS
 //	POST /v1/centre/capacity {date, time?, capacity} → 200 {centre, date, slots} (slots.go)
 //
+// The people of the centre console /centre (vaccinators and supervisors,
+// each issued by kycvs-centres with their own mobile) sign in with an OTP
+// and use every endpoint above with a session cookie instead of a token
+// (session.go: the cookie, Origin and CSRF checks), plus (centre.go):
+//
+//	GET  /v1/centre/appointments/{id}              → 200 one appointment of the centre by reference
+//	GET  /v1/centre/audit?date=YYYY-MM-DD           → 200 the centre's audit trail of the day (supervisor)
+//	POST /v1/centre/registrations {txn, otp, name, birth_year} → 201 a walk-in registered on site
+//
 // A dose's confirmation SMS is queued in the statement that records the dose
 // and sent at once; if the gateway fails, the cron trigger sends it again
 // (Handler.RetryConfirmations).
@@ -86,19 +95,30 @@ type Config struct {
 	Rand        io.Reader                  // nil: crypto/rand
 
 	SessionLifetime time.Duration // how long a booking session lasts after the OTP; 0: 15 minutes
-	DaysAhead       int           // how far ahead a slot may be booked; 0: 60 days
+	// ServiceOrigin is SERVICE_ORIGIN: the centre console's cookie is
+	// Secure with the __Host- prefix on https, and its state-changing
+	// requests must come from this origin.
+	ServiceOrigin string
+	// ShiftLength is how long a centre session lasts; 0 (or more than
+	// MaxShift): MaxShift.
+	ShiftLength time.Duration
+	DaysAhead   int // how far ahead a slot may be booked; 0: 60 days
 }
 
 // Handler serves the booking and vaccinator endpoints.
 type Handler struct {
-	cfg  Config
-	keys *secret.Keys
+	cfg   Config
+	keys  *secret.Keys
+	skeys sessionKeys
 }
 
 // New returns the handler; Routes are its endpoints.
 func New(cfg Config) (*Handler, error) {
 	if len(cfg.HashKey) < 16 || cfg.ServiceHost == "" || cfg.ClientIP == nil {
 		return nil, errors.New("booking: hash key, service host and client IP are required")
+	}
+	if cfg.ShiftLength <= 0 || cfg.ShiftLength > MaxShift {
+		cfg.ShiftLength = MaxShift
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -109,7 +129,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.DaysAhead <= 0 {
 		cfg.DaysAhead = 60
 	}
-	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey)}, nil
+	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey), skeys: deriveSessionKeys(cfg.HashKey)}, nil
 }
 
 // Routes are the booking, vaccinator and supervisor endpoints, for the
@@ -131,6 +151,12 @@ func (h *Handler) Routes() []api.Route {
 		{Pattern: "/v1/vaccinations", Methods: one(http.MethodPost, h.record)},
 		{Pattern: "/v1/vaccinations/walk-in", Methods: one(http.MethodPost, h.walkInOTP)},
 		{Pattern: "/v1/centre/appointments/{id}/unlock", Methods: one(http.MethodPost, h.unlock)},
+		// The centre console (session.go, centre.go).
+		{Pattern: "/v1/centre/sign-in", Methods: one(http.MethodPost, h.signInOTP)},
+		{Pattern: "/v1/centre/session", Raw: h.sessionRoute},
+		{Pattern: "/v1/centre/appointments/{id}", Methods: one(http.MethodGet, h.centreAppointment)},
+		{Pattern: "/v1/centre/audit", Methods: one(http.MethodGet, h.centreAudit)},
+		{Pattern: "/v1/centre/registrations", Methods: one(http.MethodPost, h.register)},
 	}
 }
 

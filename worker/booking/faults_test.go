@@ -559,16 +559,16 @@ func TestFaultsUnlock(t *testing.T) {
 			// Locked again, by the system, and the audit log says so (and
 			// no wrong code: nobody entered one).
 			fe.wantAudit(before, fe.apt.id, "unlocked "+who, "new_code "+who, "locked system:code_not_sent")
-			// Its code hash is now the unsent code's, which is good for
+			// Its code hash (and sealed code) are now the unsent code's, good for
 			// nothing while it is locked and which the next unlock
 			// replaces; its wrong-code count is the unlock's 0.
 			fe.wantSame(before, "the new code was not sent ("+f.String()+")", harness.AuditCounter,
-				historyOf(fe.apt.id, "code_hash", "wrong_attempts", "updated_at", "updated_by"))
+				historyOf(fe.apt.id, "code_hash", "code_enc", "wrong_attempts", "updated_at", "updated_by"))
 		},
 		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
 			wantLeft(fe.t, q, fe.changes(before, harness.AuditCounter,
-				historyOf(fe.apt.id, "code_hash", "wrong_attempts", "updated_at", "updated_by")))
+				historyOf(fe.apt.id, "code_hash", "code_enc", "wrong_attempts", "updated_at", "updated_by")))
 		},
 		retry: func(fe *faultEnv, _ *response, req func() *response) {
 			r := req()

@@ -176,7 +176,7 @@ func (h *Handler) setCapacity(d *api.Deps, r *http.Request, body []byte) (int, a
 	}
 	ctx := r.Context()
 	now := h.now()
-	if err := d.Store.SetCapacity(ctx, sv.CentreID, req.Date, times, *req.Capacity, "supervisor:"+sv.Name, now); err != nil {
+	if err := d.Store.SetCapacity(ctx, sv.CentreID, req.Date, times, *req.Capacity, sv.Actor, now); err != nil {
 		return 0, nil, err // store.ErrBelowBooked
 	}
 	c, rows, err := d.Store.CentreSlots(ctx, sv.CentreID, req.Date)

@@ -35,6 +35,15 @@ var walkInTexts = map[string]string{
 	"bn": "{otp} আপনার KYC-VS কোড, এটি দিয়ে {entity}-এ আপনার টিকাকরণ নথিভুক্ত হবে। এই কোড শুধু সামনে থাকা টিকাদানকারীকে বলুন। এটি {min} মিনিটে মেয়াদোত্তীর্ণ হবে।",
 }
 
+// signInTexts are the OTP messages of a vaccinator's or supervisor's
+// sign-in to the centre console.
+var signInTexts = map[string]string{
+	"en": "{otp} is your KYC-VS code to sign in to the vaccination centre console. It expires in {min} minutes. Do not share this code with anyone.",
+	"hi": "{otp} टीकाकरण केंद्र कंसोल में साइन इन करने के लिए आपका KYC-VS कोड है। यह {min} मिनट में समाप्त हो जाएगा। यह कोड किसी को न बताएं।",
+	"ur": "{otp} ویکسینیشن مرکز کنسول میں سائن اِن کرنے کے لیے آپ کا KYC-VS کوڈ ہے۔ یہ {min} منٹ میں ختم ہو جائے گا۔ یہ کوڈ کسی کو نہ بتائیں۔",
+	"bn": "{otp} টিকাকরণ কেন্দ্রের কনসোলে সাইন ইন করার জন্য আপনার KYC-VS কোড। এটি {min} মিনিটে মেয়াদোত্তীর্ণ হবে। এই কোড কাউকে বলবেন না।",
+}
+
 // Lang returns lang if messages exist in it, else "en".
 func Lang(lang string) string {
 	if _, ok := otpTexts[lang]; ok {
@@ -43,7 +52,7 @@ func Lang(lang string) string {
 	return "en"
 }
 
-// OTPText returns the OTP message for purpose ("status", "booking" or "walk_in") in
+// OTPText returns the OTP message for purpose ("status", "booking", "walk_in" or "centre_sign_in") in
 // lang. The last line is the WebOTP format so Android Chrome can offer to
 // fill the code in: "@host #otp" for a page on the service's own host, or,
 // when the code is typed into the widget framed by a page on topHost,
@@ -55,6 +64,8 @@ func OTPText(purpose, lang, entity, otp, host, topHost string, minutes int) stri
 		texts = bookingTexts
 	case "walk_in":
 		texts = walkInTexts
+	case "centre_sign_in":
+		texts = signInTexts
 	}
 	t := texts[Lang(lang)]
 	t = strings.NewReplacer("{otp}", otp, "{entity}", entity, "{min}", strconv.Itoa(minutes)).Replace(t)

@@ -112,6 +112,10 @@ type RecordDose struct {
 	Date        string
 	Beneficiary string
 	WalkInTxn   string
+	// By is who records it, for the audit log: "vaccinator:<id>" or
+	// "supervisor:<id>" for a signed-in person; "" for a centre's machine
+	// token (the log then says "vaccinator@<centre>").
+	By string
 }
 
 // Supervisor is a centre's supervisor, identified by a bearer token.
@@ -142,6 +146,7 @@ type Confirmation struct {
 // transactions.
 type BookingStore interface {
 	Store
+	CentreStore // vaccinators, their sessions, the centre's day (vaccinators.go)
 	Centre(ctx context.Context, id string) (*Centre, error)
 	CentreByTokenHash(ctx context.Context, tokenHash string) (*Centre, error)
 	Vaccine(ctx context.Context, id string) (*Vaccine, error)
@@ -180,7 +185,7 @@ type BookingStore interface {
 	// NewCode gives a locked (or live) appointment of centreID a new code
 	// hash, live with no wrong codes: a supervisor's unlock. ErrNotFound if
 	// there is no such appointment in either state.
-	NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error
+	NewCode(ctx context.Context, id, centreID, codeHash, codeEnc, actor string, now time.Time) error
 	// Relock undoes NewCode when the new code could not be sent: the
 	// appointment is locked again if its code hash is codeHash. Its
 	// wrong-code count stays as NewCode left it: raising it would make the
@@ -493,18 +498,18 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 	var args []any
 	now := r.Now.Unix()
 	if r.WalkInTxn == "" {
-		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch)
+		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch, recorded_by)
 		SELECT ?1, a.beneficiary_id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = a.beneficiary_id) + 1,
-		       ?2, a.centre_id, a.id, 0, ?3
+		       ?2, a.centre_id, a.id, 0, ?3, nullif(?9, '')
 		FROM appointments a, vaccines v
 		WHERE a.id = ?4 AND a.centre_id = ?5 AND v.id = ?6 AND a.status = 'live' AND a.wrong_attempts < 3
 		  AND a.code_hash = ?7 AND a.slot_date = ?8 AND ` + scheduleOK("a.beneficiary_id") + `
 		RETURNING id, beneficiary_id, dose_number`
-		args = []any{r.DoseID, now, r.Batch, r.Appointment, r.CentreID, r.VaccineID, r.CodeHash, r.Date}
+		args = []any{r.DoseID, now, r.Batch, r.Appointment, r.CentreID, r.VaccineID, r.CodeHash, r.Date, r.By}
 	} else {
-		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch, walk_in_txn)
+		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch, walk_in_txn, recorded_by)
 		SELECT ?1, b.id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = b.id) + 1,
-		       ?2, ?5, NULL, 1, ?3, t.id
+		       ?2, ?5, NULL, 1, ?3, t.id, nullif(?8, '')
 		FROM beneficiaries b, vaccines v, otp_transactions t
 		WHERE b.id = ?4 AND v.id = ?6 AND t.id = ?7 AND t.purpose = 'walk_in' AND t.entity_id = ?5
 		  AND t.mobile_hash = b.mobile_hash AND t.used_at IS NULL AND t.superseded_by IS NULL
@@ -512,7 +517,7 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 		  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.beneficiary_id = b.id AND a.status IN ('live', 'locked'))
 		  AND ` + scheduleOK("b.id") + `
 		RETURNING id, beneficiary_id, dose_number`
-		args = []any{r.DoseID, now, r.Batch, r.Beneficiary, r.CentreID, r.VaccineID, r.WalkInTxn}
+		args = []any{r.DoseID, now, r.Batch, r.Beneficiary, r.CentreID, r.VaccineID, r.WalkInTxn, r.By}
 	}
 	rows, err := s.DB.QueryContext(ctx, q, args...)
 	if isUnique(err) {
@@ -612,11 +617,11 @@ func (s *SQL) SupervisorByTokenHash(ctx context.Context, h string) (*Supervisor,
 }
 
 // NewCode implements BookingStore.
-func (s *SQL) NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error {
+func (s *SQL) NewCode(ctx context.Context, id, centreID, codeHash, codeEnc, actor string, now time.Time) error {
 	return s.changedAppointment(ctx, id, "issuing a new security code", `UPDATE appointments
-		SET status = 'live', wrong_attempts = 0, code_hash = ?, updated_at = ?, updated_by = ?
+		SET status = 'live', wrong_attempts = 0, code_hash = ?, code_enc = ?, updated_at = ?, updated_by = ?
 		WHERE id = ? AND centre_id = ? AND status IN ('live', 'locked') RETURNING id`,
-		codeHash, now.Unix(), actor, id, centreID)
+		codeHash, codeEnc, now.Unix(), actor, id, centreID)
 }
 
 // Relock implements BookingStore.
