@@ -2,6 +2,7 @@ package widget
 
 import (
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -116,4 +117,19 @@ func htmlLang(body string) string {
 	_, after, _ := strings.Cut(body, `<html lang="`)
 	tag, _, _ := strings.Cut(after, `"`)
 	return tag
+}
+
+// TestI18nEmbedTitles: embed.js names the frame in the widget's language
+// before the widget has loaded, so it carries each language's title; they
+// must be the widget's, for every language the widget speaks.
+func TestI18nEmbedTitles(t *testing.T) {
+	js, err := os.ReadFile("../../site/src/embed.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range page.Languages {
+		if want := l.Tag + ": '" + langs[l.Tag].Strings["title"] + "'"; !strings.Contains(string(js), want) {
+			t.Errorf("embed.js lacks %s", want)
+		}
+	}
 }
