@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/cdproto/dom"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kycvs/kycvs/worker/otp"
@@ -111,11 +110,9 @@ func TestLangsWidgetAllLanguages(t *testing.T) {
 func TestLangsNegotiation(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	for _, c := range []struct{ hostLang, accept, want string }{
-		{"fr", "ta-IN,ta;q=0.9,en;q=0.5", "ta"},
-		{"fr", "as-IN,as;q=0.9,bn;q=0.8", "as"},
-		{"fr", "ur-IN,ur;q=0.9", "ur"},
-		{"fr", "de-DE,de;q=0.9", "en"},
-		{"kn", "ml-IN,ml;q=0.9", "kn"},
+		{"fr", "ta-IN,ta,en", "ta"},
+		{"fr", "as-IN,as,bn", "as"},
+		{"kn", "ml-IN,ml", "kn"},
 	} {
 		t.Run(c.hostLang+"-"+c.accept, func(t *testing.T) {
 			p := langsOpen(t, e.Demo+"/railway?lang="+c.hostLang, c.accept)
@@ -131,23 +128,35 @@ func TestLangsNegotiation(t *testing.T) {
 	}
 }
 
-// langsOpen is open with the browser's languages set to acceptLanguage
-// before the first request (Accept-Language and navigator.languages).
+// langsOpen is open in a browser of its own whose languages are
+// acceptLanguage, a list without weights (Chromium's --accept-lang: it
+// sends them as Accept-Language with q-values and shows them as
+// navigator.languages). A per-tab
+// override (Emulation.setUserAgentOverride) reaches the host page but not
+// the widget: the cross-site frame is another renderer, whose first
+// request leaves before a session can attach to it.
 func langsOpen(t *testing.T, url, acceptLanguage string) *page {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browserCtx)
+	udd := t.TempDir()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath()),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(udd),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("accept-lang", acceptLanguage),
+		chromedp.WindowSize(360, 740))
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(cancelT)
 	p := &page{t: t, ctx: ctx}
-	ua := evalHost[string](p, `navigator.userAgent`)
-	p.run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: acceptLanguage})
-		return err
-	}), chromedp.EmulateViewport(360, 740), chromedp.Navigate(url))
+	p.run(chromedp.EmulateViewport(360, 740), chromedp.Navigate(url))
 	return p
 }
 
