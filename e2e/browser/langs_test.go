@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,26 @@ var langsScript = map[string][]string{
 	"hi": {"Devanagari"}, "mr": {"Devanagari"}, "bn": {"Bengali"}, "as": {"Bengali"},
 	"pa": {"Gurmukhi"}, "gu": {"Gujarati"}, "or": {"Oriya", "Odia"}, "ta": {"Tamil"},
 	"te": {"Telugu"}, "kn": {"Kannada"}, "ml": {"Malayalam"}, "ur": {"Arabic", "Urdu", "Nastaliq", "Naskh"},
+}
+
+// langsMarks are clusters whose last character is a combining mark (vowel
+// sign or candrabindu above, anusvara, bindi, pulli, zer), each with the
+// cluster without it. A font that shapes the script positions the mark on
+// its letter, adding no width; one that cannot sets it beside the letter,
+// which reads as a broken word. Debian 12's Noto Sans Oriya did that to
+// ନାହିଁ and ପଠାନ୍ତୁ (scripts/setup installs Lohit Odia for it).
+var langsMarks = map[string][][2]string{
+	"hi": {{"हैं", "है"}}, "mr": {{"नाहीं", "नाही"}}, "bn": {{"হাঁ", "হা"}}, "as": {{"হাঁ", "হা"}},
+	"pa": {{"ਹਾਂ", "ਹਾ"}}, "gu": {{"છું", "છુ"}}, "ta": {{"க்", "க"}},
+	"or": {{"ନାହିଁ", "ନାହି"}, {"ନ୍ତୁ", "ନ୍ତ"}}, "ur": {{"کِ", "ک"}},
+}
+
+func langsJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 // TestLangsWidgetAllLanguages runs the widget in each of the 13 languages
@@ -93,6 +114,7 @@ func TestLangsWidgetAllLanguages(t *testing.T) {
 
 			p.click("#verify")
 			p.waitIn(`document.body.dataset.state === "done"`)
+			p.waitHost(`(window.demoEvents || []).some(e => e.type === "server")`)
 			done := evalIn[string](p, `document.getElementById("done-text").textContent`)
 			if !strings.Contains(done, "Bharat Rail") || strings.Contains(done, "{") {
 				t.Errorf("done text %q", done)
@@ -194,6 +216,16 @@ func langsCheck(t *testing.T, p *page, l wpage.Lang, sels ...string) {
 	if inner > outer+1 {
 		t.Errorf("%s: the widget is %.0f px tall in a %.0f px frame: the host cuts it off", l.Tag, inner, outer)
 	}
+	if m, ok := langsMarks[l.Tag]; ok {
+		widths := evalIn[[]float64](p, `((pairs) => { const c = document.createElement("canvas").getContext("2d");
+			c.font = "32px " + getComputedStyle(document.getElementById("asks")).fontFamily;
+			return pairs.map(([a, b]) => c.measureText(a).width - c.measureText(b).width) })(`+langsJSON(m)+`)`)
+		for i, w := range widths {
+			if w > 1 {
+				t.Errorf("%s: %q is %.1f px wider than %q at 32 px: the font sets the mark beside its letter, not over it", l.Tag, m[i][0], w, m[i][1])
+			}
+		}
+	}
 	for _, sel := range sels {
 		fonts := langsFonts(t, p, sel)
 		if !langsDrawnBy(fonts, langsScript[l.Tag]) {
@@ -275,10 +307,16 @@ func langsFonts(t *testing.T, p *page, sel string) map[string]float64 {
 }
 
 // langsShot saves the host page, the whole of it (the widget frame grows
-// past the viewport on long screens), to artifacts/browser/langs/.
+// past 740 px on long screens), to artifacts/browser/langs/: the viewport
+// is made as tall as the page for the capture. (CaptureBeyondViewport
+// sometimes leaves the cross-site frame unpainted.)
 func langsShot(t *testing.T, p *page, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	h := evalHost[int64](p, `Math.ceil(document.documentElement.scrollHeight)`)
+	p.run(chromedp.EmulateViewport(360, h))
+	defer p.run(chromedp.EmulateViewport(360, 740))
+	time.Sleep(300 * time.Millisecond) // the frame repaints at the new size
+	buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}
