@@ -125,6 +125,24 @@ func TestLangsWidgetAllLanguages(t *testing.T) {
 	}
 }
 
+// TestLangsFamilyForm shows the family check's first screen (three
+// travellers, each with a name and an "another number" box) in the
+// languages whose words run longest and in Urdu, at 360 px.
+func TestLangsFamilyForm(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	for _, tag := range []string{"ta", "ml", "te", "kn", "ur"} {
+		l, _ := wpage.LangOf(tag)
+		t.Run(tag, func(t *testing.T) {
+			p := open(t, e.Demo+"/family?lang="+tag)
+			p.waitIn(`document.body.dataset.state === "travellers"`)
+			p.click("#tother-2")
+			p.waitIn(`!document.getElementById("tmobile-field-2").hidden`)
+			langsCheck(t, p, l, "#asks", "fieldset.traveller legend", `label[for="tother-2"]`, `label[for="tmobile-2"]`, "#fsend")
+			langsShot(t, p, tag+"-4-family")
+		})
+	}
+}
+
 // TestLangsNegotiation: a host that names no language the widget speaks
 // (here ?lang=fr, so <html lang="fr"> and data-kycvs-lang="fr") gets the
 // widget in the browser's language, from its Accept-Language header; a

@@ -1,6 +1,7 @@
 package widget
 
 import (
+	"html"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -130,6 +131,24 @@ func TestI18nEmbedTitles(t *testing.T) {
 	for _, l := range page.Languages {
 		if want := l.Tag + ": '" + langs[l.Tag].Strings["title"] + "'"; !strings.Contains(string(js), want) {
 			t.Errorf("embed.js lacks %s", want)
+		}
+	}
+}
+
+// TestI18nFamilyPage renders a three-traveller check in every language:
+// the server-rendered markup has every placeholder filled (the page
+// script's strings keep theirs, in the JSON block, for widget.js).
+func TestI18nFamilyPage(t *testing.T) {
+	for _, l := range page.Languages {
+		w := get(t, rail, "nonce=abcdefgh12345678&nonce=bcdefgh123456789&nonce=cdefgh1234567890&origin=https://rail.example&lang="+l.Tag)
+		body := w.Body.String()
+		markup, _, _ := strings.Cut(body, `<script type="application/json"`)
+		if w.Code != 200 || !strings.Contains(markup, langs[l.Tag].t("traveller_n", "n", "3")) ||
+			!strings.Contains(markup, html.EscapeString(langs[l.Tag].t("asks_family", "entity", rail.DisplayName, "n", "3"))) {
+			t.Errorf("%s: family page %d without its travellers or question", l.Tag, w.Code)
+		}
+		if ps := placeholders(markup); len(ps) > 0 {
+			t.Errorf("%s: unfilled %v in the family page", l.Tag, ps)
 		}
 	}
 }
