@@ -109,3 +109,17 @@ func TestSegments(t *testing.T) {
 		}
 	}
 }
+
+// TestOTPWebOTPLineEveryLanguage: whatever the language, the message ends
+// in WebOTP's line, framed form included, so Android Chrome can fill the
+// code in the widget.
+func TestOTPWebOTPLineEveryLanguage(t *testing.T) {
+	for _, p := range []string{"status", "booking", "walk_in"} {
+		for _, l := range Languages {
+			s := OTPText(p, l, "Indian Railways", "123456", "kycvs.example", "www.irctc.co.in", 3)
+			if !strings.HasSuffix(s, "\n\n@www.irctc.co.in #123456 @kycvs.example") || strings.Count(s, "123456") != 2 {
+				t.Errorf("%s %s: %q", p, l, s)
+			}
+		}
+	}
+}
