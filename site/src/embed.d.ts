@@ -30,7 +30,7 @@ export interface KYCVSRenderOptions {
    * token on your server with its traveller's nonce. Declaratively: data-kycvs-nonces="N1 N2 N3".
    */
   travellers?: { nonce: string }[];
-  /** "en" | "hi" | "ur" | "bn"; default: <html lang>, else English. */
+  /** "en" | "hi" | "ur" | "bn" | "mr" | "gu" | "pa" | "ta" | "te" | "kn" | "ml" | "or" | "as"; default: <html lang> if the widget speaks it, else the browser's languages. */
   lang?: string;
   /** A result the module inside the widget has verified: one, or with travellers an array of every traveller's. */
   onResult?(r: KYCVSResult | KYCVSTravellerResult[]): void;

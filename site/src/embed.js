@@ -17,7 +17,10 @@
   // accepted from it alone.
   var SERVICE = new URL(me && me.src ? me.src : location.href).origin;
   var WORKER = '__WORKER_JS__';
-  var LANGS = { en: 'Vaccination status check', hi: 'टीकाकरण स्थिति की जाँच', ur: 'ویکسینیشن کی حالت کی جانچ', bn: 'টিকাকরণের অবস্থা যাচাই' };
+  // The widget's languages (worker/page's), each with the frame's title in it.
+  var LANGS = { en: 'Vaccination status check', hi: 'टीकाकरण स्थिति की जाँच', ur: 'ویکسینیشن کی حالت کی جانچ', bn: 'টিকাকরণের অবস্থা যাচাই',
+    mr: 'लसीकरण स्थितीची तपासणी', gu: 'રસીકરણ સ્થિતિની ચકાસણી', pa: 'ਟੀਕਾਕਰਨ ਸਥਿਤੀ ਦੀ ਜਾਂਚ', ta: 'தடுப்பூசி நிலை சரிபார்ப்பு',
+    te: 'టీకా స్థితి తనిఖీ', kn: 'ಲಸಿಕೆ ಸ್ಥಿತಿ ಪರಿಶೀಲನೆ', ml: 'വാക്സിനേഷൻ നില പരിശോധന', or: 'ଟିକାକରଣ ସ୍ଥିତି ଯାଞ୍ଚ', as: 'টিকাকৰণৰ স্থিতি পৰীক্ষা' };
   var widgets = new Map();
 
   function newId() {
@@ -26,9 +29,22 @@
     return 'kycvs-' + Array.prototype.map.call(a, function (b) { return (b + 256).toString(16).slice(1); }).join('');
   }
 
+  // pickLang is the host's language (the lang option or data-kycvs-lang,
+  // else <html lang>) if the widget speaks it, else '': the widget then
+  // follows the browser's Accept-Language.
   function pickLang(l) {
-    l = String(l || document.documentElement.lang || 'en').toLowerCase().split('-')[0];
-    return LANGS[l] ? l : 'en';
+    l = String(l || document.documentElement.lang || '').toLowerCase().split('-')[0];
+    return LANGS.hasOwnProperty(l) ? l : '';
+  }
+
+  // browserLang is the first of the browser's languages the widget speaks.
+  function browserLang() {
+    var ls = navigator.languages || [navigator.language];
+    for (var i = 0; i < ls.length; i++) {
+      var l = String(ls[i]).toLowerCase().split('-')[0];
+      if (LANGS.hasOwnProperty(l)) return l;
+    }
+    return 'en';
   }
 
   function call(fn, arg) {
@@ -59,10 +75,11 @@
     var lang = pickLang(o.lang);
     var q = new URLSearchParams({ entity: o.entity });
     noncesOf(o).forEach(function (n) { q.append('nonce', n); });
-    q.append('lang', lang); q.append('wid', w.id); q.append('origin', location.origin);
+    if (lang) q.append('lang', lang);
+    q.append('wid', w.id); q.append('origin', location.origin);
     var f = document.createElement('iframe');
     f.src = SERVICE + '/widget?' + q.toString();
-    f.title = LANGS[lang];
+    f.title = LANGS[lang || browserLang()];
     f.allow = 'otp-credentials';
     f.setAttribute('data-kycvs-widget', w.id);
     f.style.cssText = 'border:0;display:block;width:100%;max-width:520px;height:400px;background:transparent';

@@ -1,43 +1,63 @@
 package widget
 
 import (
+	"net/http"
 	"strings"
 
-	"golang.org/x/text/language"
+	"github.com/kycvs/kycvs/worker/page"
 )
 
 // lang is one language the widget speaks. Every string the widget shows,
 // server-rendered or set by widget.js, comes from here: nothing is
-// hard-coded in the HTML template or the page script.
+// hard-coded in the HTML template or the page script. Tag, direction and
+// own name are worker/page's (page.Languages), shared with every other
+// page; the strings are the widget's own.
 type lang struct {
-	Tag     string // BCP 47, for <html lang>
-	Dir     string // "ltr" or "rtl"
-	Name    string // the language's own name, for the switcher
+	page.Lang
 	Strings map[string]string
 }
 
-// langOrder is the order of the language switcher and the fallback order of
-// Accept-Language matching.
-var langOrder = []string{"en", "hi", "ur", "bn"}
+// table is langs as a page.Table, for page's negotiation (Pick) and its
+// completeness check (Missing).
+var table page.Table
 
-var matcher = language.NewMatcher([]language.Tag{language.English, language.Hindi, language.Urdu, language.Bengali})
+// langOrder is the order of the language switcher: page.Languages' order,
+// restricted to the languages the widget has strings for.
+var langOrder []string
 
-// pickLang returns the explicitly requested language if the widget has it,
-// else the best match for Accept-Language, else English.
-func pickLang(param, acceptLanguage string) *lang {
-	if l, ok := langs[strings.ToLower(param)]; ok {
-		return l
+// init gives each language its tag, direction and name from
+// page.Languages. The strings of en, hi, ur and bn are in this file, every
+// other language's in i18n_<tag>.go.
+func init() {
+	for tag, s := range moreLangs {
+		langs[tag] = &lang{Strings: s}
 	}
-	if acceptLanguage != "" {
-		tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
-		if err == nil && len(tags) > 0 {
-			_, i, conf := matcher.Match(tags...)
-			if conf != language.No {
-				return langs[langOrder[i]]
-			}
+	table = make(page.Table, len(langs))
+	for tag, l := range langs {
+		pl, ok := page.LangOf(tag)
+		if !ok {
+			panic("widget: strings for " + tag + ", which is not in page.Languages")
 		}
+		l.Lang = pl
+		table[tag] = l.Strings
 	}
-	return langs["en"]
+	for _, pl := range table.Langs() {
+		langOrder = append(langOrder, pl.Tag)
+	}
+}
+
+// moreLangs are the languages beyond the first four, each defined in its
+// own file (i18n_<tag>.go).
+var moreLangs = map[string]map[string]string{
+	"mr": mrStrings, "gu": guStrings, "pa": paStrings, "ta": taStrings, "te": teStrings,
+	"kn": knStrings, "ml": mlStrings, "or": orStrings, "as": asStrings,
+}
+
+// pickLang returns the language the host asked for (?lang=, from embed.js's
+// lang option or data-kycvs-lang) if the widget speaks it, else the best
+// match for the browser's Accept-Language, else English.
+func pickLang(r *http.Request) *lang {
+	return langs[table.Pick(r).Tag]
 }
 
 // Keys used by widget.js at run time (the page embeds them as JSON); the
@@ -56,7 +76,7 @@ var scriptKeys = []string{
 }
 
 var langs = map[string]*lang{
-	"en": {Tag: "en", Dir: "ltr", Name: "English", Strings: map[string]string{
+	"en": {Strings: map[string]string{
 		"title":              "Vaccination status check",
 		"asks":               "{entity} asks whether you are vaccinated.",
 		"purpose":            "Purpose: {purpose}",
@@ -130,7 +150,7 @@ var langs = map[string]*lang{
 		"page_unknown":       "This vaccination check is not set up for this site.",
 		"page_bad_request":   "This vaccination check link is incomplete or invalid.",
 	}},
-	"hi": {Tag: "hi", Dir: "ltr", Name: "हिन्दी", Strings: map[string]string{
+	"hi": {Strings: map[string]string{
 		"title":              "टीकाकरण स्थिति की जाँच",
 		"asks":               "{entity} जानना चाहता है कि आपको टीका लगा है या नहीं।",
 		"purpose":            "उद्देश्य: {purpose}",
@@ -204,7 +224,7 @@ var langs = map[string]*lang{
 		"page_unknown":       "यह टीकाकरण जाँच इस साइट के लिए सेट नहीं है।",
 		"page_bad_request":   "यह टीकाकरण जाँच लिंक अधूरा या अमान्य है।",
 	}},
-	"ur": {Tag: "ur", Dir: "rtl", Name: "اردو", Strings: map[string]string{
+	"ur": {Strings: map[string]string{
 		"title":              "ویکسینیشن کی حالت کی جانچ",
 		"asks":               "{entity} جاننا چاہتا ہے کہ آپ کو ویکسین لگی ہے یا نہیں۔",
 		"purpose":            "مقصد: {purpose}",
@@ -278,7 +298,7 @@ var langs = map[string]*lang{
 		"page_unknown":       "یہ ویکسینیشن جانچ اس سائٹ کے لیے ترتیب نہیں دی گئی۔",
 		"page_bad_request":   "یہ ویکسینیشن جانچ کا لنک نامکمل یا غلط ہے۔",
 	}},
-	"bn": {Tag: "bn", Dir: "ltr", Name: "বাংলা", Strings: map[string]string{
+	"bn": {Strings: map[string]string{
 		"title":              "টিকাকরণের অবস্থা যাচাই",
 		"asks":               "{entity} জানতে চায় আপনি টিকা নিয়েছেন কি না।",
 		"purpose":            "উদ্দেশ্য: {purpose}",

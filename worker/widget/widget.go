@@ -47,7 +47,7 @@ var widPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 // with status 404 that no site may frame.
 func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	q := r.URL.Query()
-	l := pickLang(q.Get("lang"), r.Header.Get("Accept-Language"))
+	l := pickLang(r)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
