@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -20,6 +21,11 @@ type verifiedResult struct {
 	Token      string
 	Expires    time.Time
 	KeyID      string
+	// For a gate (verify with nonces): which nonce the token carries, when
+	// it was issued, and its id (hex) for the gate's replay check.
+	Nonce    string
+	IssuedAt time.Time
+	TokenID  string
 }
 
 // verifyToken checks token for entity and nonce at now against ks. The
@@ -40,6 +46,9 @@ func verifyToken(token string, ks *keys.Keyset, entity, nonce string, now time.T
 		Token:      token,
 		Expires:    a.ExpiresAt,
 		KeyID:      a.KeyID,
+		Nonce:      a.Nonce,
+		IssuedAt:   a.IssuedAt,
+		TokenID:    hex.EncodeToString(a.TokenID[:]),
 	}, nil
 }
 
