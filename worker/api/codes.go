@@ -61,6 +61,7 @@ var Codes = map[string]Code{
 
 	// Who is asking.
 	"entity_auth":     {http.StatusUnauthorized, "send the entity secret as Authorization: Bearer", nil},
+	"gate_auth":       {http.StatusUnauthorized, "unknown or withdrawn gate token", nil},
 	"invalid_token":   {http.StatusUnauthorized, "not a valid token", []int{http.StatusBadRequest}},
 	"mobile_mismatch": {http.StatusForbidden, "mobile is not the one verified for this session", nil},
 	"session_expired": {http.StatusUnauthorized, "the booking session expired; verify the mobile again", nil},

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"time"
 
 	"github.com/kycvs/kycvs/worker/store"
@@ -19,4 +20,25 @@ func Lifetime(e *store.Entity, configured time.Duration) time.Duration {
 		return GatePassLifetime
 	}
 	return configured
+}
+
+// ChallengeLen and ChallengeAlphabet are a gate challenge's format (SPEC.md,
+// gate profile): 8 characters of Crockford's base32 (no I, L, O, U: a person
+// can type it from the gate's screen), 40 random bits, drawn by the gate.
+const (
+	ChallengeLen      = 8
+	ChallengeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+)
+
+// IsChallenge reports whether s is a gate challenge.
+func IsChallenge(s string) bool {
+	if len(s) != ChallengeLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune(ChallengeAlphabet, rune(s[i])) {
+			return false
+		}
+	}
+	return true
 }

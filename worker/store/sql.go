@@ -32,6 +32,10 @@ func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error
 		return nil, fail("reading entity", err)
 	}
 	e.GateTokenHash = gateHash.String
+	if e.Kind == KindGate && origins == "" {
+		// A gate venue is never framed: it has no origins (migration 0007).
+		return &e, nil
+	}
 	if e.Origins, err = origin.ParseList(origins); err != nil {
 		// A row written before the rule (or by hand) is refused, not
 		// half-used: its origins would go into a CSP frame-ancestors list.
