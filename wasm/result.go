@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -48,7 +47,7 @@ func verifyToken(token string, ks *keys.Keyset, entity, nonce string, now time.T
 		KeyID:      a.KeyID,
 		Nonce:      a.Nonce,
 		IssuedAt:   a.IssuedAt,
-		TokenID:    hex.EncodeToString(a.TokenID[:]),
+		TokenID:    hexString(a.TokenID[:]),
 	}, nil
 }
 
@@ -84,3 +83,14 @@ type moduleError struct {
 }
 
 func (e *moduleError) Error() string { return e.Code + ": " + e.Message }
+
+// hexString is lowercase hex. (encoding/hex would link fmt into the module:
+// some 17 KB brotli, see SIZE.md.)
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
+}
