@@ -100,7 +100,7 @@ func servePage(_ *api.Deps, w http.ResponseWriter, r *http.Request) {
 <p id="challenge-timer" class="timer"></p>
 </div>
 <div class="scanner">
-<video id="camera" muted playsinline aria-hidden="true"></video>
+<video id="camera" muted playsinline aria-hidden="true" hidden></video>
 <button id="start" type="button">` + t("start") + `</button>
 <p id="scan-state" role="status"></p>
 </div>

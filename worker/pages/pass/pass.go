@@ -108,8 +108,8 @@ func serve(d *api.Deps, w http.ResponseWriter, r *http.Request) {
 <section data-screen id="otp" hidden>
 <form id="otp-form" novalidate>
 <p id="otp-sent"></p>
-<label for="otp">` + t("otp_label") + `</label>
-<input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="6" dir="ltr" required>
+<label for="otp-input">` + t("otp_label") + `</label>
+<input id="otp-input" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="6" dir="ltr" required>
 <p id="resend-timer" class="hint"></p>
 <div class="consent"><input id="consent" type="checkbox"><label for="consent">` + t("consent", "venue", ent.DisplayName) + `</label></div>
 <button id="verify" type="submit">` + t("verify") + `</button>

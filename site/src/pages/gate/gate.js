@@ -186,7 +186,9 @@
     KP.show('verdict');
     document.body.dataset.verdict = kind;
     document.body.dataset.reason = reason ? reasonKey : '';
-    performance.mark('kycvs-gate-verdict');
+    // For scripts/bench: when the frame holding the pass was grabbed, and
+    // the one before it (the pass entered the camera's view in between).
+    performance.mark('kycvs-gate-verdict', { detail: grabbed });
     beep(kind === 'full' ? 'ok' : kind === 'partial' ? 'partial' : 'bad');
     clearTimeout(verdictTimer);
     verdictTimer = setTimeout(nextPerson, VERDICT_MS);
@@ -201,6 +203,7 @@
     delete document.body.dataset.reason;
     KP.show('ready');
     performance.mark('kycvs-gate-ready');
+    lastGrab = performance.now();
     if (stream) scanLoop();
   }
   $('next').addEventListener('click', nextPerson);
@@ -229,10 +232,12 @@
 
   // --- the camera -------------------------------------------------------------
   var video = $('camera'), stream = null, detector = null, grab = null, scanning = false;
+  var grabbed = { at: 0, prev: 0 }, lastGrab = 0;
   function stopCamera() {
     scanning = false;
     if (stream) stream.getTracks().forEach(function (tr) { tr.stop(); });
     stream = null;
+    video.hidden = true;
   }
   function startCamera() {
     $('scan-state').textContent = t('loading');
@@ -242,6 +247,7 @@
       .then(function (s) {
         stream = s;
         video.srcObject = s;
+        video.hidden = false;
         return video.play();
       })
       .then(function () {
@@ -256,6 +262,7 @@
         $('start').hidden = true;
         $('scan-state').textContent = t('scanning');
         performance.mark('kycvs-gate-ready');
+        lastGrab = performance.now();
         scanLoop();
       })
       .catch(function () {
@@ -285,7 +292,10 @@
     scanning = true;
     (function step() {
       if (!stream || busy || document.body.dataset.screen !== 'ready') { scanning = false; return; }
+      var at = performance.now();
       scanFrame().then(function (text) {
+        if (text) grabbed = { at: at, prev: lastGrab || at };
+        lastGrab = at;
         // The pass that was just judged is not judged again while it stays
         // in front of the camera; once it has left, it is a new scan.
         if (text && text !== lastText) { lastText = text; scanning = false; check(text); return; }

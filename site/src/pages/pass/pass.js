@@ -119,10 +119,10 @@
       txn = r.txn;
       lastStart = req;
       $('otp-sent').textContent = t('otp_sent', { last: req.mobile.slice(-4) });
-      $('otp').value = '';
+      $('otp-input').value = '';
       show('otp');
       say('sent');
-      $('otp').focus();
+      $('otp-input').focus();
       $('resend').disabled = true;
       clearInterval(resendTimer);
       resendTimer = countdown(r.resendIn, function (s) {
@@ -148,13 +148,13 @@
   $('otp-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     clearInvalid();
-    var otp = asciiDigits($('otp').value).replace(/\s/g, '');
-    if (!/^[0-9]{6}$/.test(otp)) { fail(t('err_otp_format'), $('otp')); return; }
+    var otp = asciiDigits($('otp-input').value).replace(/\s/g, '');
+    if (!/^[0-9]{6}$/.test(otp)) { fail(t('err_otp_format'), $('otp-input')); return; }
     if (!$('consent').checked) { fail(t('err_consent'), $('consent')); return; }
     say('checking');
     $('verify').disabled = true;
     call('finish', { txn: txn, otp: otp }).then(showPass, function (e) {
-      fail(errorText(e), e && e.code === 'otp_incorrect' ? $('otp') : null);
+      fail(errorText(e), e && e.code === 'otp_incorrect' ? $('otp-input') : null);
     }).then(function () { $('verify').disabled = false; });
   });
 
