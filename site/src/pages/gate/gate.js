@@ -23,6 +23,20 @@
   // The gate's one clock: the module is given it, so every time check agrees.
   function now() { return Date.now(); }
 
+  // show makes one screen visible and moves focus to its heading. (Not
+  // KP.show: it also matches <body data-screen> and hides the body on its
+  // second call.)
+  function show(id) {
+    var target = null;
+    document.querySelectorAll('section[data-screen]').forEach(function (s) {
+      s.hidden = s.id !== id;
+      if (!s.hidden) target = s;
+    });
+    document.body.setAttribute('data-screen', id);
+    var h = target && target.querySelector('h1');
+    if (h) { if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1'); h.focus(); }
+  }
+
   function load(key, def) {
     try { var v = JSON.parse(localStorage.getItem(key)); return v === null ? def : v; } catch (e) { return def; }
   }
@@ -74,7 +88,7 @@
     localStorage.removeItem('kycvs.gate.challenges');
     localStorage.removeItem('kycvs.gate.seen');
     stopCamera();
-    KP.show('signin');
+    show('signin');
     $('signin-error').textContent = key ? t(key) : '';
   }
   $('signin-form').addEventListener('submit', function (ev) {
@@ -183,7 +197,7 @@
     $('verdict-title').textContent = title;
     $('verdict-reason').textContent = reason || '';
     $('announce').textContent = title + (reason ? '. ' + reason : '');
-    KP.show('verdict');
+    show('verdict');
     document.body.dataset.verdict = kind;
     document.body.dataset.reason = reason ? reasonKey : '';
     // For scripts/bench: when the frame holding the pass was grabbed, and
@@ -201,7 +215,7 @@
     reasonKey = '';
     delete document.body.dataset.verdict;
     delete document.body.dataset.reason;
-    KP.show('ready');
+    show('ready');
     performance.mark('kycvs-gate-ready');
     lastGrab = performance.now();
     if (stream) scanLoop();
@@ -329,7 +343,7 @@
   var timer = 0;
   function showReady() {
     $('venue').textContent = gate.name;
-    KP.show('ready');
+    show('ready');
     tick();
     clearInterval(timer);
     timer = setInterval(tick, 1000);
@@ -362,6 +376,6 @@
       });
     }
   } else {
-    KP.show('signin');
+    show('signin');
   }
 })();
