@@ -395,7 +395,7 @@ func TestGateRefusals(t *testing.T) {
 			if kind != "invalid" || reason != tc.reason || !strings.Contains(words, tc.words) {
 				t.Fatalf("verdict %s %s (%s), want invalid %s with %q", kind, reason, words, tc.reason, tc.words)
 			}
-			gateShot(t, d.ctx, "gate-refused-"+strings.ReplaceAll(tc.name, " ", "-")+"-"+tc.lang)
+			gateShot(t, d.ctx, "gate-refused-"+tc.reason+"-"+tc.lang)
 		})
 	}
 }
