@@ -437,9 +437,16 @@ func TestGateOffline(t *testing.T) {
 		t.Fatalf("offline verdict %s %s (%s)", kind, reason, words)
 	}
 	gateShot(t, d.ctx, "gate-offline-verdict-en")
-	if k := d.eval(`document.getElementById("keys").textContent`); !strings.Contains(k, "Offline") {
+	d.next()
+	if k := d.eval(`document.getElementById("keys").textContent`); !strings.Contains(k, "Keys updated") || !strings.Contains(k, "Offline") {
 		t.Errorf("keys line offline: %q", k)
 	}
+	// A day and more without the network: the gate says its keys are old.
+	d.shift(25 * 3600)
+	d.eval(`(dispatchEvent(new Event("offline")), "")`)
+	d.wait(`document.getElementById("keys").textContent.includes("older than a day")`)
+	d.next() // the pass still in front of the camera comes back (expired now)
+	gateShot(t, d.ctx, "gate-keys-old-en")
 }
 
 // TestGatePassPageRefuses: the pass page refuses an unknown venue, a web

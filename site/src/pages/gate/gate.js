@@ -257,7 +257,9 @@
     $('scan-state').textContent = t('loading');
     // A sound needs a gesture to start with: this click is one.
     try { if (!audio && window.AudioContext) audio = new AudioContext(); } catch (e) { audio = null; }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment', width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })
+    // The front camera: a gate stands facing the queue, its screen (the
+    // challenge) and its camera (the pass) both towards the person.
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })
       .then(function (s) {
         stream = s;
         video.srcObject = s;
@@ -356,6 +358,9 @@
     }).then(function () { document.body.dataset.offlineReady = '1'; showKeysAge(); }).catch(function () {});
   }
   setInterval(refreshKeys, 3600000);
+  // Back online: refresh at once; gone offline: say so.
+  window.addEventListener('online', refreshKeys);
+  window.addEventListener('offline', showKeysAge);
 
   ready.catch(function () { $('scan-state').textContent = t('module_error'); });
 
