@@ -25,6 +25,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/internal/harness"
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/secret"
@@ -483,5 +484,40 @@ func TestGatePassPageRefuses(t *testing.T) {
 				gateShot(t, p.ctx, "pass-refused-"+strings.ReplaceAll(tc.name, " ", "-"))
 			}
 		})
+	}
+}
+
+// TestGateWrangler runs a gate check against the real Worker in wrangler
+// dev (workerd, local D1 with migration 0007, Workers Static Assets): a
+// pass for a fully vaccinated person, its lifetime, the verdict, and the
+// pass page refusing a web entity.
+func TestGateWrangler(t *testing.T) {
+	needE2E(t)
+	if os.Getenv("KYCVS_E2E_WRANGLER") == "0" {
+		t.Skip("KYCVS_E2E_WRANGLER=0")
+	}
+	g := &gateEnv{env: &env{t: t}, VenueA: "ent_gate_phoenix_g2", Web: "ent_gate_web_rail", TokenA: "kgate_e2e-" + strings.Repeat("w", 40)}
+	g.s = harness.Workerd(t, harness.Options{Entities: []seed.Entity{
+		{ID: g.VenueA, DisplayName: "Phoenix Mall — Gate 2", Purpose: "Entry", Kind: store.KindGate, GateTokenHash: secret.TokenHash(g.TokenA)},
+		{ID: g.Web, DisplayName: "Bharat Rail", Purpose: "Boarding", Origins: []string{"http://localhost:1"}},
+	}})
+	g.Service = g.s.URL
+	d := g.gateOpen(t, "en")
+	c := d.challenge()
+	tok, qr := g.gatePass(t, "en", g.VenueA, c, person(t, "9876500001", "Ramesh Kumar"), "")
+	a, err := kycvs.Verify(tok, g.s.Keyset, kycvs.Expect{Audience: g.VenueA, Nonce: c})
+	if err != nil || a.ExpiresAt.Sub(a.IssuedAt) != 120*time.Second {
+		t.Fatalf("pass %v, lifetime %v", err, a.ExpiresAt.Sub(a.IssuedAt))
+	}
+	if kind, reason, words := d.scan(qr); kind != "full" {
+		t.Fatalf("verdict %s %s (%s)", kind, reason, words)
+	}
+	resp, err := http.Get(g.Service + "/pass?venue=" + g.Web + "&c=" + c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a web entity's pass page: %s", resp.Status)
 	}
 }
