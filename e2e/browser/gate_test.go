@@ -24,6 +24,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/internal/harness"
@@ -448,6 +449,28 @@ func TestGateOffline(t *testing.T) {
 	d.wait(`document.getElementById("keys").textContent.includes("older than a day")`)
 	d.next() // the pass still in front of the camera comes back (expired now)
 	gateShot(t, d.ctx, "gate-keys-old-en")
+}
+
+// TestGatePassTypedCode: a venue's link without a challenge (a printed
+// poster) asks for the code shown at the gate, read as the gate writes it.
+func TestGatePassTypedCode(t *testing.T) {
+	g := gateNewEnv(t)
+	p := open(t, g.Service+"/pass?lang=en&venue="+g.VenueA)
+	p.run(chromedp.WaitVisible(chromedp.CSS("#challenge")), chromedp.SendKeys(chromedp.CSS("#challenge"), "k7qm-4x"+kb.Enter))
+	p.waitHost(`document.getElementById("error").textContent.includes("8 letters") && document.activeElement.id === "challenge"`)
+	p.run(chromedp.SendKeys(chromedp.CSS("#challenge"), "po"+kb.Enter))
+	p.waitHost(`document.body.dataset.screen === "start" && document.activeElement.id === "mobile"`)
+	// O is read as 0: the module now binds the pass to K7QM4XP0.
+	who := person(t, "9876500003", "Arjun Singh")
+	p.run(chromedp.SendKeys(chromedp.CSS("#mobile"), who.Mobile), chromedp.SendKeys(chromedp.CSS("#name"), who.Name+kb.Enter))
+	code := g.waitOTP(who.Mobile, 0)
+	p.run(chromedp.WaitVisible(chromedp.CSS("#otp-input")), chromedp.SendKeys(chromedp.CSS("#otp-input"), code), chromedp.Click(chromedp.CSS("#consent")),
+		chromedp.Click(chromedp.CSS("#verify")))
+	p.waitHost(`document.body.dataset.screen === "shown"`)
+	tok := evalHost[string](p, `document.getElementById("pass-qr").dataset.token`)
+	if _, err := kycvs.Verify(tok, g.s.Keyset, kycvs.Expect{Audience: g.VenueA, Nonce: "K7QM4XP0"}); err != nil {
+		t.Fatalf("pass for the typed code: %v", err)
+	}
 }
 
 // TestGatePassPageRefuses: the pass page refuses an unknown venue, a web
