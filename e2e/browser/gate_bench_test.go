@@ -52,10 +52,10 @@ func TestGateBench(t *testing.T) {
 	}
 	module := []string{"worker.js", "wasm_exec.js", "kycvs.wasm"}
 	weigh("gate page until verdict-ready", "/gate?lang=en",
-		append([]string{"common/page.css", "gate/gate.css", "common/page.js", "pass/qrcode.js", "gate/jsqr.js", "gate/gate.js"}, module...)...)
+		append([]string{"common/page.css", "gate/gate.css", "common/page.js", "pass/qrcode.js", "pass/module.js", "gate/jsqr.js", "gate/gate.js"}, module...)...)
 	weigh("gate's offline copy besides (service worker, manifest)", "/gate/sw.js", "gate/sw.js", "gate/manifest.webmanifest")
 	weigh("pass page until the pass is shown", "/pass?lang=en&venue="+g.VenueA+"&c=K7QM4XPA",
-		append([]string{"common/page.css", "pass/pass.css", "common/page.js", "pass/qrcode.js", "pass/pass.js"}, module...)...)
+		append([]string{"common/page.css", "pass/pass.css", "common/page.js", "pass/qrcode.js", "pass/module.js", "pass/pass.js"}, module...)...)
 
 	// Time from the pass entering the camera's view to the verdict: the
 	// fake camera shows the pass for 1 s, then nothing for 0.5 s, looped;

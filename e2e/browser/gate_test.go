@@ -248,7 +248,7 @@ func (d *gateDevice) eval(js string) string {
 
 func (d *gateDevice) wait(cond string) {
 	d.t.Helper()
-	if err := poll(d.ctx, cond, 30*time.Second); err != nil {
+	if err := poll(d.ctx, cond, 45*time.Second); err != nil {
 		d.t.Fatalf("gate: waiting for %s: %v (screen %q)", cond, err, d.eval(`document.body.dataset.screen || ""`))
 	}
 }

@@ -52,7 +52,7 @@ var scriptKeys = []string{
 // precache are the logical assets the service worker keeps for offline
 // use: everything the page needs until a verdict.
 var precache = []string{
-	"common/page.css", "common/page.js", "gate/gate.css", "gate/gate.js", "gate/jsqr.js", "pass/qrcode.js",
+	"common/page.css", "common/page.js", "gate/gate.css", "gate/gate.js", "gate/jsqr.js", "pass/qrcode.js", "pass/module.js",
 	"gate/manifest.webmanifest", "worker.js", "wasm_exec.js", "kycvs.wasm",
 }
 
@@ -117,7 +117,7 @@ func servePage(_ *api.Deps, w http.ResponseWriter, r *http.Request) {
 		Lang:     l,
 		Title:    Strings.T(l.Tag, "title"),
 		Styles:   []string{"common/page.css", "gate/gate.css"},
-		Scripts:  []string{"common/page.js", "pass/qrcode.js", "gate/jsqr.js", "gate/gate.js"},
+		Scripts:  []string{"common/page.js", "pass/qrcode.js", "pass/module.js", "gate/jsqr.js", "gate/gate.js"},
 		Body:     body,
 		Strings:  js,
 		Data:     map[string]string{"worker": assets.Path("worker.js")},

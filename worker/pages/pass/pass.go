@@ -76,7 +76,7 @@ func serve(d *api.Deps, w http.ResponseWriter, r *http.Request) {
 	for _, k := range scriptKeys {
 		js[k] = Strings.T(l.Tag, k)
 	}
-	doc.Scripts = []string{"common/page.js", "pass/qrcode.js", "pass/pass.js"}
+	doc.Scripts = []string{"common/page.js", "pass/qrcode.js", "pass/module.js", "pass/pass.js"}
 	doc.Strings = js
 	doc.Data = map[string]string{"worker": assets.Path("worker.js"), "venue": ent.ID, "challenge": challenge, "lang": l.Tag}
 	codeHidden := " hidden"

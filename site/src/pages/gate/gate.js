@@ -42,31 +42,7 @@
   }
   function save(key, v) { try { localStorage.setItem(key, JSON.stringify(v)); } catch (e) { /* full: keep going */ } }
 
-  // --- the module, in a worker ---------------------------------------------
-  var seq = 0, pending = new Map(), worker = null;
-  var onReady, onReadyFail;
-  var ready = new Promise(function (res, rej) { onReady = res; onReadyFail = rej; });
-  try {
-    worker = new Worker(cfg.worker);
-    worker.onmessage = function (ev) {
-      var d = ev.data || {};
-      if ('ready' in d) { if (d.ready) onReady(); else onReadyFail(new Error(d.error)); return; }
-      var p = pending.get(d.id);
-      if (!p) return;
-      pending.delete(d.id);
-      if (d.ok) p.resolve(d.value); else p.reject(Object.assign(new Error(d.error.message), d.error));
-    };
-    worker.onerror = function (ev) { onReadyFail(new Error(ev.message || 'worker failed')); };
-  } catch (e) { onReadyFail(e); }
-  function rpc(method, args) {
-    return ready.then(function () {
-      return new Promise(function (resolve, reject) {
-        var id = ++seq;
-        pending.set(id, { resolve: resolve, reject: reject });
-        worker.postMessage({ id: id, method: method, args: args });
-      });
-    });
-  }
+  var rpc = window.KG.rpc, ready = window.KG.ready;
 
   // --- signing in ---------------------------------------------------------
   var gate = load('kycvs.gate', null); // {venue, name, token}
@@ -129,21 +105,6 @@
     save('kycvs.gate.challenges', challenges);
     return true;
   }
-  function drawQR(canvas, text) {
-    var qr = window.qrcode(0, 'M');
-    qr.addData(text, 'Byte');
-    qr.make();
-    var n = qr.getModuleCount(), quiet = 4;
-    var px = Math.max(3, Math.floor(264 / (n + 2 * quiet)));
-    var size = px * (n + 2 * quiet);
-    canvas.width = size; canvas.height = size;
-    var g = canvas.getContext('2d');
-    g.fillStyle = '#fff'; g.fillRect(0, 0, size, size);
-    g.fillStyle = '#000';
-    for (var r = 0; r < n; r++) {
-      for (var c = 0; c < n; c++) if (qr.isDark(r, c)) g.fillRect((c + quiet) * px, (r + quiet) * px, px, px);
-    }
-  }
   function passLink(c) {
     return location.origin + '/pass?venue=' + encodeURIComponent(gate.venue) + '&c=' + c;
   }
@@ -151,7 +112,7 @@
     if (!gate) return;
     if (rotate() || !$('challenge-code').textContent) {
       var c = challenges[challenges.length - 1].c;
-      drawQR($('challenge-qr'), passLink(c));
+      window.KG.drawQR($('challenge-qr'), passLink(c), 'M', 264);
       $('challenge-qr').setAttribute('aria-label', t('qr_alt', { venue: gate.name, code: c.slice(0, 4) + ' ' + c.slice(4) }));
       $('challenge-qr').dataset.link = passLink(c);
       $('challenge-code').textContent = c.slice(0, 4) + ' ' + c.slice(4);
@@ -229,7 +190,9 @@
     if (text.indexOf('kycvs1.') !== 0) { refuse('r_malformed'); return; }
     var n = now();
     var list = challenges.slice();
-    rpc('verify', [text, { entity: gate.venue, nonces: list.map(function (x) { return x.c; }), now: n }]).then(function (res) {
+    // Newest first: a pass is nearly always for what is on screen now.
+    var nonces = list.map(function (x) { return x.c; }).reverse();
+    rpc('verify', [text, { entity: gate.venue, nonces: nonces, now: n }]).then(function (res) {
       if (res.exp - res.iat > PASS_MAX_S) { refuse('r_lifetime'); return; }
       var ch = list.filter(function (x) { return x.c === res.nonce; })[0];
       if (!ch || (ch.until || n) < n - CHALLENGE_OK_MS) { refuse('r_old_challenge'); return; }

@@ -9,37 +9,13 @@
   var cfg = document.body.dataset;
   var challenge = cfg.challenge || '';
 
-  // --- the module, in a worker (as the widget runs it) --------------------
-  var seq = 0, pending = new Map(), worker = null;
-  var onReady, onReadyFail;
-  var ready = new Promise(function (res, rej) { onReady = res; onReadyFail = rej; });
-  try {
-    worker = new Worker(cfg.worker);
-    worker.onmessage = function (ev) {
-      var d = ev.data || {};
-      if ('ready' in d) { if (d.ready) onReady(); else onReadyFail(new Error(d.error)); return; }
-      var p = pending.get(d.id);
-      if (!p) return;
-      pending.delete(d.id);
-      if (d.ok) p.resolve(d.value); else p.reject(Object.assign(new Error(d.error.message), d.error));
-    };
-    worker.onerror = function (ev) { onReadyFail(new Error(ev.message || 'worker failed')); };
-  } catch (e) { onReadyFail(e); }
-  function rpc(method, args) {
-    return new Promise(function (resolve, reject) {
-      var id = ++seq;
-      pending.set(id, { resolve: resolve, reject: reject });
-      worker.postMessage({ id: id, method: method, args: args });
-    });
-  }
+  var rpc = window.KG.rpc;
   var inited = null;
   function call(method, arg) {
     if (!inited) {
-      inited = ready.then(function () {
-        return rpc('init', [{ entity: cfg.venue, nonce: challenge, lang: cfg.lang }]);
-      }).catch(function (e) {
+      inited = rpc('init', [{ entity: cfg.venue, nonce: challenge, lang: cfg.lang }]).catch(function (e) {
         inited = null;
-        throw Object.assign(e instanceof Error ? e : new Error(String(e)), { code: 'module_unavailable' });
+        throw e;
       });
     }
     return inited.then(function () { return rpc(method, [arg]); });
@@ -158,31 +134,11 @@
     }).then(function () { $('verify').disabled = false; });
   });
 
-  // drawQR draws text as a QR code on canvas: whole pixels per module and a
-  // four-module quiet zone, so a camera reads it from a phone's screen.
-  function drawQR(canvas, text) {
-    var qr = window.qrcode(0, 'L');
-    qr.addData(text, 'Byte');
-    qr.make();
-    var n = qr.getModuleCount(), quiet = 4;
-    var px = Math.max(4, Math.floor(320 / (n + 2 * quiet)));
-    var size = px * (n + 2 * quiet);
-    canvas.width = size; canvas.height = size;
-    var g = canvas.getContext('2d');
-    g.fillStyle = '#fff'; g.fillRect(0, 0, size, size);
-    g.fillStyle = '#000';
-    for (var r = 0; r < n; r++) {
-      for (var c = 0; c < n; c++) {
-        if (qr.isDark(r, c)) g.fillRect((c + quiet) * px, (r + quiet) * px, px, px);
-      }
-    }
-  }
-
   function showPass(res) {
     clearInterval(resendTimer);
     say('');
     var canvas = $('pass-qr');
-    drawQR(canvas, res.token);
+    window.KG.drawQR(canvas, res.token, 'L', 340);
     canvas.setAttribute('aria-label', t('pass_qr_alt'));
     canvas.dataset.token = res.token; // what the QR holds (the page's own data)
     show('shown');
