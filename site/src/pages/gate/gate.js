@@ -220,6 +220,7 @@
     $('scan-state').textContent = t('loading');
     // A sound needs a gesture to start with: this click is one.
     try { if (!audio && window.AudioContext) audio = new AudioContext(); } catch (e) { audio = null; }
+    window.KG.keepAwake();
     // The front camera: a gate stands facing the queue, its screen (the
     // challenge) and its camera (the pass) both towards the person.
     navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false })

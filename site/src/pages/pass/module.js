@@ -1,7 +1,7 @@
 // pass/module.js: what the pass page and the gate share (both load it after
 // common/page.js): the Go module in a Web Worker (worker.js, as the widget
 // runs it), and drawing a QR code with the vendored qrcode-generator.
-// Exposes window.KG = {rpc, ready, drawQR}.
+// Exposes window.KG = {rpc, ready, drawQR, keepAwake}.
 'use strict';
 (function () {
   var seq = 0, pending = new Map(), worker = null;
@@ -53,5 +53,19 @@
     }
   }
 
-  window.KG = { rpc: rpc, ready: ready, drawQR: drawQR };
+  // keepAwake asks that the screen stay on while the page is shown (a gate
+  // runs all day; a pass must not go dark in the queue), again whenever the
+  // page comes back into view. Browsers without the API just dim.
+  var awake = false;
+  function keepAwake() {
+    if (awake) return;
+    awake = true;
+    function ask() {
+      if (navigator.wakeLock && document.visibilityState === 'visible') navigator.wakeLock.request('screen').catch(function () {});
+    }
+    ask();
+    document.addEventListener('visibilitychange', ask);
+  }
+
+  window.KG = { rpc: rpc, ready: ready, drawQR: drawQR, keepAwake: keepAwake };
 })();

@@ -139,6 +139,7 @@
     say('');
     var canvas = $('pass-qr');
     window.KG.drawQR(canvas, res.token, 'L', 340);
+    window.KG.keepAwake();
     canvas.setAttribute('aria-label', t('pass_qr_alt'));
     canvas.dataset.token = res.token; // what the QR holds (the page's own data)
     show('shown');
