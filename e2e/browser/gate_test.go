@@ -22,7 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -409,6 +411,15 @@ func TestGateOffline(t *testing.T) {
 	g := gateNewEnv(t)
 	d := g.gateOpen(t, "en")
 	d.wait(`document.body.dataset.offlineReady === "1"`)
+	// Installable: Chromium finds nothing missing (manifest, icon, service
+	// worker).
+	inst, err := chromedp.Call(d.ctx, cdppage.GetInstallabilityErrors, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range inst.InstallabilityErrors {
+		t.Errorf("not installable: %s %v", e.ErrorID, e.ErrorArguments)
+	}
 	_, qr := g.gatePass(t, "en", g.VenueA, d.challenge(), person(t, "9876500001", "Ramesh Kumar"), "")
 
 	g.down.Store(true)
