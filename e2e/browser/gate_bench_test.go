@@ -51,8 +51,10 @@ func TestGateBench(t *testing.T) {
 		say("%s: raw %d B, brotli %d B (%s)", name, raw, br, strings.Join(parts, ", "))
 	}
 	module := []string{"worker.js", "wasm_exec.js", "kycvs.wasm"}
-	weigh("gate page until verdict-ready", "/gate?lang=en",
-		append([]string{"common/page.css", "gate/gate.css", "common/page.js", "pass/qrcode.js", "pass/module.js", "gate/jsqr.js", "gate/gate.js"}, module...)...)
+	gate := []string{"common/page.css", "gate/gate.css", "common/page.js", "pass/qrcode.js", "pass/module.js", "gate/gate.js"}
+	weigh("gate page until verdict-ready, with BarcodeDetector (Android Chrome)", "/gate?lang=en", append(gate, module...)...)
+	weigh("gate page until verdict-ready, with jsQR (no BarcodeDetector: Linux Chromium, Firefox, Safari)", "/gate?lang=en",
+		append(append(gate, "gate/jsqr.js"), module...)...)
 	weigh("gate's offline copy besides (service worker, manifest)", "/gate/sw.js", "gate/sw.js", "gate/manifest.webmanifest")
 	weigh("pass page until the pass is shown", "/pass?lang=en&venue="+g.VenueA+"&c=K7QM4XPA",
 		append([]string{"common/page.css", "pass/pass.css", "common/page.js", "pass/qrcode.js", "pass/module.js", "pass/pass.js"}, module...)...)

@@ -114,13 +114,14 @@ func servePage(_ *api.Deps, w http.ResponseWriter, r *http.Request) {
 </main>
 <div id="announce" class="visually-hidden" role="alert" aria-live="assertive"></div>`
 	page.Write(w, r, http.StatusOK, page.Doc{
-		Lang:     l,
-		Title:    Strings.T(l.Tag, "title"),
-		Styles:   []string{"common/page.css", "gate/gate.css"},
-		Scripts:  []string{"common/page.js", "pass/qrcode.js", "pass/module.js", "gate/jsqr.js", "gate/gate.js"},
-		Body:     body,
-		Strings:  js,
-		Data:     map[string]string{"worker": assets.Path("worker.js")},
+		Lang:    l,
+		Title:   Strings.T(l.Tag, "title"),
+		Styles:  []string{"common/page.css", "gate/gate.css"},
+		Scripts: []string{"common/page.js", "pass/qrcode.js", "pass/module.js", "gate/gate.js"},
+		Body:    body,
+		Strings: js,
+		// jsQR is loaded only where the browser has no BarcodeDetector.
+		Data:     map[string]string{"worker": assets.Path("worker.js"), "jsqr": assets.Path("gate/jsqr.js")},
 		Camera:   true,
 		Manifest: "gate/manifest.webmanifest",
 		Switcher: Strings.Langs(),

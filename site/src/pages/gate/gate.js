@@ -237,6 +237,18 @@
         }, function () { return null; });
       })
       .then(function (d) {
+        // No BarcodeDetector (Linux Chromium, Firefox, Safari): the decoder
+        // shipped with the page, loaded now (the service worker keeps it).
+        if (d || window.jsQR) return d;
+        return new Promise(function (resolve, reject) {
+          var s = document.createElement('script');
+          s.src = cfg.jsqr;
+          s.onload = function () { resolve(null); };
+          s.onerror = reject;
+          document.head.appendChild(s);
+        });
+      })
+      .then(function (d) {
         detector = d;
         document.body.dataset.decoder = d ? 'barcodedetector' : 'jsqr';
         $('start').hidden = true;
