@@ -395,6 +395,9 @@ func TestGateRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := g.gateOpen(t, tc.lang)
+			if tc.lang == "bn" {
+				gateShot(t, d.ctx, "gate-ready-bn")
+			}
 			kind, reason, words := d.scan(tc.make(t, d))
 			if kind != "invalid" || reason != tc.reason || !strings.Contains(words, tc.words) {
 				t.Fatalf("verdict %s %s (%s), want invalid %s with %q", kind, reason, words, tc.reason, tc.words)
