@@ -74,8 +74,12 @@ export interface KYCVSModule {
    * rejects the whole call (a token_* code).
    */
   finishFamily(req: { txn: string; otp: string; travellers: Traveller[] }): Promise<FamilyResult[]>;
-  /** Verifies a token against the embedded keyset; entity and nonce default to the config. */
-  verify(token: string, expect?: { entity?: string; nonce?: string }): Promise<VerifiedResult>;
+  /**
+   * Verifies a token against the embedded keyset; entity and nonce default to the config. A gate passes `nonces` (the
+   * token's nonce must be one of them) and `now` (Unix ms, its own clock); the result then also says which nonce, `iat`
+   * and `jti` (hex) for its replay check.
+   */
+  verify(token: string, expect?: { entity?: string; nonce?: string; nonces?: string[]; now?: number }): Promise<VerifiedResult & { nonce: string; iat: number; jti: string }>;
   /** Times `iterations` Ed25519 verifications (diagnostics for scripts/bench). */
   benchVerify(req: { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array; iterations?: number }): Promise<BenchResult>;
   /** Releases the Go funcs behind this object; it must not be used afterwards. */

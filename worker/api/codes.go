@@ -76,6 +76,7 @@ var Codes = map[string]Code{
 	"csrf_failed":      {http.StatusForbidden, "a signed-in request must come from the centre page (Origin and X-CSRF-Token)", nil},
 	"not_a_vaccinator": {http.StatusForbidden, "this mobile number is not registered for a vaccination centre", nil},
 	"supervisor_only":  {http.StatusForbidden, "only a supervisor of the centre may do this", nil},
+	"gate_auth":        {http.StatusUnauthorized, "unknown or withdrawn gate token", nil},
 
 	// One-time passwords.
 	"name_mismatch":  {http.StatusUnprocessableEntity, "no one with this name is registered on this mobile number", nil},

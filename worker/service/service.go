@@ -26,6 +26,8 @@ import (
 	"github.com/kycvs/kycvs/worker/otp"
 	"github.com/kycvs/kycvs/worker/pages/book"
 	"github.com/kycvs/kycvs/worker/pages/centre"
+	"github.com/kycvs/kycvs/worker/pages/gate"
+	"github.com/kycvs/kycvs/worker/pages/pass"
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
@@ -106,6 +108,7 @@ func New(cfg Config, st store.BookingStore, sender sms.Sender) (*Handler, error)
 	if cfg.Environment == "dev" {
 		routes = append(routes, api.Route{Pattern: "/dev/outbox", Raw: h.outbox})
 	}
+	routes = append(append(routes, gate.Routes()...), pass.Routes()...)
 	h.router = api.NewRouter(cfg.ServiceOrigin, append(routes, h.booking.Routes()...)...)
 	if st != nil {
 		h.fixed = h.Deps(st, sender)

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/worker/api"
@@ -249,7 +250,11 @@ func (h *Handler) issueFamily(ctx context.Context, d *api.Deps, t *store.OTPTran
 	if err != nil {
 		return nil, err
 	}
-	out, err := domain.IssueFamily(h.cfg.Issuer, t, ts, bens, h.keys.NameHash, h.subjectKey(), h.cfg.Now(), h.cfg.TokenLifetime)
+	life, err := h.lifetime(ctx, d, t.EntityID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := domain.IssueFamily(h.cfg.Issuer, t, ts, bens, h.keys.NameHash, h.subjectKey(), h.cfg.Now(), life)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +293,11 @@ func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransactio
 	if err != nil {
 		return nil, err
 	}
-	a, err := domain.Issue(h.cfg.Issuer, t, ben, h.subjectKey(), h.cfg.Now(), h.cfg.TokenLifetime)
+	life, err := h.lifetime(ctx, d, t.EntityID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := domain.Issue(h.cfg.Issuer, t, ben, h.subjectKey(), h.cfg.Now(), life)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +306,18 @@ func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransactio
 		return nil, err
 	}
 	return &issued{ExpiresAt: a.ExpiresAt.Unix(), Token: tok}, nil
+}
+
+// lifetime is the lifetime of the tokens issued for entity id: a gate
+// venue's passes live at most domain.GatePassLifetime. (One primary-key
+// read; an entity removed since the code was sent gets the configured
+// lifetime, its tokens are refused by no one but it.)
+func (h *Handler) lifetime(ctx context.Context, d *api.Deps, id string) (time.Duration, error) {
+	e, err := d.Store.Entity(ctx, id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	return domain.Lifetime(e, h.cfg.TokenLifetime), nil
 }
 
 // subjectKey is the pairwise-subject key, derived from HASH_KEY so one secret
