@@ -15,6 +15,8 @@ import (
 	wpage "github.com/kycvs/kycvs/worker/page"
 	"github.com/kycvs/kycvs/worker/pages/book"
 	"github.com/kycvs/kycvs/worker/pages/centre"
+	"github.com/kycvs/kycvs/worker/pages/gate"
+	"github.com/kycvs/kycvs/worker/pages/pass"
 )
 
 // pageLangsPages are the pages the worker renders for people, with their
@@ -24,11 +26,13 @@ import (
 // gate_test.go) run in the four first languages; this test shows every
 // screen of every page in every language.
 var pageLangsPages = []struct {
-	path   string
-	tables wpage.Table
+	path, query string // query: what the page needs besides lang
+	tables      wpage.Table
 }{
-	{"/book", book.Strings},
-	{"/centre", centre.Strings},
+	{"/book", "", book.Strings},
+	{"/centre", "", centre.Strings},
+	{"/gate", "", gate.Strings},
+	{"/pass", "venue=ent_gate_phoenix_g2&c=7K3M9QXA&", pass.Strings},
 }
 
 // TestPageLangsEveryScreen opens each page in each of its languages, shows
@@ -38,14 +42,14 @@ var pageLangsPages = []struct {
 // tofu), and no string key left untranslated on screen. Screenshots go to
 // artifacts/browser/pagelangs/<page>-<lang>-<screen>.png.
 func TestPageLangsEveryScreen(t *testing.T) {
-	e := newEnv(t, envOpts{})
+	e := gateNewEnv(t) // a gate venue for /pass
 	if err := os.MkdirAll(filepath.Join(artifacts, "pagelangs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, pg := range pageLangsPages {
 		for _, l := range pg.tables.Langs() {
 			t.Run(pg.path[1:]+"/"+l.Tag, func(t *testing.T) {
-				p := open(t, e.Service+pg.path+"?lang="+l.Tag)
+				p := open(t, e.Service+pg.path+"?"+pg.query+"lang="+l.Tag)
 				p.waitHost(`window.KP && document.querySelectorAll("[data-screen]").length > 0`)
 				if got := evalHost[string](p, `document.documentElement.lang + " " + document.documentElement.dir`); got != l.Tag+" "+l.Dir {
 					t.Fatalf("html lang/dir %q, want %s %s", got, l.Tag, l.Dir)
