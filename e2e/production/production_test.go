@@ -229,8 +229,8 @@ func TestProduction(t *testing.T) {
 		secret := seed.DemoSecret(d.hashKey, "ent_hotel")
 		r := call(t, "POST", s.URL+"/v1/tokens/verify", "", secret, map[string]string{"token": devToken, "nonce": nonce})
 		want(t, "dev-key token", r, http.StatusOK)
-		if r.body["valid"] != false || r.str("reason") != "unknown_key" {
-			t.Errorf("dev-key token: %s, want valid:false reason unknown_key", r.raw)
+		if r.body["valid"] != false || r.str("reason") != "token_unknown_key" {
+			t.Errorf("dev-key token: %s, want valid:false reason token_unknown_key", r.raw)
 		}
 		r = call(t, "POST", s.URL+"/v1/tokens/verify", "", secret, map[string]string{"token": prodToken, "nonce": nonce})
 		if r.status != http.StatusOK || r.body["valid"] != true || r.str("status") != "2" {
