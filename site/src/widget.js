@@ -17,6 +17,28 @@
     });
   }
 
+  // What the host page may be told of an error: a code of its vocabulary
+  // (docs/API.md, "The host page's error codes"; the server lists them in
+  // data-codes). A name that matched nobody on the number is a fact of the
+  // registry the person did not choose to share: the host hears
+  // not_verified. fatal: the widget cannot go on without the host.
+  var HOST_CODES = {};
+  String(cfg.codes || '').split(' ').forEach(function (c) { HOST_CODES[c] = 1; });
+  var FATAL = /^(unknown_entity|invalid_origin|invalid_nonce|module_unavailable|misconfigured|entity_misconfigured|token_.*)$/;
+  function hostCode(e) {
+    var c = (e && e.code) || '';
+    var st = (e && e.httpStatus) || 0;
+    if (c === 'name_mismatch' || c === 'beneficiary_not_found') return 'not_verified';
+    if (c === 'dev_keys_off_loopback' || c === 'origin_not_allowed') return 'misconfigured';
+    if (HOST_CODES[c] === 1) return c;
+    return st >= 500 ? 'unavailable' : 'internal';
+  }
+  function tellError(e) {
+    var c = hostCode(e);
+    tell({ type: 'error', code: c, fatal: FATAL.test(c) });
+    return c;
+  }
+
   // Tell the host page something. targetOrigin is the registered origin,
   // never '*': a token must not leak to whatever has navigated the parent.
   function tell(msg) {
@@ -163,13 +185,13 @@
     var c = (e && e.code) || '';
     var st = (e && e.httpStatus) || 0;
     send.disabled = false; verify.disabled = false;
+    var hc = tellError(e);
     if (c.indexOf('token_') === 0) {
-      // The module refused what the service returned: nothing reaches the host.
-      tell({ type: 'error', code: 'token_refused' });
-      fail('err_token');
+      // The module refused what the service returned: the host hears why,
+      // and gets no token.
+      fail('err_' + hc);
       return;
     }
-    tell({ type: 'error', code: c || 'error' });
     if (c === 'otp_incorrect' || st === 401) {
       if (e.attemptsLeft === 0) { backToStart(); fail('err_otp_locked'); return; }
       code.value = '';
@@ -197,10 +219,11 @@
       }
       return;
     }
+    if (c === 'invalid_mobile') { backToStart(); fail('err_' + c, null, mobile); return; }
+    if (c === 'invalid_name') { backToStart(); fail('err_' + c, null, name); return; }
+    if (S['err_' + hc] && hc !== 'internal') { fail('err_' + hc); return; }
     if (st === 400) { fail('err_input'); return; }
     if (st === 403) { fail('err_forbidden'); return; }
-    if (c === 'network') { fail('err_network'); return; }
-    if (c === 'module_unavailable') { fail('err_module'); return; }
     fail('err_generic');
   }
 
@@ -469,7 +492,9 @@
       $('done').focus();
       tell({
         type: 'results',
-        results: results.map(function (r) { return r.error ? { error: r.error } : { status: r.status, token: r.token, exp: r.exp }; })
+        results: results.map(function (r) {
+          return r.error ? { error: hostCode({ code: r.error }) } : { status: r.status, token: r.token, exp: r.exp };
+        })
       });
     }
 
@@ -477,12 +502,11 @@
     function famFail(e, g) {
       var c = (e && e.code) || '';
       var st = (e && e.httpStatus) || 0;
+      var hc = tellError(e);
       if (c.indexOf('token_') === 0) {
-        tell({ type: 'error', code: 'token_refused' });
-        fail('err_token');
+        fail('err_' + hc);
         return;
       }
-      tell({ type: 'error', code: c || 'error' });
       if (g) {
         var k = groups.indexOf(g);
         var input = $('fcode-' + k);
@@ -503,10 +527,9 @@
         }
       }
       if (st === 429) { live.textContent = ''; error.textContent = waitText('err_rate', e.retryAfter || 30); return; }
+      if (S['err_' + hc] && hc !== 'internal') { fail('err_' + hc); return; }
       if (st === 400 || st === 409) { fail('err_input'); return; }
       if (st === 403) { fail('err_forbidden'); return; }
-      if (c === 'network') { fail('err_network'); return; }
-      if (c === 'module_unavailable') { fail('err_module'); return; }
       fail('err_generic');
     }
   }
@@ -530,7 +553,7 @@
     tell({ type: 'ready' });
   }, function () {
     body.dataset.state = 'unavailable';
-    fail('err_module');
-    tell({ type: 'error', code: 'module_unavailable' });
+    fail('err_module_unavailable');
+    tellError({ code: 'module_unavailable' });
   });
 })();
