@@ -47,6 +47,7 @@ var Codes = map[string]Code{
 	"invalid_origin":          {http.StatusBadRequest, "origin is not a registered origin of the entity", nil},
 	"invalid_otp":             {http.StatusBadRequest, "otp must be 6 digits", nil},
 	"invalid_security_code":   {http.StatusBadRequest, "security_code must be 4 digits", nil},
+	"invalid_status":          {http.StatusBadRequest, "status must be 0, 1 or 2", nil},
 	"invalid_time":            {http.StatusBadRequest, "not a bookable time", nil},
 	"invalid_travellers":      {http.StatusBadRequest, "travellers must list 1 to 6 {name, nonce}, instead of name and nonce", nil},
 	"invalid_txn":             {http.StatusBadRequest, "txn is not a transaction id", nil},
