@@ -69,6 +69,12 @@ func (h *embedHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	switch r.URL.Path {
+	case "/frame":
+		// One widget frame at src, and its messages with their times
+		// (embed_bench_test.go).
+		fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><script>window.msgs = [];
+addEventListener("message", ev => { if (ev.data && ev.data.kycvs === 1) msgs.push({type: ev.data.type, t: performance.now()}) });
+</script><iframe src="`+esc(q.Get("src"))+`" style="border:0;width:100%;height:400px"></iframe>`)
 	case "/blank":
 		fmt.Fprint(w, head(h.e.Service)+`<main id="main"></main>`)
 	case "/csp":

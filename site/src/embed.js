@@ -463,6 +463,12 @@
     var onload = src.searchParams.get('onload');
     if (onload && /^[A-Za-z_$][\w$]*$/.test(onload)) window.KYCVS.ready(window[onload]);
   }
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-  else start();
+  if (document.readyState === 'loading') {
+    // The elements parsed so far start now (their widgets load while the
+    // rest of the page does), the others at DOMContentLoaded.
+    scan();
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
 })();

@@ -350,19 +350,22 @@ func (p widgetPage) render() string {
 	})
 }
 
+// The page's script comes first in the head, async: it makes the module's
+// worker at once, so the module is fetched, compiled and started while the
+// rest of the page is parsed and styled (the preloads start the module's
+// download before the script has even arrived).
 const widgetPageHTML = `<!doctype html>
 <html lang="{{Lang}}" dir="{{Dir}}" data-theme="{{Theme}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<script src="{{JS}}" async data-worker="{{Worker}}"></script>
+<link rel="preload" href="{{Wasm}}" as="fetch" crossorigin>
+<link rel="preload" href="{{WasmExec}}" as="script">
 <title>{{t title}}</title>
 <link rel="stylesheet" href="{{CSS}}">
-<script src="{{JS}}" defer></script>
-<link rel="preload" href="{{Worker}}" as="script">
-<link rel="preload" href="{{WasmExec}}" as="script">
-<link rel="preload" href="{{Wasm}}" as="fetch" crossorigin>
 </head>
-<body data-entity="{{Entity}}" data-nonce="{{Nonce}}" data-origin="{{Origin}}" data-wid="{{WID}}" data-worker="{{Worker}}" data-lang="{{Lang}}" data-codes="{{Codes}}" data-state="loading">
+<body data-entity="{{Entity}}" data-nonce="{{Nonce}}" data-origin="{{Origin}}" data-wid="{{WID}}" data-lang="{{Lang}}" data-codes="{{Codes}}" data-state="loading">
 <main class="kycvs" aria-labelledby="asks">
 <header>
 <p id="asks" class="asks">{{Asks}}</p>
