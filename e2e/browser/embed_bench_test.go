@@ -50,7 +50,7 @@ func TestEmbedModuleReadyBench(t *testing.T) {
 	e.extra = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, err := http.Get(e.Service + "/widget?" + r.URL.RawQuery)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()
@@ -58,7 +58,7 @@ func TestEmbedModuleReadyBench(t *testing.T) {
 		page := strip.ReplaceAllString(string(b), "")
 		page = css.ReplaceAllStringFunc(page, func(link string) string { return link + before })
 		if strings.Count(page, "<script src=") != 1 || !strings.Contains(page, before) {
-			http.Error(w, "the widget page's head changed: rewrite the bench", 500)
+			http.Error(w, "the widget page's head changed: rewrite the bench", http.StatusInternalServerError)
 			return
 		}
 		for _, k := range []string{"Content-Type", "Content-Security-Policy", "Cache-Control"} {
