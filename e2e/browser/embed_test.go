@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kycvs/kycvs"
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/seed"
 )
 
@@ -90,6 +92,10 @@ addEventListener("message", ev => { if (ev.data && ev.data.kycvs === 1) msgs.pus
 <div id="w" data-kycvs-entity="`+esc(entity)+`" data-kycvs-nonce="`+esc(nonce)+`" data-kycvs-response-field></div>
 <button id="go">Book</button></form>`)
 	case "/submit":
+		if r.Method != http.MethodPost {
+			http.Error(w, "post the form", http.StatusMethodNotAllowed)
+			return
+		}
 		r.ParseForm()
 		h.mu.Lock()
 		h.posted = r.PostForm
@@ -189,6 +195,9 @@ func TestEmbedLoadErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := open(t, c.page)
 			code, fatal, after := embedRenderError(t, p, c.opts)
+			if !slices.Contains(api.HostCodes, code) {
+				t.Errorf("%s is not a host code", code)
+			}
 			if code != c.code || !fatal {
 				t.Fatalf("error {%s, fatal %v}, want {%s, fatal}", code, fatal, c.code)
 			}
@@ -318,6 +327,14 @@ func TestEmbedFormFieldAndResult(t *testing.T) {
 	nonce := "form-nonce-12345678"
 	p := open(t, h.Origin+"/form?nonce="+nonce)
 	p.waitIn(`document.body.dataset.state === "start"`)
+	// The vocabulary in the running widget: it may tell the host exactly
+	// the host codes, and has words for each.
+	codes := evalIn[[]string](p, `document.body.dataset.codes.split(" ")`)
+	missing := evalIn[[]string](p, `(() => { const S = JSON.parse(document.getElementById("kycvs-strings").textContent);
+		return document.body.dataset.codes.split(" ").filter(c => !S["err_" + c]) })()`)
+	if !slices.Equal(codes, api.HostCodes) || len(missing) != 0 {
+		t.Fatalf("the widget's host codes %v (no words for %v), want %v", codes, missing, api.HostCodes)
+	}
 	if got := evalHost[[]any](p, `[KYCVS.getResult(document.getElementById("w")), KYCVS.isExpired(document.getElementById("w")),
 		document.querySelector("input[name=kycvs-response]").value]`); got[0] != nil || got[1] != false || got[2] != "" {
 		t.Fatalf("before a result: %v", got)
@@ -466,4 +483,18 @@ func TestEmbedTheme(t *testing.T) {
 		}
 		p.screenshot(fmt.Sprintf("embed-theme-%s-%v", strings.TrimPrefix(c.wantTheme+"-"+c.theme, "auto-"), c.prefers))
 	}
+}
+
+// embedTokenRefused waits until the host heard that the module refused the
+// service's answer (a fatal token_* code, one of want if given) and the
+// widget shows the person its words for that code; it returns the code.
+func embedTokenRefused(t *testing.T, p *page, want ...string) string {
+	t.Helper()
+	p.waitHost(`(window.demoEvents || []).some(e => e.type === "error" && /^token_/.test(e.code) && e.fatal)`)
+	code := evalHost[string](p, `window.demoEvents.find(e => e.type === "error" && /^token_/.test(e.code)).code`)
+	if len(want) > 0 && !slices.Contains(want, code) {
+		t.Fatalf("the host heard %s, want one of %v", code, want)
+	}
+	p.waitIn(`document.getElementById("error").textContent === JSON.parse(document.getElementById("kycvs-strings").textContent)["err_` + code + `"]`)
+	return code
 }
