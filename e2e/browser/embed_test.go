@@ -97,9 +97,11 @@ addEventListener("message", ev => { if (ev.data && ev.data.kycvs === 1) msgs.pus
 			return
 		}
 		r.ParseForm()
-		h.mu.Lock()
-		h.posted = r.PostForm
-		h.mu.Unlock()
+		if len(r.PostForm) > 0 { // the form always has its booking field
+			h.mu.Lock()
+			h.posted = r.PostForm
+			h.mu.Unlock()
+		}
 		fmt.Fprint(w, `<!doctype html><title>booked</title><p id="booked">booked</p>`)
 	case "/element":
 		fmt.Fprint(w, head(h.e.Service)+`<kycvs-check id="w" entity="`+esc(entity)+`" nonce="`+esc(nonce)+`" theme="`+esc(q.Get("theme"))+`"></kycvs-check>`)
