@@ -312,12 +312,23 @@ func TestEmbedLifecycleNoLeak(t *testing.T) {
 		t.Fatalf("after 100 mounts and removals: %d widgets live (%d right after), %d iframes, %d listeners on window and document (%d before)",
 			got[1], got[0], got[2], after, before)
 	}
+	// An element rendered before it is attached, while the page changes
+	// elsewhere, is kept, and removed once it has come and gone.
+	n := evalHost[[]int](p, `(async () => { const a = document.createElement("div");
+		KYCVS.render(a, {entity: "ent_e2e_rail", nonce: "detached-nonce-1234"});
+		document.getElementById("main").append(document.createElement("p")); await new Promise(r => setTimeout(r, 50));
+		const before = KYCVS.count(); document.getElementById("main").append(a); await new Promise(r => setTimeout(r, 50));
+		const attached = KYCVS.count(); a.remove(); await new Promise(r => setTimeout(r, 50));
+		return [before, attached, KYCVS.count()] })()`)
+	if n[0] != 1 || n[1] != 1 || n[2] != 0 {
+		t.Fatalf("a widget rendered before its element was attached: live %v, want [1 1 0]", n)
+	}
 	// An element moved within one task is kept.
-	n := evalHost[int](p, `(async () => { const a = document.createElement("div"), b = document.createElement("section");
+	moved := evalHost[int](p, `(async () => { const a = document.createElement("div"), b = document.createElement("section");
 		document.getElementById("main").append(a, b); KYCVS.render(a, {entity: "ent_e2e_rail", nonce: "moved-nonce-1234"});
 		b.append(a); await new Promise(r => setTimeout(r, 50)); return KYCVS.count() })()`)
-	if n != 1 {
-		t.Fatalf("a moved element's widget: %d live, want 1", n)
+	if moved != 1 {
+		t.Fatalf("a moved element's widget: %d live, want 1", moved)
 	}
 }
 

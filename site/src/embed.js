@@ -170,7 +170,10 @@
     opts = optsFrom(opts);
     var old = find(el);
     if (old) remove(old);
-    var w = { id: newId(), el: el, opts: opts, iframe: null, expiry: 0, timer: 0, done: false, shown: false, failed: false, result: null, fields: [] };
+    var w = {
+      id: newId(), el: el, opts: opts, iframe: null, expiry: 0, timer: 0, done: false, shown: false, failed: false,
+      result: null, fields: [], attached: el.isConnected
+    };
     widgets.set(w.id, w);
     mount(w);
     w.handle = Object.freeze({
@@ -220,7 +223,8 @@
   // One MutationObserver, while any widget lives, removes the widgets whose
   // element left the document: a framework that drops the element (React,
   // Vue, a router) leaves nothing behind. An element moved within one task
-  // is still connected when the observer runs, and is kept.
+  // is still connected when the observer runs, and is kept; one rendered
+  // before it was attached counts only once it has been in the document.
   var observer = null;
   function observe() {
     if (widgets.size && !observer && window.MutationObserver) {
@@ -232,7 +236,10 @@
     }
   }
   function sweep() {
-    widgets.forEach(function (w) { if (!w.el.isConnected) remove(w); });
+    widgets.forEach(function (w) {
+      if (w.el.isConnected) w.attached = true;
+      else if (w.attached) remove(w);
+    });
   }
 
   function emit(w, type, detail) {
