@@ -9,7 +9,9 @@
   // --- the module, in a worker -------------------------------------------
   // Made as this script runs: it is the first thing in the page's head
   // (async, before the stylesheet), so the module is fetched, compiled and
-  // started while the page is parsed and styled, not after.
+  // started while the page is parsed and styled. (The bench also runs it
+  // deferred, as before: onPage waits for the DOM and the stylesheet
+  // either way.)
   var me = document.currentScript;
   var seq = 0;
   var pending = new Map();
