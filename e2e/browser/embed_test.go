@@ -352,12 +352,7 @@ func TestEmbedFormFieldAndResult(t *testing.T) {
 		document.querySelector("input[name=kycvs-response]").value]`); got[0] != nil || got[1] != false || got[2] != "" {
 		t.Fatalf("before a result: %v", got)
 	}
-	p.typeIn("#mobile", who.Mobile)
-	p.typeIn("#name", who.Name)
-	code := sendCode(t, e, p, who.Mobile)
-	p.typeIn("#code", code)
-	p.click("#consent")
-	p.click("#verify")
+	embedCheck(t, e, p, who)
 	p.waitHost(`events.some(e => e.type === "result")`)
 	tok := evalHost[string](p, `KYCVS.getResult(document.getElementById("w")).token`)
 	if field := evalHost[string](p, `new FormData(document.getElementById("f")).get("kycvs-response")`); field != tok || tok == "" {
@@ -385,12 +380,7 @@ func TestEmbedFormFieldAndResult(t *testing.T) {
 	p = open(t, h.Origin+"/form?nonce=form-nonce-2-12345678")
 	p.waitIn(`document.body.dataset.state === "start"`)
 	who = person(t, "9876500002", "Priya Sharma") // another number: no resend gap
-	p.typeIn("#mobile", who.Mobile)
-	p.typeIn("#name", who.Name)
-	code = sendCode(t, e, p, who.Mobile)
-	p.typeIn("#code", code)
-	p.click("#consent")
-	p.click("#verify")
+	embedCheck(t, e, p, who)
 	p.waitHost(`events.some(e => e.type === "result")`)
 	p.waitHost(`events.some(e => e.type === "expired")`)
 	if got := evalHost[[]any](p, `[KYCVS.isExpired(document.getElementById("w")), document.querySelector("input[name=kycvs-response]").value,
@@ -415,12 +405,7 @@ func TestEmbedCustomElement(t *testing.T) {
 			p := open(t, h.Origin+"/"+fw+"?nonce="+nonce)
 			p.waitIn(`document.body.dataset.state === "start"`)
 			who := people[fw]
-			p.typeIn("#mobile", who.Mobile)
-			p.typeIn("#name", who.Name)
-			code := sendCode(t, e, p, who.Mobile)
-			p.typeIn("#code", code)
-			p.click("#consent")
-			p.click("#verify")
+			embedCheck(t, e, p, who)
 			p.waitHost(`events.some(e => e.type === "result" && e.id === "w")`)
 			p.screenshot("embed-element-" + fw)
 			res := evalHost[map[string]any](p, `document.getElementById("w").getResult()`)
@@ -510,4 +495,15 @@ func embedTokenRefused(t *testing.T, p *page, want ...string) string {
 	}
 	p.waitIn(`document.getElementById("error").textContent === JSON.parse(document.getElementById("kycvs-strings").textContent)["err_` + code + `"]`)
 	return code
+}
+
+// embedCheck goes through the widget as the person who: mobile and name,
+// the code from the outbox, consent, verify.
+func embedCheck(t *testing.T, e *env, p *page, who seed.Person) {
+	t.Helper()
+	p.typeIn("#mobile", who.Mobile)
+	p.typeIn("#name", who.Name)
+	p.typeIn("#code", sendCode(t, e, p, who.Mobile))
+	p.click("#consent")
+	p.click("#verify")
 }

@@ -14,13 +14,11 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/keys"
 	"github.com/kycvs/kycvs/worker/api"
-	"github.com/kycvs/kycvs/worker/origin"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
@@ -59,15 +57,7 @@ func (req *devTokenRequest) Check() error {
 // nonce, with that status, signed now with the dev key. Its subject is the
 // same for every dev token of an entity (one made-up person).
 func (h *Handler) devToken(d *api.Deps, r *http.Request, body []byte) (int, any, error) {
-	// The outbox's rule (outbox.go): the URL's host, else the Host header.
-	host := r.URL.Hostname()
-	if host == "" {
-		host, _, _ = strings.Cut(r.Host, ":")
-		if strings.HasPrefix(r.Host, "[") {
-			host = strings.TrimPrefix(strings.SplitN(r.Host, "]", 2)[0], "[")
-		}
-	}
-	if !origin.IsLoopback(host) {
+	if !onLoopback(r) {
 		return 0, nil, api.E("not_found")
 	}
 	// A dev build whose signing key the production keyset publishes would
