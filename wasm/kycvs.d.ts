@@ -91,8 +91,9 @@ export interface KYCVSError extends Error {
   name: "KYCVSError";
   /**
    * Service error codes (e.g. "otp_incorrect", "otp_expired", "name_mismatch", "rate_limited", "http_<status>"),
-   * "network", "bad_config", "bad_request", "internal", a token refusal:
-   * "token_signature" | "token_audience" | "token_nonce" | "token_expired" | "token_not_yet_valid" | "token_unknown_key" | "token_malformed",
+   * "network", "bad_config", "bad_request", "internal", a token refusal (the verdicts of docs/API.md, the same names
+   * as every verifier's): "token_malformed" | "token_unknown_key" | "token_signature" | "token_audience" |
+   * "token_nonce" | "token_not_yet_valid" | "token_expired",
    * or "dev_keys_off_loopback": a development build (it trusts the dev key) refuses every call off 127.0.0.1, localhost and [::1].
    */
   code: string;

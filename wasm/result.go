@@ -51,8 +51,10 @@ func verifyToken(token string, ks *keys.Keyset, entity, nonce string, now time.T
 	}, nil
 }
 
-// verifyErrorCode maps the protocol's sentinel errors to the stable codes
-// the page script and the .d.ts know.
+// verifyErrorCode maps the protocol's sentinel errors to their verdicts
+// (worker/api/codes.go VerifierCodes: kycvs.ErrorCode's names, which this
+// module cannot link, see codes.go's build tag). worker/api's
+// TestVocabularyModule holds these strings to that list.
 func verifyErrorCode(err error) string {
 	switch {
 	case errors.Is(err, kycvs.ErrExpired):

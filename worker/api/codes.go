@@ -51,6 +51,7 @@ var Codes = map[string]Code{
 	"invalid_origin":          {http.StatusBadRequest, "origin is not a registered origin of the entity", nil},
 	"invalid_otp":             {http.StatusBadRequest, "otp must be 6 digits", nil},
 	"invalid_security_code":   {http.StatusBadRequest, "security_code must be 4 digits", nil},
+	"invalid_status":          {http.StatusBadRequest, "status must be 0, 1 or 2", nil},
 	"invalid_time":            {http.StatusBadRequest, "not a bookable time", nil},
 	"invalid_travellers":      {http.StatusBadRequest, "travellers must list 1 to 6 {name, nonce}, instead of name and nonce", nil},
 	"invalid_txn":             {http.StatusBadRequest, "txn is not a transaction id", nil},
@@ -117,6 +118,66 @@ var Codes = map[string]Code{
 	"rate_limited":         {http.StatusTooManyRequests, "too many requests; try again later", nil},
 	"sms_unavailable":      {http.StatusServiceUnavailable, "the SMS could not be sent; try again in a minute", nil},
 	"unavailable":          {http.StatusServiceUnavailable, "the service is busy; try again in a few seconds", nil},
+}
+
+// VerifierCodes are the codes a verifier refuses a status token with: one
+// per check of SPEC.md §5, in its order (a check named twice counts once),
+// then the entity server's single use and its keyset. They are the reasons
+// of POST /v1/tokens/verify (a 200 {valid: false, reason}), the codes of
+// kycvs.ErrorCode, of the browser module and of the Node and Python
+// verifiers, and the names testdata/vectors.json expects: one vocabulary,
+// documented in docs/API.md ("Token verdicts") and checked against each of
+// those by tests. token_expired is also a row of Codes (a bearer token past
+// its time): the same words for the same fact.
+var VerifierCodes = []Verdict{
+	{"token_malformed", "1, 4, 8", "not a token: its text form, payload encoding, version, key id or lifetime"},
+	{"token_unknown_key", "2, 5", "no published key has the token's key id, or the key was not valid when it was issued"},
+	{"token_signature", "3", "the signature does not verify: the token was forged or altered"},
+	{"token_audience", "6", "the token was issued for another entity"},
+	{"token_nonce", "7", "the token carries another nonce: it was issued for another request"},
+	{"token_not_yet_valid", "9", "the token was issued more than 60 s after the verifier's clock"},
+	{"token_expired", "10", "the token expired; the person verifies again"},
+	{"token_used", "after 10", "the token, or another token for its nonce, was accepted before"},
+	{"keyset_unavailable", "before 2", "the verifier has no issuer keyset to check against; an outage, not a verdict on the token"},
+}
+
+// Verdict is a row of VerifierCodes: the code, the steps of SPEC.md §5 that
+// answer it, and the message for developers.
+type Verdict struct {
+	Code, Steps, Message string
+}
+
+// BrowserCodes are the codes the browser side (embed.js, the widget, the
+// browser module) produces itself; no endpoint answers them. Each is
+// documented in docs/API.md ("The host page's error codes").
+var BrowserCodes = map[string]string{
+	"csp_blocked":        "the host page's Content-Security-Policy blocks the service's frame",
+	"module_unavailable": "this browser could not load or start the verifier module",
+	"network":            "the service could not be reached",
+	"not_verified":       "the check ended without a status: nothing is known about the person",
+	"widget_timeout":     "the widget did not show within the timeout, for no reason the embed could find",
+}
+
+// HostCodes are every code the embed's error callback (and the element's
+// kycvs:error event) can deliver: site/src/embed.d.ts's KYCVSErrorCode,
+// in this order. Each is a row of Codes, VerifierCodes or BrowserCodes,
+// and the widget has words for each in every language (message key
+// "err_" + code). Nothing in it tells the host a registry fact the person
+// did not choose to share: a name that matched nobody on the number is
+// not_verified, never name_mismatch.
+var HostCodes = []string{
+	// Setting up: the host's developers must act.
+	"unknown_entity", "invalid_origin", "invalid_nonce", "csp_blocked", "widget_timeout",
+	"module_unavailable", "misconfigured", "entity_misconfigured",
+	// The service or the network.
+	"network", "unavailable", "sms_unavailable", "rate_limited", "internal",
+	// The person's steps, which the widget lets them correct.
+	"invalid_mobile", "invalid_name", "invalid_otp",
+	"otp_incorrect", "otp_expired", "otp_locked", "otp_superseded", "otp_used", "txn_unknown",
+	"travellers_mismatch", "not_verified",
+	// The module refused the service's answer: nothing reached the host.
+	"token_malformed", "token_unknown_key", "token_signature", "token_audience", "token_nonce",
+	"token_not_yet_valid", "token_expired",
 }
 
 // Code is a row of the error table.

@@ -107,6 +107,7 @@ func New(cfg Config, st store.BookingStore, sender sms.Sender) (*Handler, error)
 	}
 	if cfg.Environment == "dev" {
 		routes = append(routes, api.Route{Pattern: "/dev/outbox", Raw: h.outbox})
+		routes = append(routes, h.devRoutes()...) // the sandbox: /dev/tokens, in development builds only
 	}
 	routes = append(append(routes, gate.Routes()...), pass.Routes()...)
 	h.router = api.NewRouter(cfg.ServiceOrigin, append(routes, h.booking.Routes()...)...)

@@ -366,7 +366,7 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 	now := h.cfg.Now()
 	a, err := kycvs.Verify(req.Token, h.keyset, kycvs.Expect{Audience: ent.ID, Nonce: req.Nonce, Now: now})
 	if err != nil {
-		return http.StatusOK, tokenRefused{Message: err.Error(), Reason: verifyReason(err)}, nil
+		return http.StatusOK, tokenRefused{Message: err.Error(), Reason: verdict(err)}, nil
 	}
 	// A retry with the same Idempotency-Key (the first answer was lost) is
 	// answered as the first time; the token is still used once.
@@ -375,7 +375,7 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 		return 0, nil, err
 	}
 	if !first {
-		return http.StatusOK, tokenRefused{Message: "this token was verified before", Reason: "already_used"}, nil
+		return http.StatusOK, tokenRefused{Message: "this token was verified before", Reason: "token_used"}, nil
 	}
 	return http.StatusOK, tokenValid{
 		ExpiresAt:  a.ExpiresAt.Unix(),
@@ -406,20 +406,14 @@ type tokenValid struct {
 	Valid      bool   `json:"valid"`
 }
 
-func verifyReason(err error) string {
-	for _, c := range []struct {
-		err    error
-		reason string
-	}{
-		{kycvs.ErrMalformed, "malformed"}, {kycvs.ErrUnknownKey, "unknown_key"}, {kycvs.ErrSignature, "bad_signature"},
-		{kycvs.ErrAudience, "wrong_audience"}, {kycvs.ErrNonce, "wrong_nonce"}, {kycvs.ErrExpired, "expired"},
-		{kycvs.ErrNotYetValid, "not_yet_valid"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.reason
-		}
+// verdict is the reason of a refused token: kycvs.ErrorCode's code, the
+// one vocabulary of every verifier (api.VerifierCodes). Verify returns
+// only errors that have one; "token_malformed" covers any it might not.
+func verdict(err error) string {
+	if c := kycvs.ErrorCode(err); c != "" {
+		return c
 	}
-	return "invalid"
+	return "token_malformed"
 }
 
 func (h *Handler) keysJSON(_ *api.Deps, w http.ResponseWriter, r *http.Request) {
