@@ -65,6 +65,18 @@ func (t Table) Langs() []Lang {
 	return out
 }
 
+// Unspoken lists the tags of Languages the table has no strings for: every
+// page speaks all of them (issue 15), and each page's tests say so.
+func (t Table) Unspoken() []string {
+	var out []string
+	for _, l := range Languages {
+		if _, ok := t[l.Tag]; !ok {
+			out = append(out, l.Tag)
+		}
+	}
+	return out
+}
+
 // Missing lists "lang: key" for every key English has and another language
 // lacks, and every key a language has that English does not. Each page's
 // tests call it: a missing translation fails the build, it never falls back.
