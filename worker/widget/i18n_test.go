@@ -64,7 +64,7 @@ func TestI18nNegotiation(t *testing.T) {
 	for _, l := range page.Languages {
 		w := get(t, rail, "nonce=abcdefgh12345678&origin=https://rail.example&lang="+l.Tag, "Accept-Language", "en")
 		body := w.Body.String()
-		if w.Code != 200 || !strings.Contains(body, `<html lang="`+l.Tag+`" dir="`+l.Dir+`">`) {
+		if w.Code != 200 || !strings.Contains(body, `<html lang="`+l.Tag+`" dir="`+l.Dir+`" data-theme="auto">`) {
 			t.Errorf("lang=%s: status %d, want <html lang=%s dir=%s>", l.Tag, w.Code, l.Tag, l.Dir)
 			continue
 		}
