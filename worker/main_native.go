@@ -73,7 +73,8 @@ func main() {
 			log.Fatalf("seeding: %v", err)
 		}
 	}
-	st := &store.SQL{DB: db}
+	// Entities cached for store.DirectoryTTL, as in workerd.
+	st := &store.SQL{DB: db, Directory: store.NewDirectoryCache()}
 	newSender, err := service.SenderFromEnv(getenv, cfg.Environment, http.DefaultClient.Do)
 	if err != nil {
 		log.Fatal(err)
