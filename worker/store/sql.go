@@ -491,7 +491,6 @@ var purges = []struct {
 		(SELECT rowid FROM sms_outbox WHERE created_at < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, 7 * 24 * time.Hour},
 }
 
-
 // Purge implements Store. Rate counters live a day although no window is
 // longer (the walk-in limit's is a day); used token ids an hour past
 // their expiry, so a token verified just before it expired cannot be
