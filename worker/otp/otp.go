@@ -265,17 +265,28 @@ func (e *Engine) newTransaction(s Start, mh string, now time.Time) (*store.OTPTr
 }
 
 // spread returns a limit of max per hour as one of several sub-counters
-// ("key:3"), picked at random per event, each allowing its share: a counter
-// that every start touches is never one row (D1 is a single writer, and one
-// hot row serialises every start). Small limits stay one exact counter.
+// (SubCounter), picked at random per event.
 func (e *Engine) spread(key string, max int) (string, time.Duration, int) {
-	const shards = 16
-	if max < 100*shards {
-		return key, time.Hour, max
-	}
 	var b [1]byte
-	e.read(b[:]) // a failed read picks shard 0: still a correct limit
-	return key + ":" + strconv.Itoa(int(b[0])%shards), time.Hour, (max + shards - 1) / shards
+	e.read(b[:]) // a failed read picks sub-counter 0: still a correct limit
+	k, m := SubCounter(key, max, b[0])
+	return k, time.Hour, m
+}
+
+// SubCounters is how many rows a spread limit is counted on.
+const SubCounters = 16
+
+// SubCounter returns the sub-counter ("key:3") that pick chooses for a
+// limit of max, and the share of max it allows: a counter that every start
+// touches is never one row (D1 is a single writer, and one hot row would
+// serialise every start; scripts/bench.d/40-scale measures the hottest row
+// under Zipf-distributed entity traffic). Limits under 100 a sub-counter
+// stay one exact counter.
+func SubCounter(key string, max int, pick byte) (string, int) {
+	if max < 100*SubCounters {
+		return key, max
+	}
+	return key + ":" + strconv.Itoa(int(pick)%SubCounters), (max + SubCounters - 1) / SubCounters
 }
 
 // IPKey is the key an address is limited under: IPv4 addresses as they are,
