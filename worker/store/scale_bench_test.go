@@ -130,7 +130,7 @@ func scaleMeasure(t *testing.T, path string, n, samples int) scaleLatency {
 			t.Fatalf("status of %s: %v %v", h, bens, err)
 		}
 		sum := sha256.Sum256([]byte(strconv.Itoa(i)))
-		tx := &store.OTPTransaction{ID: "txn_bench_" + strconv.Itoa(i), Purpose: "status", EntityID: "ent_railways", MobileHash: h,
+		tx := &store.OTPTransaction{ID: fmt.Sprintf("txn_bench_%d_%d", now.UnixNano(), i), Purpose: "status", EntityID: "ent_railways", MobileHash: h,
 			NameHash: "n", Nonce: "nonce", OTPHash: hex.EncodeToString(sum[:]), Lang: "en", MaxAttempts: 3,
 			CreatedAt: now, ExpiresAt: now.Add(3 * time.Minute)}
 		limits := []store.Limit{{Key: "ip:198.51.100." + strconv.Itoa(i%250), Window: time.Minute, Max: 1e6},
