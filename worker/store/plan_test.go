@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"reflect"
 	"regexp"
 	"sort"
@@ -265,7 +264,7 @@ func TestPlanFailsWithoutIndex(t *testing.T) {
 				t.Fatalf("without %s no statement scans a hot table", idx)
 			}
 			sort.Strings(bad)
-			t.Log(fmt.Sprintf("without %s: %s", idx, bad[0]))
+			t.Logf("without %s: %s", idx, bad[0])
 		})
 	}
 }
