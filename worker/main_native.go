@@ -73,8 +73,7 @@ func main() {
 			log.Fatalf("seeding: %v", err)
 		}
 	}
-	// Entities cached for store.DirectoryTTL, as in workerd.
-	st := &store.SQL{DB: db, Directory: store.NewDirectoryCache()}
+	st := &store.SQL{DB: db}
 	newSender, err := service.SenderFromEnv(getenv, cfg.Environment, http.DefaultClient.Do)
 	if err != nil {
 		log.Fatal(err)
