@@ -379,26 +379,15 @@ func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
 	return t, nil
 }
 
+// spendAttempt is the WHERE of a statement that spends an attempt: the
+// transaction ?1 is unused, not superseded, not locked and unexpired at ?2.
+const spendAttempt = `WHERE id = ?1 AND used_at IS NULL AND superseded_by IS NULL AND attempts < max_attempts AND expires_at > ?2
+	RETURNING ` + otpColumns
+
 // ConsumeAttempt implements Store.
 func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error) {
-	rows, err := s.DB.QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2
-		WHERE id = ?1 AND used_at IS NULL AND superseded_by IS NULL AND attempts < max_attempts AND expires_at > ?2
-		RETURNING `+otpColumns, id, now.Unix())
-	if err != nil {
-		return nil, fail("counting OTP attempt", err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, fail("counting OTP attempt", err)
-		}
-		return nil, ErrNotFound
-	}
-	t, err := scanOTP(rows)
-	if err != nil {
-		return nil, fail("counting OTP attempt", err)
-	}
-	return t, nil
+	return s.updatedOTP(ctx, "counting OTP attempt", `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2
+		`+spendAttempt, id, now.Unix())
 }
 
 // ClaimCode implements Store. Comparing otpHash in SQL is not a timing
@@ -406,23 +395,28 @@ func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OT
 // transaction id and the guess), so how many of its leading bytes matched
 // says nothing about the code; the engine compares again in constant time.
 func (s *SQL) ClaimCode(ctx context.Context, id, purpose, otpHash string, now time.Time) (*OTPTransaction, error) {
-	rows, err := s.DB.QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2,
+	return s.updatedOTP(ctx, "checking OTP", `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2,
 		  used_at = CASE WHEN purpose = ?3 AND otp_hash = ?4 THEN ?2 END
-		WHERE id = ?1 AND used_at IS NULL AND superseded_by IS NULL AND attempts < max_attempts AND expires_at > ?2
-		RETURNING `+otpColumns, id, now.Unix(), purpose, otpHash)
+		`+spendAttempt, id, now.Unix(), purpose, otpHash)
+}
+
+// updatedOTP runs an UPDATE … RETURNING of one transaction: the row as
+// updated, or ErrNotFound if the WHERE held for none.
+func (s *SQL) updatedOTP(ctx context.Context, what, query string, args ...any) (*OTPTransaction, error) {
+	rows, err := s.DB.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fail("checking OTP", err)
+		return nil, fail(what, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return nil, fail("checking OTP", err)
+			return nil, fail(what, err)
 		}
 		return nil, ErrNotFound
 	}
 	t, err := scanOTP(rows)
 	if err != nil {
-		return nil, fail("checking OTP", err)
+		return nil, fail(what, err)
 	}
 	return t, nil
 }
