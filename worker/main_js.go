@@ -49,6 +49,9 @@ func handler() http.Handler {
 	if err != nil {
 		return misconfigured(err)
 	}
+	// Entity rows are cached by the instance for store.DirectoryTTL, so an
+	// OTP start costs no round trip for its entity.
+	dir := store.NewDirectoryCache()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Open the D1 binding of this request's env: an instance may serve
 		// several requests (see worker/glue), each with its own env.
@@ -60,7 +63,7 @@ func handler() http.Handler {
 		}
 		db := sql.OpenDB(c)
 		defer db.Close()
-		st := &store.SQL{DB: db}
+		st := &store.SQL{DB: db, Directory: dir}
 		d := h.Deps(st, newSender(st))
 		if r.URL.Path == "/_kycvs/cron" && cloudflare.Getenv("KYCVS_CRON") == "1" {
 			// The glue's scheduled handler (worker/glue): only it sets the var.

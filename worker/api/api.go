@@ -205,6 +205,20 @@ func CheckCode(ctx context.Context, e *otp.Engine, purpose, txn, code string) (*
 	return t, nil
 }
 
+// ClaimCode is CheckCode finishing the transaction in the same statement
+// when the code is right (otp.Engine.Claim): one round trip where Check and
+// Complete are two.
+func ClaimCode(ctx context.Context, e *otp.Engine, purpose, txn, code string) (*store.OTPTransaction, error) {
+	if err := checkCodeFormat(txn, code); err != nil {
+		return nil, err
+	}
+	t, err := e.Claim(ctx, txn, purpose, code)
+	if err != nil {
+		return nil, OTPError(err)
+	}
+	return t, nil
+}
+
 // FinishOTP completes a checked transaction after the endpoint's work
 // succeeded; if completing fails for a reason of ours, the attempt is
 // given back.

@@ -114,7 +114,7 @@ func WithOTP[T any](ctx context.Context, e *otp.Engine, purpose string, body []b
 // completed (or the attempt given back after a failure of ours).
 func WithCode[T any](ctx context.Context, e *otp.Engine, purpose, txn, code string, work func(*store.OTPTransaction) (T, error)) (T, error) {
 	var zero T
-	t, err := CheckCode(ctx, e, purpose, txn, code)
+	t, err := ClaimCode(ctx, e, purpose, txn, code)
 	if err != nil {
 		return zero, err
 	}

@@ -706,8 +706,8 @@ func TestFaultsRetryConfirmations(t *testing.T) {
 }
 
 // purge is what the cron trigger runs after the confirmations.
-var purge = []string{"DELETE FROM otp_transactions WHERE expires_at <", "DELETE FROM rate_counters WHERE window_start <",
-	"DELETE FROM used_tokens WHERE expires_at <"}
+var purge = []string{"DELETE FROM otp_transactions WHERE rowid IN", "DELETE FROM rate_counters WHERE rowid IN",
+	"DELETE FROM used_tokens WHERE rowid IN", "DELETE FROM sms_outbox WHERE rowid IN"}
 
 func tolerated(list []string, q string) bool {
 	for _, s := range list {

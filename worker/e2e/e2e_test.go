@@ -14,6 +14,7 @@ import (
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/internal/harness"
+	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -200,8 +201,21 @@ func TestWorkerEndToEnd(t *testing.T) {
 
 	t.Run("SQL applied to the running server (admin commands)", func(t *testing.T) {
 		c := newClient(t, s)
-		s.For(t).Exec(store.RemoveEntitySQL("ent_employer"))
-		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_employer", "mobile": seed.DemoPeople[0].Mobile, "name": "x", "nonce": nonce})
+		// A registration applied by SQL works at once (unknown ids are not
+		// cached); a removal too for an entity the instances have not
+		// looked up — one in use is cached for up to store.DirectoryTTL
+		// (worker/store/directory.go).
+		reg := func(id string) string {
+			return store.EntitySQL(store.Entity{ID: id, DisplayName: "E2E admin", Purpose: "Testing",
+				Origins: []string{"https://admin.e2e.example"}, SecretHash: secret.TokenHash(id)}, time.Now())
+		}
+		s.For(t).Exec(reg("ent_e2e_added"))
+		st, m, _ := c.post("/v1/otp", map[string]string{"entity": "ent_e2e_added", "mobile": "9876500077", "name": "x", "nonce": nonce})
+		if st != 202 {
+			t.Fatalf("entity added by SQL: %d %v", st, m)
+		}
+		s.For(t).Exec(reg("ent_e2e_removed") + store.RemoveEntitySQL("ent_e2e_removed"))
+		st, m, _ = c.post("/v1/otp", map[string]string{"entity": "ent_e2e_removed", "mobile": seed.DemoPeople[0].Mobile, "name": "x", "nonce": nonce})
 		if st != 403 || m["error"] != "unknown_entity" {
 			t.Fatalf("removed entity: %d %v", st, m)
 		}

@@ -200,23 +200,19 @@ func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, err
 	}
 	add("resend:"+mh, e.Limits.ResendAfter, 1)
 	add("mobile:"+mh, time.Hour, e.Limits.PerMobileHour)
-	refused, retry, err := e.Store.HitAll(ctx, limits, now)
+	t, code, err := e.newTransaction(s, mh, now)
+	if err != nil {
+		return nil, err
+	}
+	// One statement: the limits, the guess budget, the insert and the
+	// supersede, all or nothing.
+	refused, retry, err := e.Store.StartOTP(ctx, t, limits)
 	if err != nil {
 		return nil, err
 	}
 	if refused != nil {
 		name, _, _ := strings.Cut(refused.Key, ":")
 		return nil, &LimitError{Limit: name, RetryAfter: retry}
-	}
-	t, code, err := e.create(ctx, s, mh, now)
-	if err == nil && t == nil {
-		err = &LimitError{Limit: "guesses", RetryAfter: e.Limits.Lifetime}
-	}
-	if err != nil {
-		if rerr := e.Store.Release(ctx, limits); rerr != nil {
-			log.Printf("otp: giving back the counts of a start that failed: %v", rerr)
-		}
-		return nil, err
 	}
 	minutes := int((e.Limits.Lifetime + time.Minute - 1) / time.Minute)
 	body := sms.OTPText(s.Purpose, s.Lang, s.EntityName, code, s.Host, s.TopHost, minutes)
@@ -236,9 +232,8 @@ func (e *Engine) Start(ctx context.Context, s Start) (*store.OTPTransaction, err
 	return t, nil
 }
 
-// create inserts the transaction; nil (and no error) when the number has no
-// guesses left in this code lifetime.
-func (e *Engine) create(ctx context.Context, s Start, mh string, now time.Time) (*store.OTPTransaction, string, error) {
+// newTransaction makes the transaction of s and its code, not yet stored.
+func (e *Engine) newTransaction(s Start, mh string, now time.Time) (*store.OTPTransaction, string, error) {
 	var idb [16]byte
 	if err := e.read(idb[:]); err != nil {
 		return nil, "", fmt.Errorf("reading random: %w", err)
@@ -271,25 +266,32 @@ func (e *Engine) create(ctx context.Context, s Start, mh string, now time.Time) 
 		}
 	}
 	t.OTPHash = e.codeHash(t.ID, code)
-	ok, err := e.Store.CreateOTP(ctx, t)
-	if err != nil || !ok {
-		return nil, "", err
-	}
 	return t, code, nil
 }
 
 // spread returns a limit of max per hour as one of several sub-counters
-// ("key:3"), picked at random per event, each allowing its share: a counter
-// that every start touches is never one row (D1 is a single writer, and one
-// hot row serialises every start). Small limits stay one exact counter.
+// (SubCounter), picked at random per event.
 func (e *Engine) spread(key string, max int) (string, time.Duration, int) {
-	const shards = 16
-	if max < 100*shards {
-		return key, time.Hour, max
-	}
 	var b [1]byte
-	e.read(b[:]) // a failed read picks shard 0: still a correct limit
-	return key + ":" + strconv.Itoa(int(b[0])%shards), time.Hour, (max + shards - 1) / shards
+	e.read(b[:]) // a failed read picks sub-counter 0: still a correct limit
+	k, m := SubCounter(key, max, b[0])
+	return k, time.Hour, m
+}
+
+// SubCounters is how many rows a spread limit is counted on.
+const SubCounters = 16
+
+// SubCounter returns the sub-counter ("key:3") that pick chooses for a
+// limit of max, and the share of max it allows: a counter that every start
+// touches is never one row (D1 is a single writer, and one hot row would
+// serialise every start; scripts/bench.d/40-scale measures the hottest row
+// under Zipf-distributed entity traffic). Limits under 100 a sub-counter
+// stay one exact counter.
+func SubCounter(key string, max int, pick byte) (string, int) {
+	if max < 100*SubCounters {
+		return key, max
+	}
+	return key + ":" + strconv.Itoa(int(pick)%SubCounters), (max + SubCounters - 1) / SubCounters
 }
 
 // IPKey is the key an address is limited under: IPv4 addresses as they are,
@@ -344,9 +346,47 @@ func (e *Engine) Check(ctx context.Context, id, purpose, code string) (*store.OT
 	return t, nil
 }
 
+// Claim is Check and Complete in one statement (store.ClaimCode): the
+// attempt is spent and, if the code is right, the transaction is used, so
+// only one request ever finishes it. A right code returns the transaction
+// with UsedAt set; if the caller's work then fails for a reason of ours it
+// calls Refund, which gives the attempt back and makes the code work again.
+// Complete on a claimed transaction does nothing. It is for callers whose
+// every outcome after a right code either finishes the transaction or is a
+// failure of ours (the status flow, booking); a walk-in recording, which
+// may leave a right code unused, uses Check.
+func (e *Engine) Claim(ctx context.Context, id, purpose, code string) (*store.OTPTransaction, error) {
+	now := e.now()
+	h := e.codeHash(id, code)
+	t, err := e.Store.ClaimCode(ctx, id, purpose, h, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, e.why(ctx, id, now)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Purpose != purpose {
+		return nil, ErrPurpose
+	}
+	// The statement compared the keyed hashes; compare again here in
+	// constant time, and never take a claim the comparison disowns.
+	right := hmac.Equal([]byte(h), []byte(t.OTPHash))
+	if right != !t.UsedAt.IsZero() {
+		return nil, fmt.Errorf("otp: the database and the engine disagree on transaction %s", t.ID)
+	}
+	if !right {
+		return nil, &IncorrectError{AttemptsLeft: t.MaxAttempts - t.Attempts}
+	}
+	return t, nil
+}
+
 // Complete marks a checked transaction used: ErrUsed if a parallel request
-// did first, so only one request ever finishes a transaction.
+// did first, so only one request ever finishes a transaction. A transaction
+// Claim returned is used already.
 func (e *Engine) Complete(ctx context.Context, t *store.OTPTransaction) error {
+	if !t.UsedAt.IsZero() {
+		return nil
+	}
 	ok, err := e.Store.MarkOTPUsed(ctx, t.ID, e.now())
 	if err != nil {
 		return err
@@ -357,26 +397,18 @@ func (e *Engine) Complete(ctx context.Context, t *store.OTPTransaction) error {
 	return nil
 }
 
-// Refund gives back the attempt Check spent on a right code, best effort.
+// Refund gives back the attempt Check or Claim spent on a right code (and
+// unclaims a claimed transaction), best effort.
 func (e *Engine) Refund(ctx context.Context, t *store.OTPTransaction) {
-	if err := e.Store.RefundAttempt(ctx, t.ID); err != nil {
+	if err := e.Store.RefundAttempt(ctx, t); err != nil {
 		log.Printf("otp: refunding an attempt: %v", err)
 	}
 }
 
-// Verify is Check and Complete: for callers with nothing to do in between.
+// Verify checks and finishes a code in one statement (Claim): for callers
+// with nothing to do in between.
 func (e *Engine) Verify(ctx context.Context, id, purpose, code string) (*store.OTPTransaction, error) {
-	t, err := e.Check(ctx, id, purpose, code)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.Complete(ctx, t); err != nil {
-		if !errors.Is(err, ErrUsed) {
-			e.Refund(ctx, t)
-		}
-		return nil, err
-	}
-	return t, nil
+	return e.Claim(ctx, id, purpose, code)
 }
 
 // why explains a refused attempt.

@@ -393,10 +393,10 @@ func TestPurgeAndOutboxHTML(t *testing.T) {
 		e.DB.QueryRow(`SELECT (SELECT count(*) FROM otp_transactions) + (SELECT count(*) FROM rate_counters) + (SELECT count(*) FROM used_tokens)`).Scan(&n)
 		return n
 	}
-	if err := e.h.fixed.Store.Purge(t.Context(), e.Clock.Now()); err != nil || count() == 0 {
+	if _, err := e.h.fixed.Store.Purge(t.Context(), e.Clock.Now(), 10); err != nil || count() == 0 {
 		t.Fatalf("purge of live state: %v, %d rows left", err, count())
 	}
-	if err := e.h.fixed.Store.Purge(t.Context(), e.Clock.Now().Add(25*time.Hour)); err != nil || count() != 0 {
+	if _, err := e.h.fixed.Store.Purge(t.Context(), e.Clock.Now().Add(25*time.Hour), 10); err != nil || count() != 0 {
 		t.Fatalf("purge a day later: %v, %d rows left", err, count())
 	}
 	r = e.do("GET", "http://localhost:8787/dev/outbox", nil, "Accept", "text/html")

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,8 +15,16 @@ import (
 
 // SQL implements Store on a database/sql handle to D1 or SQLite. Inside
 // workerd the worker makes one per request, on that request's D1 binding.
+//
+// One SQL is one database. A sharded registry routes to several SQLs
+// (one per shard); every method's statements touch only its own database,
+// and the statements that must be atomic are single statements.
 type SQL struct {
 	DB *sql.DB
+	// Directory, if set, caches entity lookups by id across requests (it
+	// outlives the SQL, which is per request in workerd): the entity of
+	// every OTP start then costs no round trip. nil: every lookup reads.
+	Directory *DirectoryCache
 }
 
 var _ Store = (*SQL)(nil)
@@ -44,8 +54,13 @@ func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error
 	return &e, nil
 }
 
-// Entity implements Store.
-func (s *SQL) Entity(ctx context.Context, id string) (*Entity, error) { return s.entity(ctx, "id", id) }
+// Entity implements Store, through s.Directory when set.
+func (s *SQL) Entity(ctx context.Context, id string) (*Entity, error) {
+	if s.Directory == nil {
+		return s.entity(ctx, "id", id)
+	}
+	return s.Directory.entity(id, func() (*Entity, error) { return s.entity(ctx, "id", id) })
+}
 
 // EntityBySecretHash implements Store.
 func (s *SQL) EntityBySecretHash(ctx context.Context, h string) (*Entity, error) {
@@ -143,7 +158,6 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 	var q strings.Builder
 	q.WriteString(`WITH hit (key, at, win, lim) AS (VALUES `)
 	args := make([]any, 0, 4*len(limits))
-	keys := make([]any, 0, len(limits))
 	for i, l := range limits {
 		if l.Max <= 0 || l.Window < time.Second {
 			return &limits[i], l.Window, nil
@@ -153,7 +167,6 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 		}
 		q.WriteString("(?, ?, ?, ?)")
 		args = append(args, l.Key, n, int64(l.Window/time.Second), int64(l.Max))
-		keys = append(keys, l.Key)
 	}
 	q.WriteString(`)
 		INSERT INTO rate_counters (key, window_start, count, win, lim)
@@ -179,7 +192,108 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 	}
 	// Refused, and counted nowhere: find the first full limit, for the
 	// retry hint.
-	rows, err = s.DB.QueryContext(ctx, `SELECT key, window_start, count FROM rate_counters WHERE key IN (?`+
+	if l, retry, err := s.fullLimit(ctx, limits, n); l != nil || err != nil {
+		return l, retry, err
+	}
+	// A window ended between the two statements: the event may be tried
+	// again at once.
+	return &limits[0], time.Second, nil
+}
+
+// Release implements Store.
+func (s *SQL) Release(ctx context.Context, limits []Limit) error {
+	keys := make([]any, 0, len(limits))
+	for _, l := range limits {
+		keys = append(keys, l.Key)
+	}
+	return s.release(ctx, keys)
+}
+
+func (s *SQL) release(ctx context.Context, keys []any) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	q := `UPDATE rate_counters SET count = count - 1 WHERE count > 0 AND key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
+	if _, err := s.DB.ExecContext(ctx, q, keys...); err != nil {
+		return fail("returning counts", err)
+	}
+	return nil
+}
+
+// StartOTP implements Store: one INSERT … SELECT into the view otp_starts
+// (migration 0008) whose WHERE holds every limit (as HitAll's) and the
+// number's guess budget (as CreateOTP's); its INSTEAD OF trigger inserts the
+// transaction (the supersede trigger runs in the same statement) and counts
+// the limits. SQLite (and so D1) evaluates the SELECT before the trigger
+// writes anything, and runs one statement at a time, so parallel starts see
+// each other's counts. A refused start reads why in a second statement.
+func (s *SQL) StartOTP(ctx context.Context, t *OTPTransaction, limits []Limit) (*Limit, time.Duration, error) {
+	created, expires := t.CreatedAt.Unix(), t.ExpiresAt.Unix()
+	hits := make([][3]any, 0, len(limits))
+	var values strings.Builder
+	args := []any{t.ID, t.Purpose, t.EntityID, t.MobileHash, t.NameHash, t.Nonce, t.OTPHash, t.MobileEnc, t.Lang,
+		int64(t.MaxAttempts), created, expires, nil}
+	for i, l := range limits {
+		if l.Max <= 0 || l.Window < time.Second {
+			return &limits[i], l.Window, nil
+		}
+		win := int64(l.Window / time.Second)
+		hits = append(hits, [3]any{l.Key, win, int64(l.Max)})
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "(?%d, ?%d, ?%d)", len(args)+1, len(args)+2, len(args)+3)
+		args = append(args, l.Key, win, int64(l.Max))
+	}
+	js, err := json.Marshal(hits)
+	if err != nil {
+		return nil, 0, err
+	}
+	args[12] = string(js)
+	full := "0" // no limits: none is full
+	if len(limits) > 0 {
+		full = `EXISTS (SELECT 1 FROM rate_counters r JOIN hit h ON r.key = h.key
+		               WHERE r.window_start > ?11 - h.win AND r.count >= h.lim)`
+	}
+	q := `WITH hit (key, win, lim) AS (VALUES ` + values.String() + `)
+		INSERT INTO otp_starts
+		(id, purpose, entity_id, mobile_hash, name_hash, nonce, otp_hash, mobile_enc, lang, max_attempts, created_at, expires_at, hits)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 - spent, ?11, ?12, ?13
+		FROM (SELECT coalesce(sum(attempts - (used_at IS NOT NULL)), 0) AS spent FROM otp_transactions
+		      WHERE mobile_hash = ?4 AND purpose = ?2 AND created_at > ?11 - (?12 - ?11))
+		WHERE spent < ?10 AND NOT ` + full + `
+		RETURNING max_attempts`
+	if len(limits) == 0 {
+		q = strings.Replace(q, "WITH hit (key, win, lim) AS (VALUES )", "", 1)
+	}
+	var budget int64
+	err = s.DB.QueryRowContext(ctx, q, args...).Scan(&budget)
+	if err == nil {
+		t.MaxAttempts = int(budget)
+		return nil, 0, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, fail("starting OTP transaction", err)
+	}
+	// Refused, and nothing counted or inserted: which limit, for the retry
+	// hint (or the guess budget).
+	if l, retry, err := s.fullLimit(ctx, limits, created); l != nil || err != nil {
+		return l, retry, err
+	}
+	return &Limit{Key: GuessesKey, Window: t.ExpiresAt.Sub(t.CreatedAt), Max: t.MaxAttempts}, t.ExpiresAt.Sub(t.CreatedAt), nil
+}
+
+// fullLimit returns the first of limits whose window at n is full, and when
+// it ends; nil if none is.
+func (s *SQL) fullLimit(ctx context.Context, limits []Limit, n int64) (*Limit, time.Duration, error) {
+	if len(limits) == 0 {
+		return nil, 0, nil
+	}
+	keys := make([]any, 0, len(limits))
+	for _, l := range limits {
+		keys = append(keys, l.Key)
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT key, window_start, count FROM rate_counters WHERE key IN (?`+
 		strings.Repeat(", ?", len(keys)-1)+`)`, keys...)
 	if err != nil {
 		return nil, 0, fail("reading counts", err)
@@ -205,29 +319,7 @@ func (s *SQL) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit
 			return &limits[i], max(time.Duration(c.start+w-n)*time.Second, time.Second), nil
 		}
 	}
-	// A window ended between the two statements: the event may be tried
-	// again at once.
-	return &limits[0], time.Second, nil
-}
-
-// Release implements Store.
-func (s *SQL) Release(ctx context.Context, limits []Limit) error {
-	keys := make([]any, 0, len(limits))
-	for _, l := range limits {
-		keys = append(keys, l.Key)
-	}
-	return s.release(ctx, keys)
-}
-
-func (s *SQL) release(ctx context.Context, keys []any) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	q := `UPDATE rate_counters SET count = count - 1 WHERE count > 0 AND key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
-	if _, err := s.DB.ExecContext(ctx, q, keys...); err != nil {
-		return fail("returning counts", err)
-	}
-	return nil
+	return nil, 0, nil
 }
 
 // CreateOTP implements Store: one INSERT … SELECT whose WHERE holds the
@@ -299,32 +391,57 @@ func (s *SQL) OTP(ctx context.Context, id string) (*OTPTransaction, error) {
 	return t, nil
 }
 
+// spendAttempt is the WHERE of a statement that spends an attempt: the
+// transaction ?1 is unused, not superseded, not locked and unexpired at ?2.
+const spendAttempt = `WHERE id = ?1 AND used_at IS NULL AND superseded_by IS NULL AND attempts < max_attempts AND expires_at > ?2
+	RETURNING ` + otpColumns
+
 // ConsumeAttempt implements Store.
 func (s *SQL) ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error) {
-	rows, err := s.DB.QueryContext(ctx, `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2
-		WHERE id = ?1 AND used_at IS NULL AND superseded_by IS NULL AND attempts < max_attempts AND expires_at > ?2
-		RETURNING `+otpColumns, id, now.Unix())
+	return s.updatedOTP(ctx, "counting OTP attempt", `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2
+		`+spendAttempt, id, now.Unix())
+}
+
+// ClaimCode implements Store. Comparing otpHash in SQL is not a timing
+// channel worth closing: it is a keyed hash (HMAC under HASH_KEY of the
+// transaction id and the guess), so how many of its leading bytes matched
+// says nothing about the code; the engine compares again in constant time.
+func (s *SQL) ClaimCode(ctx context.Context, id, purpose, otpHash string, now time.Time) (*OTPTransaction, error) {
+	return s.updatedOTP(ctx, "checking OTP", `UPDATE otp_transactions SET attempts = attempts + 1, attempted_at = ?2,
+		  used_at = CASE WHEN purpose = ?3 AND otp_hash = ?4 THEN ?2 END
+		`+spendAttempt, id, now.Unix(), purpose, otpHash)
+}
+
+// updatedOTP runs an UPDATE … RETURNING of one transaction: the row as
+// updated, or ErrNotFound if the WHERE held for none.
+func (s *SQL) updatedOTP(ctx context.Context, what, query string, args ...any) (*OTPTransaction, error) {
+	rows, err := s.DB.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fail("counting OTP attempt", err)
+		return nil, fail(what, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return nil, fail("counting OTP attempt", err)
+			return nil, fail(what, err)
 		}
 		return nil, ErrNotFound
 	}
 	t, err := scanOTP(rows)
 	if err != nil {
-		return nil, fail("counting OTP attempt", err)
+		return nil, fail(what, err)
 	}
 	return t, nil
 }
 
-// RefundAttempt implements Store.
-func (s *SQL) RefundAttempt(ctx context.Context, id string) error {
-	if _, err := s.DB.ExecContext(ctx, `UPDATE otp_transactions SET attempts = attempts - 1
-		WHERE id = ? AND attempts > 0 AND used_at IS NULL`, id); err != nil {
+// RefundAttempt implements Store: used_at IS ? matches NULL (a code Check
+// found right, not yet used) or the time ClaimCode set, nothing else.
+func (s *SQL) RefundAttempt(ctx context.Context, t *OTPTransaction) error {
+	var used any
+	if !t.UsedAt.IsZero() {
+		used = t.UsedAt.Unix()
+	}
+	if _, err := s.DB.ExecContext(ctx, `UPDATE otp_transactions SET attempts = attempts - 1, used_at = NULL
+		WHERE id = ? AND attempts > 0 AND used_at IS ?`, t.ID, used); err != nil {
 		return fail("refunding OTP attempt", err)
 	}
 	return nil
@@ -363,22 +480,47 @@ func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (
 	return ok, nil
 }
 
-// Purge implements Store.
-func (s *SQL) Purge(ctx context.Context, now time.Time) error {
-	day := now.Add(-24 * time.Hour).Unix()
-	for _, q := range []struct {
-		sql string
-		arg int64
-	}{
-		{`DELETE FROM otp_transactions WHERE expires_at < ?`, day},
-		{`DELETE FROM rate_counters WHERE window_start < ?`, day},
-		{`DELETE FROM used_tokens WHERE expires_at < ?`, now.Add(-time.Hour).Unix()},
-	} {
-		if _, err := s.DB.ExecContext(ctx, q.sql, q.arg); err != nil {
-			return fail("purging", err)
+// purges are Purge's statements: each deletes at most PurgeBatch rows found
+// through an index on the column it compares (the EXPLAIN QUERY PLAN test
+// holds them to that), so a statement's cost does not grow with the table.
+var purges = []struct {
+	table, sql string
+	age        time.Duration // rows older than this go; negative: past their expiry by -age
+}{
+	{"otp_transactions", `DELETE FROM otp_transactions WHERE rowid IN
+		(SELECT rowid FROM otp_transactions WHERE expires_at < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, 24 * time.Hour},
+	{"rate_counters", `DELETE FROM rate_counters WHERE rowid IN
+		(SELECT rowid FROM rate_counters WHERE window_start < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, 24 * time.Hour},
+	{"used_tokens", `DELETE FROM used_tokens WHERE rowid IN
+		(SELECT rowid FROM used_tokens WHERE expires_at < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, time.Hour},
+	{"sms_outbox", `DELETE FROM sms_outbox WHERE rowid IN
+		(SELECT rowid FROM sms_outbox WHERE created_at < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, 7 * 24 * time.Hour},
+}
+
+// Purge implements Store. Rate counters live a day although no window is
+// longer (the walk-in limit's is a day); used token ids an hour past
+// their expiry, so a token verified just before it expired cannot be
+// verified again on a clock a little behind.
+func (s *SQL) Purge(ctx context.Context, now time.Time, maxBatches int) (int64, error) {
+	var total int64
+	for _, p := range purges {
+		cutoff := now.Add(-p.age).Unix()
+		for range maxBatches {
+			res, err := s.DB.ExecContext(ctx, p.sql, cutoff)
+			if err != nil {
+				return total, fail("purging "+p.table, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return total, fail("purging "+p.table, err)
+			}
+			total += n
+			if n < PurgeBatch {
+				break
+			}
 		}
 	}
-	return nil
+	return total, nil
 }
 
 // AddOutbox implements Store.

@@ -16,6 +16,13 @@ import (
 	"time"
 )
 
+// GuessesKey is the Key of the Limit StartOTP returns when the number's
+// guess budget, not a rate limit, refused the start.
+const GuessesKey = "guesses"
+
+// PurgeBatch is the most rows one purge statement deletes.
+const PurgeBatch = 1000
+
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -114,6 +121,10 @@ type OutboxMessage struct {
 // features (booking, dose recording) add methods here rather than reaching for
 // *sql.DB, so a sharded or remote registry can implement the same interface.
 type Store interface {
+	// Entity looks an entity up by id. SQL serves it from its Directory
+	// cache when it has one (an entity change then takes up to
+	// DirectoryTTL to be seen); EntityBySecretHash always reads the
+	// database, so a rotated or removed secret stops working at once.
 	Entity(ctx context.Context, id string) (*Entity, error)
 	EntityBySecretHash(ctx context.Context, secretHash string) (*Entity, error)
 	// GateByTokenHash returns the gate venue whose sign-in token hashes to
@@ -136,7 +147,19 @@ type Store interface {
 	// that did not happen after all, e.g. an SMS that could not be sent).
 	Release(ctx context.Context, limits []Limit) error
 
-	// CreateOTP inserts t, in one statement with its budget: t.MaxAttempts
+	// StartOTP starts t in one statement (one D1 round trip): it counts
+	// the event against every limit (as HitAll) and inserts t with its
+	// guess budget (as CreateOTP), superseding the number's live
+	// transactions of that purpose — all of it, or nothing. It returns the
+	// first limit (in order) that refused the start, or a Limit with Key
+	// GuessesKey when the number has no guess left in this code lifetime;
+	// then nothing was counted or inserted. On success t.MaxAttempts is the
+	// budget. The limits are counted in the database t is stored in: a
+	// sharded store that keeps counters elsewhere must split this into
+	// HitAll and CreateOTP (and give the counts back when the insert is
+	// refused).
+	StartOTP(ctx context.Context, t *OTPTransaction, limits []Limit) (refused *Limit, retryAfter time.Duration, err error)
+	// CreateOTP inserts t (without counting limits; see StartOTP), in one statement with its budget: t.MaxAttempts
 	// less the guesses spent on the number's transactions of the same
 	// purpose created within one lifetime (ExpiresAt - CreatedAt). Inserting
 	// supersedes the number's live transactions of that purpose (a trigger,
@@ -151,10 +174,19 @@ type Store interface {
 	// is unused, not superseded, unexpired and not locked, and returns it with
 	// Attempts updated. Otherwise it returns ErrNotFound; call OTP to learn why.
 	ConsumeAttempt(ctx context.Context, id string, now time.Time) (*OTPTransaction, error)
+	// ClaimCode is the one statement of a code check that also finishes
+	// it: it spends one of the transaction's attempts (if it is unused, not
+	// superseded, unexpired and not locked) and, when purpose and otpHash
+	// are the transaction's, marks it used in the same statement. It
+	// returns the transaction as updated: UsedAt is set if and only if this
+	// call claimed it. ErrNotFound as ConsumeAttempt.
+	ClaimCode(ctx context.Context, id, purpose, otpHash string, now time.Time) (*OTPTransaction, error)
 	// RefundAttempt gives back the attempt of a right code whose request
 	// then failed for a reason of ours (the database, the signer), so the
-	// person's retry is not charged for it.
-	RefundAttempt(ctx context.Context, id string) error
+	// person's retry is not charged for it. A transaction ClaimCode claimed
+	// (t.UsedAt set) is unclaimed, so the code works again; one used by
+	// anything else stays used.
+	RefundAttempt(ctx context.Context, t *OTPTransaction) error
 	// MarkOTPUsed marks the transaction used; false if it already was.
 	MarkOTPUsed(ctx context.Context, id string, now time.Time) (bool, error)
 
@@ -164,8 +196,13 @@ type Store interface {
 	UseToken(ctx context.Context, tokenID, entityID, idempotencyKey string, expires, now time.Time) (bool, error)
 
 	// Purge deletes state nothing can use any more: OTP transactions and
-	// rate counters older than a day, used token ids past their expiry.
-	Purge(ctx context.Context, now time.Time) error
+	// rate counters older than a day, used token ids past their expiry,
+	// dev outbox messages older than a week. It deletes at most
+	// PurgeBatch rows a statement (each statement is short, so requests
+	// between them wait little) and at most maxBatches statements a table,
+	// and returns the rows deleted; the cron trigger calls it every five
+	// minutes, never a request.
+	Purge(ctx context.Context, now time.Time, maxBatches int) (deleted int64, err error)
 
 	AddOutbox(ctx context.Context, to, body, kind string, now time.Time) error
 	// Outbox returns the latest messages, newest first, optionally only to one number.
