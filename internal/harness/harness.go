@@ -90,6 +90,10 @@ type Options struct {
 	// Faults opens the database with FaultyDB: Server.Faults fails its
 	// statements on demand.
 	Faults bool
+	// Shards is the number of registry shards (store.EvenShardMap):
+	// natively that many SQLite files, in workerd that many local D1
+	// bindings (wrangler.toml's [env.shards4] for 4). 0: ShardsFromEnv.
+	Shards int
 	// Sender sends the SMS. Nil: the outbox table (sms.Outbox), which
 	// LastSMS reads; a *Sender is read too.
 	Sender sms.Sender
@@ -132,6 +136,14 @@ type Server struct {
 	Clock   *Clock           // the server's clock
 	Key     *keys.PrivateKey // the signing key
 	Faults  *Faults          // with Options.Faults
+
+	// With more than one shard (Options.Shards): the map, each shard's
+	// database and statement log (natively), in the map's binding order.
+	// DB then reads the union of the shards (see unionDB).
+	ShardMap   *store.ShardMap
+	Shards     []*sql.DB
+	ShardLogs  []*Faults
+	shardFiles []string
 
 	// Workerd only.
 	PersistDir string // the local D1's --persist-to directory
@@ -338,6 +350,12 @@ func (s *Server) LastCode(mobile string) string {
 // applied.
 func (s *Server) Exec(sqlText string, args ...any) {
 	s.t.Helper()
+	if len(s.Shards) > 0 {
+		if err := s.execShards(sqlText, args...); err != nil {
+			s.t.Fatalf("harness: %s: %v", sqlText, err)
+		}
+		return
+	}
 	if s.DB != nil {
 		if _, err := s.DB.Exec(sqlText, args...); err != nil {
 			s.t.Fatalf("harness: %s: %v", sqlText, err)

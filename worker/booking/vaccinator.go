@@ -217,7 +217,7 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centr
 	if err := domain.CheckNextDose(v, doses, now); err != nil {
 		return 0, nil, err
 	}
-	id, err := secret.NewID(h.cfg.Rand, "dose_")
+	id, err := secret.NewIDFor(h.cfg.Rand, "dose_", a.MobileHash)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -332,7 +332,7 @@ func (h *Handler) recordWalkInChecked(d *api.Deps, r *http.Request, c *store.Cen
 	if err := domain.CheckNextDose(v, doses, now); err != nil {
 		return 0, nil, err
 	}
-	id, err := secret.NewID(h.cfg.Rand, "dose_")
+	id, err := secret.NewIDFor(h.cfg.Rand, "dose_", ben.MobileHash)
 	if err != nil {
 		return 0, nil, err
 	}
