@@ -512,100 +512,113 @@ func (s *Sharded) Hit(ctx context.Context, key string, window time.Duration, lim
 }
 
 // HitAll implements Store. The limits of one shard are counted in one
-// statement, as SQL.HitAll does; limits in several shards (a number's, an
-// IP's, an entity sub-counter's) are counted in each at once, and if any
-// shard refuses, the shards that counted give their counts back: a
-// refused event counts nowhere, unless giving back fails too (then the
-// limits it counted are stricter for one event, never looser).
+// statement, as SQL.HitAll does. Limits in several shards (a number's, an
+// IP's, an entity sub-counter's) are counted shard by shard, the number's
+// first (most refusals are a number's: the resend gap, the hourly sends),
+// stopping at the first refusal; if a later shard refuses or fails, the
+// shards that counted give their counts back (tried twice). So a refused
+// event counts nowhere unless giving back fails twice over, and then the
+// limits it counted are stricter by one event, never looser.
 func (s *Sharded) HitAll(ctx context.Context, limits []Limit, now time.Time) (*Limit, time.Duration, error) {
-	groups := map[int][]int{} // shard → indexes into limits
-	var order []int
+	groups, err := s.byShard(limits)
+	if err != nil || len(groups) == 0 {
+		return nil, 0, err
+	}
+	if len(groups) == 1 {
+		return s.DBs[groups[0].shard].HitAll(ctx, limits, now)
+	}
+	for k, g := range groups {
+		ls := make([]Limit, len(g.idx))
+		for j, i := range g.idx {
+			ls[j] = limits[i]
+		}
+		refused, retry, err := s.DBs[g.shard].HitAll(ctx, ls, now)
+		if err == nil && refused == nil {
+			continue
+		}
+		if rerr := s.giveBack(ctx, limits, groups[:k]); rerr != nil && err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		for j := range ls {
+			if &ls[j] == refused {
+				return &limits[g.idx[j]], retry, nil
+			}
+		}
+		return &limits[g.idx[0]], retry, nil
+	}
+	return nil, 0, nil
+}
+
+// limitGroup is the limits (indexes) one shard counts.
+type limitGroup struct {
+	shard int
+	idx   []int
+}
+
+// byShard groups limits by the statement that counts them: the limits
+// naming a number (all in its shard) together and first, then every other
+// limit on its own, in order. Two of those may share a shard (1/N of the
+// time) and still take a statement each: a request runs the same
+// statements whichever shards its keys fall in.
+func (s *Sharded) byShard(limits []Limit) ([]limitGroup, error) {
+	groups := []limitGroup{{shard: -1}}
 	for i, l := range limits {
 		w, ok := s.Map.Writer(byKey(l.Key).bucket)
 		if !ok {
-			return nil, 0, ErrMoving
+			return nil, ErrMoving
 		}
-		if _, seen := groups[w]; !seen {
-			order = append(order, w)
-		}
-		groups[w] = append(groups[w], i)
-	}
-	if len(order) <= 1 {
-		if len(order) == 0 {
-			return nil, 0, nil
-		}
-		return s.DBs[order[0]].HitAll(ctx, limits, now)
-	}
-	type result struct {
-		refused int // index into limits; -1: counted
-		retry   time.Duration
-		err     error
-	}
-	res := make([]result, len(order))
-	var wg sync.WaitGroup
-	for g, w := range order {
-		wg.Go(func() {
-			idx := groups[w]
-			ls := make([]Limit, len(idx))
-			for j, i := range idx {
-				ls[j] = limits[i]
-			}
-			ref, retry, err := s.DBs[w].HitAll(ctx, ls, now)
-			res[g] = result{refused: -1, retry: retry, err: err}
-			if ref != nil {
-				for j := range ls {
-					if &ls[j] == ref {
-						res[g].refused = idx[j]
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	first, retry := -1, time.Duration(0)
-	var errs []error
-	for _, r := range res {
-		if r.err != nil {
-			errs = append(errs, r.err)
-		} else if r.refused >= 0 && (first < 0 || r.refused < first) {
-			first, retry = r.refused, r.retry
-		}
-	}
-	if first < 0 && len(errs) == 0 {
-		return nil, 0, nil
-	}
-	// Refused or failed somewhere: give back what was counted elsewhere.
-	for g, w := range order {
-		if res[g].err != nil || res[g].refused >= 0 {
+		if numberKey(l.Key) && (groups[0].shard < 0 || groups[0].shard == w) {
+			groups[0].shard = w
+			groups[0].idx = append(groups[0].idx, i)
 			continue
 		}
-		keys := make([]any, 0, len(groups[w]))
-		for _, i := range groups[w] {
-			keys = append(keys, limits[i].Key)
-		}
-		if err := s.DBs[w].release(ctx, keys); err != nil {
-			errs = append(errs, err)
-		}
+		groups = append(groups, limitGroup{shard: w, idx: []int{i}})
 	}
-	if len(errs) > 0 {
-		return nil, 0, errors.Join(errs...)
+	if groups[0].shard < 0 {
+		groups = groups[1:]
 	}
-	return &limits[first], retry, nil
+	return groups, nil
 }
 
-// Release implements Store.
-func (s *Sharded) Release(ctx context.Context, limits []Limit) error {
-	groups := map[int][]any{}
-	for _, l := range limits {
-		w, ok := s.Map.Writer(byKey(l.Key).bucket)
-		if !ok {
-			return ErrMoving
+// numberKey reports a limit key that names a number ("mobile:<hash>").
+func numberKey(key string) bool {
+	_, rest, ok := strings.Cut(key, ":")
+	return ok && isHash(rest)
+}
+
+// giveBack releases the counts of groups, each tried twice.
+func (s *Sharded) giveBack(ctx context.Context, limits []Limit, groups []limitGroup) error {
+	var errs []error
+	for _, g := range groups {
+		keys := make([]any, 0, len(g.idx))
+		for _, i := range g.idx {
+			keys = append(keys, limits[i].Key)
 		}
-		groups[w] = append(groups[w], l.Key)
+		err := s.DBs[g.shard].release(ctx, keys)
+		if err != nil {
+			err = s.DBs[g.shard].release(ctx, keys)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Release implements Store, shard by shard.
+func (s *Sharded) Release(ctx context.Context, limits []Limit) error {
+	groups, err := s.byShard(limits)
+	if err != nil {
+		return err
 	}
 	var errs []error
-	for w, keys := range groups {
-		errs = append(errs, s.DBs[w].release(ctx, keys))
+	for _, g := range groups {
+		keys := make([]any, 0, len(g.idx))
+		for _, i := range g.idx {
+			keys = append(keys, limits[i].Key)
+		}
+		errs = append(errs, s.DBs[g.shard].release(ctx, keys))
 	}
 	return errors.Join(errs...)
 }
