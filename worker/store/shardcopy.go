@@ -259,3 +259,54 @@ func copyQuery(ctx context.Context, src *sql.DB, tx *sql.Tx, table, query, confl
 	}
 	return len(all), nil
 }
+
+// MoveBucket moves bucket b from its owner in m to binding to, through
+// the phases of ShardMap's protocol: for each phase it calls publish with
+// the map to run, which must return once every instance runs it (the
+// tool: the operator deploys it and confirms; tests: an atomic swap), and
+// copies or deletes rows between the phases. It returns the final map.
+// dbs holds every binding's database.
+func MoveBucket(ctx context.Context, m *ShardMap, dbs map[string]*sql.DB, b int, to string, publish func(phase string, m *ShardMap) error) (*ShardMap, error) {
+	from := m.Bindings[m.Owner(b)]
+	src, dst := dbs[from], dbs[to]
+	if src == nil || dst == nil {
+		return nil, fmt.Errorf("move %s: no database for %s or %s", BucketHex(b), from, to)
+	}
+	ranges := [][2]int{{b, b}}
+	step := func(phase string) (*ShardMap, error) {
+		next, err := m.WithMove(b, to, phase)
+		if err != nil {
+			return nil, err
+		}
+		if err := publish(phase, next); err != nil {
+			return nil, fmt.Errorf("move %s, phase %s: %w", BucketHex(b), phase, err)
+		}
+		return next, nil
+	}
+	if _, err := step(MoveCopy); err != nil {
+		return nil, err
+	}
+	// Warm copy: the owner still takes writes; most rows will not change.
+	if _, err := CopyBuckets(ctx, src, dst, ranges); err != nil {
+		return nil, fmt.Errorf("move %s: copying: %w", BucketHex(b), err)
+	}
+	if _, err := step(MoveFrozen); err != nil {
+		return nil, err
+	}
+	// Nothing writes the bucket now: the copy made again is exact.
+	if _, err := CopyBuckets(ctx, src, dst, ranges); err != nil {
+		return nil, fmt.Errorf("move %s: syncing: %w", BucketHex(b), err)
+	}
+	if _, err := step(MoveFlipped); err != nil {
+		return nil, err
+	}
+	done, err := step("done")
+	if err != nil {
+		return nil, err
+	}
+	// No instance reads the old owner for b any more.
+	if err := DropBuckets(ctx, src, ranges); err != nil {
+		return nil, fmt.Errorf("move %s: deleting from %s: %w", BucketHex(b), from, err)
+	}
+	return done, nil
+}
