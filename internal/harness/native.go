@@ -21,8 +21,8 @@ import (
 type Deps struct {
 	DB      *sql.DB            // natively, with shards: the union of the shards (unionDB)
 	Store   store.BookingStore // *store.SQL, or *store.Sharded with Options.Shards
-	Sender  sms.Sender       // Options.Sender, or the outbox table
-	Key     *keys.PrivateKey // signs tokens; Keyset trusts it
+	Sender  sms.Sender         // Options.Sender, or the outbox table
+	Key     *keys.PrivateKey   // signs tokens; Keyset trusts it
 	Keyset  *keys.Keyset
 	HashKey []byte
 	Origin  string           // the service origin (SERVICE_ORIGIN)

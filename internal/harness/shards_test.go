@@ -3,8 +3,8 @@ package harness_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
