@@ -2,7 +2,7 @@ package store
 
 import (
 	"crypto/sha256"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -94,30 +94,32 @@ type Move struct {
 }
 
 // ShardMap maps every bucket to the D1 binding (natively: the SQLite file)
-// that holds its rows. It is configuration, the var SHARDS:
+// that holds its rows. It is configuration, the var SHARDS: ranges of
+// buckets (inclusive, 3 lowercase hex digits) each with its binding, and
+// moves in progress, separated by spaces (it sits in wrangler.toml and in
+// environment variables, so it has no quotes):
 //
-//	{"ranges": {"000-3ff": "DB", "400-7ff": "DB_1", "800-bff": "DB_2", "c00-fff": "DB_3"},
-//	 "moves":  {"0a0": {"to": "DB_1", "phase": "copy"}}}
+//	SHARDS = "000-3ff=DB 400-7ff=DB_1 800-bff=DB_2 c00-fff=DB_3 0a0>DB_1:copy"
 //
-// Ranges are inclusive, in 3-hex-digit buckets, and must cover 000-fff
-// exactly once. Unset, every bucket is in DB. The directory is always in
-// DB, which is the first binding whether or not it holds buckets.
+// Ranges must cover 000-fff exactly once. Unset, every bucket is in DB.
+// The directory is always in DB, which is the first binding whether or
+// not it holds buckets.
 //
 // A move changes a bucket's owner with every lookup answering (the tool,
 // cmd/kycvs-shards, does the copying; each phase is a configuration the
-// operator deploys and lets propagate before the next):
+// operator deploys and lets propagate before the next; MoveBucket):
 //
-//  1. copy: add the move. The owner still serves the bucket; the tool
+//  1. copy ("0a0>DB_1:copy"): the owner still serves the bucket; the tool
 //     copies the bucket's rows to the new shard.
 //  2. frozen: reads still come from the owner; writes to this one bucket
 //     (1/4096 of numbers) answer 503 with Retry-After. Once every instance
-//     runs this map, the tool syncs the bucket again (rows changed or gone
-//     since the copy), so the new shard equals the owner.
+//     runs this map, the tool copies the bucket again (rows changed or
+//     gone since the warm copy), so the new shard equals the owner.
 //  3. flipped: the new shard serves the bucket; a read it cannot answer
 //     falls back to the old owner (dual read), so an instance still on the
 //     frozen map, and any row the copy missed, still find their rows.
-//  4. done: move the bucket into the new shard's ranges and drop the move;
-//     then the tool deletes the bucket's rows from the old owner.
+//  4. done: the bucket joins the new shard's ranges and the move is
+//     dropped; then the tool deletes the bucket's rows from the old owner.
 //
 // Writes never run in two shards at once: in the phases where two shards
 // hold the bucket, at most one of them accepts writes (an instance on the
@@ -142,24 +144,34 @@ func SingleShard() *ShardMap { return &ShardMap{Bindings: []string{DirectoryBind
 
 // ParseShardMap reads the SHARDS var; "" is SingleShard.
 func ParseShardMap(s string) (*ShardMap, error) {
-	if strings.TrimSpace(s) == "" {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' })
+	if len(fields) == 0 {
 		return SingleShard(), nil
 	}
-	var c struct {
-		Ranges map[string]string `json:"ranges"`
-		Moves  map[string]Move   `json:"moves"`
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("SHARDS: %w", err)
-	}
-	names := map[string]bool{DirectoryBinding: true}
-	for r, b := range c.Ranges {
+	type rng struct{ r, b string }
+	var ranges []rng
+	moves := map[string]Move{}
+	for _, f := range fields {
+		if k, rest, ok := strings.Cut(f, ">"); ok {
+			to, phase, _ := strings.Cut(rest, ":")
+			if _, dup := moves[k]; dup {
+				return nil, fmt.Errorf("SHARDS: bucket %s moves twice", k)
+			}
+			moves[k] = Move{To: to, Phase: phase}
+			continue
+		}
+		r, b, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("SHARDS: %q is neither lo-hi=BINDING nor bucket>BINDING:phase", f)
+		}
 		if !bindingName.MatchString(b) {
 			return nil, fmt.Errorf("SHARDS: range %s: %q is not a binding name", r, b)
 		}
-		names[b] = true
+		ranges = append(ranges, rng{r, b})
+	}
+	names := map[string]bool{DirectoryBinding: true}
+	for _, r := range ranges {
+		names[r.b] = true
 	}
 	m := &ShardMap{Bindings: []string{DirectoryBinding}}
 	for n := range names {
@@ -168,13 +180,16 @@ func ParseShardMap(s string) (*ShardMap, error) {
 		}
 	}
 	sort.Strings(m.Bindings[1:])
+	if len(m.Bindings) > 1<<16-1 {
+		return nil, errors.New("SHARDS: too many bindings")
+	}
 	index := map[string]uint16{}
 	for i, n := range m.Bindings {
 		index[n] = uint16(i)
 	}
 	var seen [Buckets]bool
-	for r, b := range c.Ranges {
-		lo, hi, err := bucketRange(r)
+	for _, r := range ranges {
+		lo, hi, err := bucketRange(r.r)
 		if err != nil {
 			return nil, fmt.Errorf("SHARDS: %w", err)
 		}
@@ -182,7 +197,7 @@ func ParseShardMap(s string) (*ShardMap, error) {
 			if seen[k] {
 				return nil, fmt.Errorf("SHARDS: bucket %s is in two ranges", BucketHex(k))
 			}
-			seen[k], m.owner[k] = true, index[b]
+			seen[k], m.owner[k] = true, index[r.b]
 		}
 	}
 	for k, ok := range seen {
@@ -190,7 +205,7 @@ func ParseShardMap(s string) (*ShardMap, error) {
 			return nil, fmt.Errorf("SHARDS: bucket %s is in no range (ranges must cover 000-fff)", BucketHex(k))
 		}
 	}
-	for k, mv := range c.Moves {
+	for k, mv := range moves {
 		b, ok := hex3(k + "   ")
 		to, known := index[mv.To]
 		switch {
@@ -224,30 +239,24 @@ func bucketRange(r string) (int, int, error) {
 	return lo, hi, nil
 }
 
-// String is the map in SHARDS form (ranges merged), for the tool to print
-// the configuration of each phase.
+// String is the map in SHARDS form (ranges merged, moves last), for the
+// tool to print the configuration of each phase.
 func (m *ShardMap) String() string {
-	ranges := map[string]string{}
+	var parts []string
 	for lo := 0; lo < Buckets; {
 		hi := lo
 		for hi+1 < Buckets && m.owner[hi+1] == m.owner[lo] {
 			hi++
 		}
-		ranges[BucketHex(lo)+"-"+BucketHex(hi)] = m.Bindings[m.owner[lo]]
+		parts = append(parts, BucketHex(lo)+"-"+BucketHex(hi)+"="+m.Bindings[m.owner[lo]])
 		lo = hi + 1
 	}
-	c := struct {
-		Ranges map[string]string `json:"ranges"`
-		Moves  map[string]Move   `json:"moves,omitempty"`
-	}{Ranges: ranges}
+	var moves []string
 	for b, mv := range m.moves {
-		if c.Moves == nil {
-			c.Moves = map[string]Move{}
-		}
-		c.Moves[BucketHex(b)] = Move{To: m.Bindings[mv.to], Phase: mv.phase}
+		moves = append(moves, BucketHex(b)+">"+m.Bindings[mv.to]+":"+mv.phase)
 	}
-	out, _ := json.Marshal(c) // maps marshal with sorted keys
-	return string(out)
+	sort.Strings(moves)
+	return strings.Join(append(parts, moves...), " ")
 }
 
 // Single reports whether the map has one binding: every route is DB.
@@ -335,17 +344,12 @@ func EvenShardMap(n int) *ShardMap {
 	if n <= 1 {
 		return SingleShard()
 	}
-	var b strings.Builder
-	b.WriteString(`{"ranges": {`)
+	var parts []string
 	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
 		lo, hi := i*Buckets/n, (i+1)*Buckets/n-1
-		fmt.Fprintf(&b, "%q: %q", BucketHex(lo)+"-"+BucketHex(hi), ShardBinding(i))
+		parts = append(parts, BucketHex(lo)+"-"+BucketHex(hi)+"="+ShardBinding(i))
 	}
-	b.WriteString("}}")
-	m, err := ParseShardMap(b.String())
+	m, err := ParseShardMap(strings.Join(parts, " "))
 	if err != nil {
 		panic(err)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestShardMapParse(t *testing.T) {
-	m, err := ParseShardMap(`{"ranges": {"000-3ff": "DB", "400-7ff": "DB_1", "800-bff": "DB_2", "c00-fff": "DB_3"}}`)
+	m, err := ParseShardMap("000-3ff=DB 400-7ff=DB_1 800-bff=DB_2 c00-fff=DB_3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,20 +30,21 @@ func TestShardMapParse(t *testing.T) {
 		t.Errorf("unset SHARDS: %v", one.Bindings)
 	}
 	// The directory's binding is always there, even owning no bucket.
-	if m, err := ParseShardMap(`{"ranges": {"000-fff": "REG"}}`); err != nil || strings.Join(m.Bindings, " ") != "DB REG" || m.Owner(5) != 1 {
+	if m, err := ParseShardMap("000-fff=REG"); err != nil || strings.Join(m.Bindings, " ") != "DB REG" || m.Owner(5) != 1 {
 		t.Errorf("a map without DB's buckets: %v %v", m, err)
 	}
 	for _, bad := range []string{
-		`{"ranges": {"000-3ff": "DB"}}`,                                                    // a gap
-		`{"ranges": {"000-fff": "DB", "100-1ff": "DB_1"}}`,                                 // an overlap
-		`{"ranges": {"000-fff": "db"}}`,                                                    // not a binding name
-		`{"ranges": {"000-FFF": "DB"}}`,                                                    // uppercase
-		`{"ranges": {"fff-000": "DB"}}`,                                                    // backwards
-		`{"ranges": {"000-fff": "DB"}, "moves": {"0a0": {"to": "DB", "phase": "copy"}}}`,   // to its owner
-		`{"ranges": {"000-fff": "DB"}, "moves": {"0a0": {"to": "DB_9", "phase": "copy"}}}`, // unknown binding
-		`{"ranges": {"000-7ff": "DB", "800-fff": "DB_1"}, "moves": {"0a0": {"to": "DB_1", "phase": "later"}}}`,
-		`{"ranges": {"000-fff": "DB"}, "extra": 1}`,
-		`[]`,
+		"000-3ff=DB",               // a gap
+		"000-fff=DB 100-1ff=DB_1",  // an overlap
+		"000-fff=db",               // not a binding name
+		"000-FFF=DB",               // uppercase
+		"fff-000=DB",               // backwards
+		"000-fff",                  // no binding
+		"000-fff=DB 0a0>DB:copy",   // to its owner
+		"000-fff=DB 0a0>DB_9:copy", // unknown binding
+		"000-7ff=DB 800-fff=DB_1 0a0>DB_1:later",
+		"000-7ff=DB 800-fff=DB_1 0a0>DB_1:copy 0a0>DB_1:frozen",
+		"000-7ff=DB 800-fff=DB_1 0a>DB_1:copy",
 	} {
 		if _, err := ParseShardMap(bad); err == nil {
 			t.Errorf("accepted %s", bad)
