@@ -144,6 +144,7 @@ type Server struct {
 	Shards     []*sql.DB
 	ShardLogs  []*Faults
 	shardFiles []string
+	union      *sql.DB // workerd with shards: the union of the local D1 files
 
 	// Workerd only.
 	PersistDir string // the local D1's --persist-to directory
@@ -381,9 +382,18 @@ func (s *Server) Query(q string) []map[string]any {
 		}
 		return rows
 	}
-	rows, err := s.DB.Query(q)
+	out, err := queryRows(s.DB, q)
 	if err != nil {
 		s.t.Fatalf("harness: %s: %v", q, err)
+	}
+	return out
+}
+
+// queryRows runs q on db and returns its rows as column → value maps.
+func queryRows(db *sql.DB, q string) ([]map[string]any, error) {
+	rows, err := db.Query(q)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
@@ -395,7 +405,7 @@ func (s *Server) Query(q string) []map[string]any {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			s.t.Fatal(err)
+			return nil, err
 		}
 		m := map[string]any{}
 		for i, c := range cols {
@@ -406,10 +416,7 @@ func (s *Server) Query(q string) []map[string]any {
 		}
 		out = append(out, m)
 	}
-	if err := rows.Err(); err != nil {
-		s.t.Fatal(err)
-	}
-	return out
+	return out, rows.Err()
 }
 
 // Dump returns every row of every table, one "table [values]" line each:

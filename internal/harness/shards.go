@@ -5,14 +5,17 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"modernc.org/sqlite"
 
+	"github.com/kycvs/kycvs/internal/wrangler"
 	"github.com/kycvs/kycvs/worker/migrations"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -132,9 +135,14 @@ func unionDB(t testing.TB, files []string, shards []*sql.DB) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The tables and their columns, from the first shard (every shard has
-	// the same migrations).
-	rows, err := shards[0].Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	// The tables, from the first shard (every shard has the same
+	// migrations); not SQLite's nor workerd's own (_cf_…).
+	first, err := sql.Open("sqlite", shardDSN(files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	rows, err := first.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\_cf\_%' ESCAPE '\' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,4 +219,53 @@ func (c *unionConn) ExecContext(ctx context.Context, q string, args []driver.Nam
 		n += k
 	}
 	return driver.RowsAffected(n), nil
+}
+
+// workerdShards prepares the local D1 of a sharded workerd server: the
+// migrations applied to every binding (each a SQLite file wrangler
+// creates under the persist directory, found as it appears), the seed
+// loaded into each and pruned to its buckets (d1Exec), and a union of the
+// files for Query.
+func (s *Server) workerdShards(t testing.TB, tc *wrangler.TestConfig, seedSQL string) {
+	t.Helper()
+	m, err := store.ParseShardMap(tc.Vars["SHARDS"])
+	if err != nil || len(m.Bindings) != len(tc.D1) {
+		t.Fatalf("harness: [env] SHARDS %q: %v (bindings %v)", tc.Vars["SHARDS"], err, tc.D1)
+	}
+	s.ShardMap = m
+	for _, name := range m.Bindings {
+		before := sqliteFiles(s.PersistDir)
+		if _, err := s.wrangler("d1", "migrations", "apply", name); err != nil {
+			t.Fatalf("harness: %v", err)
+		}
+		var made []string
+		for _, f := range sqliteFiles(s.PersistDir) {
+			if !slices.Contains(before, f) {
+				made = append(made, f)
+			}
+		}
+		if len(made) != 1 {
+			t.Fatalf("harness: applying the migrations to %s made the local files %v, want one", name, made)
+		}
+		s.shardFiles = append(s.shardFiles, made[0])
+	}
+	s.Exec(seedSQL)
+	s.union = unionDB(t, s.shardFiles, nil)
+}
+
+// sqliteFiles lists the SQLite files under dir.
+func sqliteFiles(dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".sqlite") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// unionQuery runs a query on the union of a workerd server's shards.
+func (s *Server) unionQuery(q string) ([]map[string]any, error) {
+	return queryRows(s.union, q)
 }

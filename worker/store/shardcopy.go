@@ -310,3 +310,19 @@ func MoveBucket(ctx context.Context, m *ShardMap, dbs map[string]*sql.DB, b int,
 	}
 	return done, nil
 }
+
+// KeepBucketsSQL is KeepBuckets as statements for `wrangler d1 execute`
+// (no transaction, triggers kept): for loading a whole registry (the demo
+// seed) into each shard of a local D1 and keeping its own. It leaves the
+// audit log (append-only; a seed writes none) and the rate counters and
+// used token ids (routed by key; a seed writes none) as they are.
+func KeepBucketsSQL(ranges [][2]int) string {
+	cond := rangesCond(ranges)
+	var b strings.Builder
+	for _, t := range bucketed(func(col string) string { return "NOT " + cond(col) }) {
+		if t.table != "audit_log" {
+			b.WriteString("DELETE FROM " + t.table + " WHERE " + t.where + ";\n")
+		}
+	}
+	return b.String()
+}
