@@ -253,11 +253,12 @@ func (s *Server) workerdShards(t testing.TB, tc *wrangler.TestConfig, seedSQL st
 	s.union = unionDB(t, s.shardFiles, nil)
 }
 
-// sqliteFiles lists the SQLite files under dir.
+// sqliteFiles lists the SQLite files of databases under dir (not
+// miniflare's metadata.sqlite).
 func sqliteFiles(dir string) []string {
 	var out []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".sqlite") {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".sqlite") && d.Name() != "metadata.sqlite" {
 			out = append(out, p)
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -285,16 +286,20 @@ func (s *Server) d1Exec(sqlText string) error {
 		_, err := s.wrangler("d1", "execute", "DB", "--file", f)
 		return err
 	}
+	// One wrangler per binding, at once: each is a process start.
+	errs := make([]error, len(s.ShardMap.Bindings))
+	var wg sync.WaitGroup
 	for i, name := range s.ShardMap.Bindings {
-		text := sqlText + "\n" + store.KeepBucketsSQL(s.ShardMap.BucketsOf(i))
-		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
-			return err
-		}
-		if _, err := s.wrangler("d1", "execute", name, "--file", f); err != nil {
-			return err
-		}
+		wg.Go(func() {
+			f := fmt.Sprintf("%s.%s", f, name)
+			text := sqlText + "\n" + store.KeepBucketsSQL(s.ShardMap.BucketsOf(i))
+			if errs[i] = os.WriteFile(f, []byte(text), 0o644); errs[i] == nil {
+				_, errs[i] = s.wrangler("d1", "execute", name, "--file", f)
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // d1Query runs one query on the server's local D1 and returns its rows;
