@@ -326,3 +326,41 @@ func KeepBucketsSQL(ranges [][2]int) string {
 	}
 	return b.String()
 }
+
+// StrayRows counts the split rows in db (shard i of m) whose bucket the
+// shard does not serve: 0 for a clean shard (kycvs-shards check).
+func StrayRows(ctx context.Context, db *sql.DB, m *ShardMap, i int) (int, error) {
+	var served [][2]int
+	for b := 0; b < Buckets; b++ {
+		for _, r := range m.Readers(b) {
+			if r == i {
+				if n := len(served); n > 0 && served[n-1][1] == b-1 {
+					served[n-1][1] = b
+				} else {
+					served = append(served, [2]int{b, b})
+				}
+			}
+		}
+	}
+	cond := rangesCond(served)
+	total := 0
+	for _, t := range bucketed(func(col string) string { return "NOT " + cond(col) }) {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+t.table+` WHERE `+t.where).Scan(&n); err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	for _, k := range keyed {
+		keys, err := strings1(ctx, db, `SELECT `+k.col+` FROM `+k.table)
+		if err != nil {
+			return 0, err
+		}
+		for _, key := range keys {
+			if !inRanges(byKey(key).bucket, served) {
+				total++
+			}
+		}
+	}
+	return total, nil
+}
