@@ -292,7 +292,11 @@ func (s *Server) d1Exec(sqlText string) error {
 	for i, name := range s.ShardMap.Bindings {
 		wg.Go(func() {
 			f := fmt.Sprintf("%s.%s", f, name)
-			text := sqlText + "\n" + store.KeepBucketsSQL(s.ShardMap.BucketsOf(i))
+			text := strings.TrimRight(sqlText, " \t\n")
+			if !strings.HasSuffix(text, ";") {
+				text += ";" // the caller's last statement may end without one
+			}
+			text += "\n" + store.KeepBucketsSQL(s.ShardMap.BucketsOf(i))
 			if errs[i] = os.WriteFile(f, []byte(text), 0o644); errs[i] == nil {
 				_, errs[i] = s.wrangler("d1", "execute", name, "--file", f)
 			}
