@@ -90,8 +90,9 @@ func byMobile(mobileHash string) route { return route{Bucket(mobileHash)} }
 
 // byKey routes a rate counter or a used token id: a key naming a number
 // ("mobile:<hash>", "resend:<hash>", "booking:<hash>") or an id that
-// carries a bucket ("reschedule:apt_…") goes with the number's rows;
-// any other key to the bucket of its own hash.
+// carries a bucket ("reschedule:apt_…") goes with the number's rows; a
+// used token id (random hex) by its first digits; any other key to the
+// bucket of its own hash.
 func byKey(key string) route {
 	if _, rest, ok := strings.Cut(key, ":"); ok {
 		if isHash(rest) {
@@ -100,8 +101,12 @@ func byKey(key string) route {
 		if b, ok := IDBucket(rest); ok {
 			return route{b}
 		}
+	} else if len(key) >= 3 {
+		if b, ok := hex3(key[:3]); ok {
+			return route{b}
+		}
 	}
-	return route{Bucket(key)}
+	return route{keyBucket(key)}
 }
 
 func isHash(s string) bool {

@@ -54,6 +54,9 @@ func rangesCond(ranges [][2]int) func(string) string {
 		var parts []string
 		for _, r := range ranges {
 			parts = append(parts, fmt.Sprintf("substr(%s, 1, 3) BETWEEN '%s' AND '%s'", col, BucketHex(r[0]), BucketHex(r[1])))
+			if r[0] == 0 { // what is not a hash is in bucket 0 (Bucket)
+				parts = append(parts, fmt.Sprintf("substr(%s, 1, 3) NOT GLOB '[0-9a-f][0-9a-f][0-9a-f]'", col))
+			}
 		}
 		return "(" + strings.Join(parts, " OR ") + ")"
 	}

@@ -21,17 +21,23 @@ const Buckets = 4096
 // SHARDS says otherwise: the one binding of a one-database deployment.
 const DirectoryBinding = "DB"
 
-// Bucket returns the bucket of a lowercase-hex hash or random hex id (a
-// mobile hash, a token id): its first 3 hex digits. Anything else (a key
-// that is not a hash) gets the bucket of its SHA-256, so every key has a
-// bucket and the same key always the same one.
+// Bucket returns the bucket of a keyed mobile hash (lowercase hex): its
+// first 3 hex digits, 12 bits. A value that is not such a hash (a test's
+// hand-written row) is in bucket 0, as SQL sees it too (rangesCond).
 func Bucket(hexHash string) int {
 	if len(hexHash) >= 3 {
 		if b, ok := hex3(hexHash[:3]); ok {
 			return b
 		}
 	}
-	h := sha256.Sum256([]byte(hexHash))
+	return 0
+}
+
+// keyBucket is the bucket of a rate counter key that names no number: the
+// first 12 bits of its SHA-256, so such keys spread over every bucket and
+// the same key always lands in the same one.
+func keyBucket(key string) int {
+	h := sha256.Sum256([]byte(key))
 	return int(h[0])<<4 | int(h[1])>>4
 }
 

@@ -90,9 +90,16 @@ func TestBuckets(t *testing.T) {
 	if Bucket("0a1f") != 0x0a1 || Bucket("fff0") != 0xfff || BucketHex(0xa) != "00a" || BucketPrefix("abc123") != "abc" {
 		t.Fatal("hex buckets")
 	}
-	// Keys that are not hex still get a bucket, always the same one.
-	if a, b := Bucket("ip:192.0.2.1"), Bucket("ip:192.0.2.1"); a != b || a < 0 || a >= Buckets {
+	// What is not a hash is in bucket 0; keys naming no number spread by
+	// their hash, always to the same bucket.
+	if Bucket("x") != 0 || Bucket("") != 0 || Bucket("ABC") != 0 {
+		t.Fatal("non-hex mobile hashes")
+	}
+	if a, b := byKey("ip:192.0.2.1").bucket, byKey("ip:192.0.2.1").bucket; a != b || a != keyBucket("ip:192.0.2.1") || byKey("ip:192.0.2.2").bucket == a {
 		t.Fatalf("key buckets %d %d", a, b)
+	}
+	if byKey("0a1f0e9d").bucket != 0x0a1 {
+		t.Fatal("token ids")
 	}
 	for id, want := range map[string]int{"apt_0a1AAAAAAAAAAAAAAAA": 0x0a1, "dose_fffAAAAAAAAAAAAAAAA": 0xfff, "txn_123AAAAAAAAAAAAAAAAAAAAAA": 0x123} {
 		if b, ok := IDBucket(id); !ok || b != want {
