@@ -220,6 +220,11 @@ func TestShardsIDsRoundTrip(t *testing.T) {
 	if tx, err := st.OTP(context.Background(), legacy); err != nil || tx.MobileHash != mh {
 		t.Fatalf("old txn: %v %v", tx, err)
 	}
+	// A hand-written row whose mobile hash is no hash is in bucket 0.
+	s.Exec(`INSERT INTO otp_transactions (id, purpose, mobile_hash, otp_hash, max_attempts, created_at, expires_at) VALUES ('txn_nohash000000000000000000', 'status', 'x', 'h', 3, 1, 2)`)
+	if tx, err := st.OTP(context.Background(), "txn_nohash000000000000000000"); err != nil || tx.MobileHash != "x" {
+		t.Fatalf("a row with no hash: %v %v", tx, err)
+	}
 	if _, err := st.OTP(context.Background(), "txn_nowhere000000000000000"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown old txn: %v", err)
 	}
