@@ -22,21 +22,23 @@ var (
 )
 
 // errorCodes lists every code ErrorCode returns, in the order of SPEC.md §5
-// and then the two above. The same names are the codes of the Node and
-// Python verifiers (packages/), and docs/VERIFIERS.md lists them; the tests
-// of all three check their list against that table. (A function, not a
+// and then the two above: the verifier codes of the service's one error
+// vocabulary (worker/api/codes.go's VerifierCodes, documented in docs/API.md
+// under "Token verdicts"). The Node and Python verifiers (packages/) and
+// POST /v1/tokens/verify use the same names; the tests of each check their
+// list against that table. (A function, not a
 // variable, so that programs that never call ErrorCode, the worker among
 // them, do not carry the table.)
 func errorCodes() []errorCodeEntry {
 	return []errorCodeEntry{
-		{"malformed", ErrMalformed},
-		{"unknown_key", ErrUnknownKey},
-		{"signature", ErrSignature},
-		{"audience", ErrAudience},
-		{"nonce", ErrNonce},
-		{"not_yet_valid", ErrNotYetValid},
-		{"expired", ErrExpired},
-		{"already_used", ErrAlreadyUsed},
+		{"token_malformed", ErrMalformed},
+		{"token_unknown_key", ErrUnknownKey},
+		{"token_signature", ErrSignature},
+		{"token_audience", ErrAudience},
+		{"token_nonce", ErrNonce},
+		{"token_not_yet_valid", ErrNotYetValid},
+		{"token_expired", ErrExpired},
+		{"token_used", ErrAlreadyUsed},
 		{"keyset_unavailable", ErrKeysetUnavailable},
 	}
 }
@@ -48,9 +50,10 @@ type errorCodeEntry struct {
 
 // ErrorCode returns the stable code of a refusal: for an error of Verify, the
 // name SPEC.md §5 and testdata/vectors.json give the failed check
-// ("malformed", "unknown_key", "signature", "audience", "nonce",
-// "not_yet_valid", "expired"); "already_used" for ErrAlreadyUsed and
-// "keyset_unavailable" for ErrKeysetUnavailable. It returns "" for nil and
+// ("token_malformed", "token_unknown_key", "token_signature",
+// "token_audience", "token_nonce", "token_not_yet_valid", "token_expired");
+// "token_used" for ErrAlreadyUsed and "keyset_unavailable" for
+// ErrKeysetUnavailable. It returns "" for nil and
 // for any other error (a database or context error, say): those are not a
 // verdict on the token, and a server should answer them as its own failure
 // rather than refuse the person.

@@ -24,16 +24,16 @@ func TestErrorCodeVectors(t *testing.T) {
 	if got := ErrorCode(errors.New("database is locked")); got != "" {
 		t.Errorf("ErrorCode of an unrelated error: %q", got)
 	}
-	if got := ErrorCode(wrap("checking: ", ErrAlreadyUsed, "")); got != "already_used" {
+	if got := ErrorCode(wrap("checking: ", ErrAlreadyUsed, "")); got != "token_used" {
 		t.Errorf("ErrorCode of a wrapped ErrAlreadyUsed: %q", got)
 	}
 }
 
-// TestErrorCodesDocumented: the codes are a contract shared with the Node and
-// Python verifiers, listed once, in docs/VERIFIERS.md; their tests read the
-// same table.
+// TestErrorCodesDocumented: the codes are the service's one vocabulary,
+// listed once, in docs/API.md's "Token verdicts" (worker/api's tests hold
+// that table to worker/api/codes.go; the Node and Python tests read it too).
 func TestErrorCodesDocumented(t *testing.T) {
-	doc, err := os.ReadFile("docs/VERIFIERS.md")
+	doc, err := os.ReadFile("docs/API.md")
 	must(t, err)
 	documented := documentedCodes(t, string(doc))
 	var ours []string
@@ -41,16 +41,16 @@ func TestErrorCodesDocumented(t *testing.T) {
 		ours = append(ours, c.code)
 	}
 	if !slices.Equal(ours, documented) {
-		t.Fatalf("ErrorCode's codes %v; docs/VERIFIERS.md lists %v", ours, documented)
+		t.Fatalf("ErrorCode's codes %v; docs/API.md lists %v", ours, documented)
 	}
 }
 
 // documentedCodes returns the first column of the table under the heading
-// "## Error codes".
+// "## Token verdicts".
 func documentedCodes(t *testing.T, doc string) []string {
-	_, section, ok := strings.Cut(doc, "\n## Error codes\n")
+	_, section, ok := strings.Cut(doc, "\n## Token verdicts\n")
 	if !ok {
-		t.Fatal(`docs/VERIFIERS.md has no "## Error codes" section`)
+		t.Fatal(`docs/API.md has no "## Token verdicts" section`)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	var codes []string

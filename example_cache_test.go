@@ -59,7 +59,7 @@ func ExampleKeysetCache_Verify() {
 	check(strings.Replace(token, ".iqF2", ".iqF3", 1), "n-4f1c2e9a7b3d")
 	// Output:
 	// status: fully_vaccinated
-	// refused: already_used
-	// refused: nonce
-	// refused: signature
+	// refused: token_used
+	// refused: token_nonce
+	// refused: token_signature
 }

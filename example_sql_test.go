@@ -46,6 +46,6 @@ func ExampleSQLReplayStore() {
 	fmt.Println(kycvs.ErrorCode(used.Use(ctx, &b)))
 	// Output:
 	// true
-	// already_used
-	// already_used
+	// token_used
+	// token_used
 }

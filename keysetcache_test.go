@@ -205,7 +205,7 @@ func TestKeysetCacheUnknownKeyRefreshIsRateLimited(t *testing.T) {
 	f.wantRequests(t, 1, "an unknown key right after the first fetch")
 	f.clock.Advance(2 * time.Minute) // the keyset is still fresh (max-age 300)
 	for i := range 20 {
-		if err := f.verify(t, f.tokB); !errors.Is(err, ErrUnknownKey) || ErrorCode(err) != "unknown_key" {
+		if err := f.verify(t, f.tokB); !errors.Is(err, ErrUnknownKey) || ErrorCode(err) != "token_unknown_key" {
 			t.Fatalf("token %d of an unpublished key: %v", i, err)
 		}
 	}

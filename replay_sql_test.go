@@ -48,7 +48,7 @@ func TestSQLReplayStoreShared(t *testing.T) {
 	must(t, s2.CreateTable(ctx))
 	a := &Attestation{Audience: "ent_rail", Nonce: "n-1", ExpiresAt: clock.Now().Add(5 * time.Minute)}
 	must(t, s1.Use(ctx, a))
-	if err := s2.Use(ctx, a); ErrorCode(err) != "already_used" {
+	if err := s2.Use(ctx, a); ErrorCode(err) != "token_used" {
 		t.Fatalf("second process: %v", err)
 	}
 	clock.Advance(5 * time.Minute)

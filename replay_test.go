@@ -22,8 +22,8 @@ func testReplayStore(t *testing.T, newStore func(t *testing.T, now func() time.T
 	}
 	wantUsed := func(t *testing.T, err error, what string) {
 		t.Helper()
-		if !errors.Is(err, ErrAlreadyUsed) || ErrorCode(err) != "already_used" {
-			t.Fatalf("%s: %v, want already_used", what, err)
+		if !errors.Is(err, ErrAlreadyUsed) || ErrorCode(err) != "token_used" {
+			t.Fatalf("%s: %v, want token_used", what, err)
 		}
 	}
 

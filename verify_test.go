@@ -42,13 +42,13 @@ type vectorClaimsOut struct {
 
 // errorNames maps the exported errors to the names used in the vectors.
 var errorNames = map[string]error{
-	"malformed":     ErrMalformed,
-	"unknown_key":   ErrUnknownKey,
-	"signature":     ErrSignature,
-	"audience":      ErrAudience,
-	"nonce":         ErrNonce,
-	"expired":       ErrExpired,
-	"not_yet_valid": ErrNotYetValid,
+	"token_malformed":     ErrMalformed,
+	"token_unknown_key":   ErrUnknownKey,
+	"token_signature":     ErrSignature,
+	"token_audience":      ErrAudience,
+	"token_nonce":         ErrNonce,
+	"token_expired":       ErrExpired,
+	"token_not_yet_valid": ErrNotYetValid,
 }
 
 func must(t testing.TB, err error) {

@@ -86,8 +86,12 @@ type CheckResult struct {
 	Site       string `json:"site"`
 	Status     int    `json:"status"`
 	StatusName string `json:"status_name,omitempty"`
-	Error      string `json:"error,omitempty"`
-	Code       string `json:"code,omitempty"` // kycvs.ErrorCode of the refusal, if it has one
+	// Error is a code: for a refused token kycvs.ErrorCode's (docs/API.md,
+	// "Token verdicts": the vocabulary every verifier and the widget use),
+	// "internal" for a failure of the demo's own, or the demo's own
+	// "unknown_site" and "nonce_unknown". Message is for developers.
+	Error   string `json:"error,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 //go:embed static
@@ -261,21 +265,15 @@ func (s *Server) verify(ctx context.Context, siteKey, nonce, token string) (res 
 	if err == nil {
 		err = s.cfg.Replay.Use(ctx, a)
 	}
-	res.Code = kycvs.ErrorCode(err)
-	switch res.Code {
-	case "":
-		if err != nil {
-			res.Error = "server_error: " + err.Error()
+	if err != nil {
+		res.Error, res.Message = kycvs.ErrorCode(err), err.Error()
+		switch res.Error {
+		case "":
+			res.Error = "internal"
+			return res, true
+		case "keyset_unavailable":
 			return res, true
 		}
-	case "keyset_unavailable":
-		res.Error = "keyset_unavailable"
-		return res, true
-	case "already_used":
-		res.Error = "token_already_used"
-		return res, false
-	default:
-		res.Error = "token_invalid: " + err.Error()
 		return res, false
 	}
 	res.OK, res.Status, res.StatusName = true, int(a.Status), a.Status.String()

@@ -74,8 +74,12 @@ export interface KYCVSModule {
    * rejects the whole call (a token_* code).
    */
   finishFamily(req: { txn: string; otp: string; travellers: Traveller[] }): Promise<FamilyResult[]>;
-  /** Verifies a token against the embedded keyset; entity and nonce default to the config. */
-  verify(token: string, expect?: { entity?: string; nonce?: string }): Promise<VerifiedResult>;
+  /**
+   * Verifies a token against the embedded keyset; entity and nonce default to the config. A gate passes `nonces` (the
+   * token's nonce must be one of them) and `now` (Unix ms, its own clock); the result then also says which nonce, `iat`
+   * and `jti` (hex) for its replay check.
+   */
+  verify(token: string, expect?: { entity?: string; nonce?: string; nonces?: string[]; now?: number }): Promise<VerifiedResult & { nonce: string; iat: number; jti: string }>;
   /** Times `iterations` Ed25519 verifications (diagnostics for scripts/bench). */
   benchVerify(req: { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array; iterations?: number }): Promise<BenchResult>;
   /** Releases the Go funcs behind this object; it must not be used afterwards. */
@@ -87,8 +91,9 @@ export interface KYCVSError extends Error {
   name: "KYCVSError";
   /**
    * Service error codes (e.g. "otp_incorrect", "otp_expired", "name_mismatch", "rate_limited", "http_<status>"),
-   * "network", "bad_config", "bad_request", "internal", a token refusal:
-   * "token_signature" | "token_audience" | "token_nonce" | "token_expired" | "token_not_yet_valid" | "token_unknown_key" | "token_malformed",
+   * "network", "bad_config", "bad_request", "internal", a token refusal (the verdicts of docs/API.md, the same names
+   * as every verifier's): "token_malformed" | "token_unknown_key" | "token_signature" | "token_audience" |
+   * "token_nonce" | "token_not_yet_valid" | "token_expired",
    * or "dev_keys_off_loopback": a development build (it trusts the dev key) refuses every call off 127.0.0.1, localhost and [::1].
    */
   code: string;

@@ -20,6 +20,11 @@ type verifiedResult struct {
 	Token      string
 	Expires    time.Time
 	KeyID      string
+	// For a gate (verify with nonces): which nonce the token carries, when
+	// it was issued, and its id (hex) for the gate's replay check.
+	Nonce    string
+	IssuedAt time.Time
+	TokenID  string
 }
 
 // verifyToken checks token for entity and nonce at now against ks. The
@@ -40,11 +45,16 @@ func verifyToken(token string, ks *keys.Keyset, entity, nonce string, now time.T
 		Token:      token,
 		Expires:    a.ExpiresAt,
 		KeyID:      a.KeyID,
+		Nonce:      a.Nonce,
+		IssuedAt:   a.IssuedAt,
+		TokenID:    hexString(a.TokenID[:]),
 	}, nil
 }
 
-// verifyErrorCode maps the protocol's sentinel errors to the stable codes
-// the page script and the .d.ts know.
+// verifyErrorCode maps the protocol's sentinel errors to their verdicts
+// (worker/api/codes.go VerifierCodes: kycvs.ErrorCode's names, which this
+// module cannot link, see codes.go's build tag). worker/api's
+// TestVocabularyModule holds these strings to that list.
 func verifyErrorCode(err error) string {
 	switch {
 	case errors.Is(err, kycvs.ErrExpired):
@@ -75,3 +85,14 @@ type moduleError struct {
 }
 
 func (e *moduleError) Error() string { return e.Code + ": " + e.Message }
+
+// hexString is lowercase hex. (encoding/hex would link fmt into the module:
+// some 17 KB brotli, see SIZE.md.)
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
+}

@@ -6,10 +6,16 @@
 //	kycvs-admin seed [--count 10000]          demo entities, centres, DemoPeople, synthetic registry
 //	kycvs-admin entity add --id ent_x --name "…" --purpose "…" --origin https://… [--origin …] [--lang hi]
 //	kycvs-admin entity remove --id ent_x
+//	kycvs-admin gate add --id ent_x --name "Phoenix Mall — Gate 2" [--purpose "…"] [--lang hi] [--service https://…]
 //
 // Mobile hashes and demo secrets depend on HASH_KEY, read from --dev-vars
 // (default .dev.vars) or --hash-key. A new entity's server secret is printed
-// once, on stderr; only its hash is in the SQL.
+// once, on stderr; only its hash is in the SQL. A gate venue (kind "gate":
+// a mall's, station's or airport's entry, checked with /gate) has no
+// origins; its gate token, printed once on stderr (with the sign-in link
+// when --service is given), signs a gate device in. Running gate add again
+// rotates the token: devices signed in with the old one are signed out at
+// their next online start.
 package main
 
 import (
@@ -49,7 +55,7 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: kycvs-admin devkeys | seed | entity add | entity remove (see go doc ./cmd/kycvs-admin)")
+		return errors.New("usage: kycvs-admin devkeys | seed | entity add | entity remove | gate add (see go doc ./cmd/kycvs-admin)")
 	}
 	cmd := args[0]
 	args = args[1:]
@@ -58,6 +64,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: kycvs-admin entity add|remove …")
 		}
 		cmd, args = "entity "+args[0], args[1:]
+	}
+	if cmd == "gate" {
+		if len(args) == 0 || args[0] != "add" {
+			return errors.New("usage: kycvs-admin gate add …")
+		}
+		cmd, args = "gate add", args[1:]
 	}
 	fs := flag.NewFlagSet("kycvs-admin "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -69,6 +81,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "entity display name, shown to the person")
 	purpose := fs.String("purpose", "", "why the entity asks, shown to the person")
 	lang := fs.String("lang", "en", "language of the entity's OTP SMS: en, hi, ur, bn")
+	service := fs.String("service", "", "service origin, to print a gate's sign-in link (gate add)")
 	applyLocal := fs.Bool("apply-local", false, "run the SQL on the local dev D1 (wrangler d1 execute DB --local)")
 	var origins multi
 	fs.Var(&origins, "origin", "allowed web origin of the entity's pages (repeatable)")
@@ -135,6 +148,37 @@ func run(args []string, stdout, stderr io.Writer) error {
 		sql.WriteString(store.EntitySQL(store.Entity{ID: *id, DisplayName: *name, Purpose: *purpose, Origins: origins, Lang: *lang,
 			SecretHash: secret.TokenHash(sk)}, time.Now()))
 		fmt.Fprintf(stderr, "server secret for %s (shown once, store it in the entity's server config):\n%s\n", *id, sk)
+	case "gate add":
+		if !store.IsEntityID(*id) {
+			return fmt.Errorf("--id %q: want ent_ and lowercase letters, digits, _", *id)
+		}
+		if *name == "" || len(origins) > 0 {
+			return errors.New("--name is required; a gate has no --origin (nothing frames it)")
+		}
+		if *purpose == "" {
+			*purpose = "Entry"
+		}
+		tok, err := NewGateToken()
+		if err != nil {
+			return err
+		}
+		// The server secret of a gate is never used (no server verifies
+		// for it): a fresh random one keeps secret_hash unique and unknown.
+		unused, err := NewSecret()
+		if err != nil {
+			return err
+		}
+		sql.WriteString(store.EntitySQL(store.Entity{ID: *id, DisplayName: *name, Purpose: *purpose, Lang: *lang,
+			SecretHash: secret.TokenHash(unused), Kind: store.KindGate, GateTokenHash: secret.TokenHash(tok)}, time.Now()))
+		fmt.Fprintf(stderr, "gate token for %s (shown once; enter it on the gate device's /gate page):\n%s\n", *id, tok)
+		if *service != "" {
+			o, err := origin.Parse(*service)
+			if err != nil {
+				return fmt.Errorf("--service: %w", err)
+			}
+			// In the fragment: never sent to a server, never in a log.
+			fmt.Fprintf(stderr, "sign-in link (open it on the gate device):\n%s/gate#token=%s\n", o, tok)
+		}
 	case "entity remove":
 		if !store.IsEntityID(*id) {
 			return fmt.Errorf("--id %q is not an entity id", *id)
@@ -144,6 +188,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	return wrangler.EmitSQL(sql.Bytes(), *applyLocal, stdout, stderr)
+}
+
+// GatePrefix starts every gate token, so a leaked one is recognisable.
+const GatePrefix = "kgate_"
+
+// NewGateToken returns a new gate sign-in token: 256 random bits.
+func NewGateToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("reading random: %w", err)
+	}
+	return GatePrefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // NewSecret returns a new entity server secret: 256 random bits.

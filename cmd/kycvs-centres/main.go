@@ -9,6 +9,14 @@
 //	kycvs-centres supervisor --id ctr_x --name "…" [--days 90]                   issue a supervisor token
 //	kycvs-centres cancel --appointment apt_… --by "supervisor name"             close a live or locked appointment
 //	kycvs-centres audit  --appointment apt_…                                    show its audit log (with --apply-local)
+//	kycvs-centres vaccinator --id ctr_x --name "…" --mobile 98… [--role supervisor]  register a person who signs in at /centre
+//	kycvs-centres revoke-vaccinator --vaccinator vcr_…                          end their sign-ins and sessions
+//
+// A vaccinator (or supervisor: a role) signs in at /centre with an OTP to
+// their own registered mobile; the audit log names them. Their mobile is
+// stored as the same keyed hash as the registry's, so the command needs
+// HASH_KEY: --hash-key (hex) or --dev-vars (default .dev.vars). One person
+// per mobile number.
 //
 // A token is printed once, on stderr; only its SHA-256 is stored.
 //
@@ -20,6 +28,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +38,8 @@ import (
 	"time"
 
 	"github.com/kycvs/kycvs/internal/wrangler"
+	"github.com/kycvs/kycvs/worker/devenv"
+	"github.com/kycvs/kycvs/worker/mobile"
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -42,7 +53,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	if len(args) == 0 {
-		return errors.New("usage: kycvs-centres add | token | revoke | supervisor | cancel | audit (see go doc ./cmd/kycvs-centres)")
+		return errors.New("usage: kycvs-centres add | token | revoke | supervisor | vaccinator | revoke-vaccinator | cancel | audit (see go doc ./cmd/kycvs-centres)")
 	}
 	cmd, args := args[0], args[1:]
 	fs := flag.NewFlagSet("kycvs-centres "+cmd, flag.ContinueOnError)
@@ -54,6 +65,11 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 	apt := fs.String("appointment", "", "appointment id, apt_… (cancel, audit)")
 	by := fs.String("by", "", "the supervisor's name, for the audit log (cancel)")
 	applyLocal := fs.Bool("apply-local", false, "run the SQL on the local dev D1 (wrangler d1 execute DB --local)")
+	mobileFlag := fs.String("mobile", "", "the vaccinator's own mobile number (vaccinator)")
+	role := fs.String("role", store.RoleVaccinator, "vaccinator or supervisor (vaccinator)")
+	vaccinator := fs.String("vaccinator", "", "vaccinator id, vcr_… (revoke-vaccinator)")
+	varsPath := fs.String("dev-vars", ".dev.vars", "file with HASH_KEY (vaccinator)")
+	hashKeyHex := fs.String("hash-key", "", "HASH_KEY, hex, instead of --dev-vars (vaccinator)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		return nil
 	}
 	switch cmd {
-	case "add", "token", "revoke", "supervisor":
+	case "add", "token", "revoke", "supervisor", "vaccinator":
 		if !store.IsCentreID(*id) {
 			return fmt.Errorf("--id %q: want ctr_ and lowercase letters, digits, _", *id)
 		}
@@ -110,6 +126,33 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		sql.WriteString(store.SupervisorSQL(*id, n, secret.TokenHash(tok), exp, now))
 		fmt.Fprintf(stderr, "supervisor token for %s at %s, valid until %s (shown once; give it to them only):\n%s\n",
 			n, *id, exp.UTC().Format(time.RFC3339), tok)
+	case "vaccinator":
+		n := strings.TrimSpace(*name)
+		if n == "" || len(n) > 100 {
+			return errors.New("--name (the vaccinator's name, up to 100 bytes, shown in the audit trail) is required")
+		}
+		if *role != store.RoleVaccinator && *role != store.RoleSupervisor {
+			return fmt.Errorf("--role %q: want vaccinator or supervisor", *role)
+		}
+		digits, err := mobile.Parse(*mobileFlag)
+		if err != nil {
+			return fmt.Errorf("--mobile %q: want an Indian 10-digit mobile number", *mobileFlag)
+		}
+		key, err := hashKey(*hashKeyHex, *varsPath)
+		if err != nil {
+			return err
+		}
+		vid, err := secret.NewID(nil, "vcr_")
+		if err != nil {
+			return err
+		}
+		sql.WriteString(store.VaccinatorSQL(vid, *id, n, *role, mobile.Hash(key, digits), now))
+		fmt.Fprintf(stderr, "%s %s of %s: %s (signs in at /centre with an OTP to %s)\n", *role, n, *id, vid, mobile.Mask(digits))
+	case "revoke-vaccinator":
+		if !store.IsVaccinatorID(*vaccinator) {
+			return fmt.Errorf("--vaccinator %q is not a vaccinator id (vcr_…)", *vaccinator)
+		}
+		sql.WriteString(store.RevokeVaccinatorSQL(*vaccinator, now))
 	case "unlock":
 		return errors.New("unlock is done by a supervisor through the worker, which sends the person a new code: " +
 			"POST /v1/centre/appointments/{id}/unlock with a supervisor token (kycvs-centres supervisor)")
@@ -130,4 +173,21 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	return wrangler.EmitSQL(sql.Bytes(), *applyLocal, stdout, stderr)
+}
+
+// hashKey is HASH_KEY from --hash-key, else from the vars file: the
+// worker's key, without which the stored mobile hash would match nothing.
+func hashKey(hexKey, varsPath string) ([]byte, error) {
+	if hexKey == "" {
+		vars, err := devenv.ReadVars(varsPath)
+		if err != nil {
+			return nil, fmt.Errorf("reading HASH_KEY: %w (pass --hash-key)", err)
+		}
+		hexKey = vars["HASH_KEY"]
+	}
+	k, err := hex.DecodeString(hexKey)
+	if err != nil || len(k) < 16 {
+		return nil, errors.New("HASH_KEY must be at least 16 bytes, hex")
+	}
+	return k, nil
 }

@@ -9,7 +9,7 @@
   var names = { 0: 'not vaccinated', 1: 'partially vaccinated', 2: 'fully vaccinated' };
   window.demoShown = function (e) { events.push({ type: 'shown', id: e.id, t: performance.now() }); };
   window.demoReady = function (e) { events.push({ type: 'ready', id: e.id, t: performance.now() }); };
-  window.demoError = function (e) { events.push({ type: 'error', code: e.code }); };
+  window.demoError = function (e) { events.push({ type: 'error', code: e.code, fatal: e.fatal }); };
   // An expired result is worthless to our server: start a fresh check with
   // a fresh nonce from it.
   window.demoExpired = function (r) {

@@ -69,7 +69,7 @@ func TestTamperedInBrowser(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the Fetch domain never paused /v1/otp/verify")
 	}
-	p.waitIn(`document.getElementById("error").textContent === "The answer could not be verified, so nothing was shared."`)
+	embedTokenRefused(t, p, "token_signature", "token_malformed")
 	time.Sleep(300 * time.Millisecond)
 	if n := hostResults(p); n != 0 {
 		t.Fatal("host callback got the tampered token")

@@ -148,6 +148,24 @@ func TestProduction(t *testing.T) {
 		}
 	})
 
+	t.Run("no dev token sandbox", func(t *testing.T) {
+		r := call(t, "POST", s.URL+"/dev/tokens", "", "", map[string]any{"entity": "ent_railways", "nonce": nonce, "status": 2})
+		if r.status != http.StatusNotFound || strings.Contains(r.raw, "kycvs1.") {
+			t.Errorf("POST /dev/tokens: %d %.200s, want 404", r.status, r.raw)
+		}
+		// Not only unrouted: not built. The sandbox's code (worker/service/
+		// devtokens.go, -tags kycvs_dev) is absent from the production binary.
+		bin, err := os.ReadFile(filepath.Join(d.root, "build", "app.wasm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sym := range []string{"devToken", "/dev/tokens", "dev-person"} {
+			if bytes.Contains(bin, []byte(sym)) {
+				t.Errorf("the production build contains %q", sym)
+			}
+		}
+	})
+
 	// Booking first: the person's next OTP (the status check after the dose)
 	// must wait for the production resend gap, and the other subtests fill it.
 	arjun := seed.DemoPeople[2]
@@ -229,8 +247,8 @@ func TestProduction(t *testing.T) {
 		secret := seed.DemoSecret(d.hashKey, "ent_hotel")
 		r := call(t, "POST", s.URL+"/v1/tokens/verify", "", secret, map[string]string{"token": devToken, "nonce": nonce})
 		want(t, "dev-key token", r, http.StatusOK)
-		if r.body["valid"] != false || r.str("reason") != "unknown_key" {
-			t.Errorf("dev-key token: %s, want valid:false reason unknown_key", r.raw)
+		if r.body["valid"] != false || r.str("reason") != "token_unknown_key" {
+			t.Errorf("dev-key token: %s, want valid:false reason token_unknown_key", r.raw)
 		}
 		r = call(t, "POST", s.URL+"/v1/tokens/verify", "", secret, map[string]string{"token": prodToken, "nonce": nonce})
 		if r.status != http.StatusOK || r.body["valid"] != true || r.str("status") != "2" {

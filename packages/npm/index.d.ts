@@ -2,17 +2,17 @@
 // checks that every name declared here is exported and the reverse.
 
 /** Every code a VerifyError carries: SPEC.md §5's check names (as in
- * testdata/vectors.json), then already_used and keyset_unavailable. The same
+ * testdata/vectors.json), then token_used and keyset_unavailable. The same
  * codes as Go's kycvs.ErrorCode and the Python package. */
 export type Code =
-  | 'malformed'
-  | 'unknown_key'
-  | 'signature'
-  | 'audience'
-  | 'nonce'
-  | 'not_yet_valid'
-  | 'expired'
-  | 'already_used'
+  | 'token_malformed'
+  | 'token_unknown_key'
+  | 'token_signature'
+  | 'token_audience'
+  | 'token_nonce'
+  | 'token_not_yet_valid'
+  | 'token_expired'
+  | 'token_used'
   | 'keyset_unavailable';
 
 export const CODES: readonly Code[];
@@ -120,6 +120,6 @@ export interface ReplayStoreOptions {
 /** Single use of token ids and nonces, in memory. */
 export class MemoryReplayStore {
   constructor(opts?: ReplayStoreOptions);
-  /** Records claims' jti and (aud, nonce); throws VerifyError('already_used') if either was. */
+  /** Records claims' jti and (aud, nonce); throws VerifyError('token_used') if either was. */
   use(claims: Claims): void;
 }

@@ -1,10 +1,65 @@
 // Type declarations for embed.js, the KYC-VS script-tag loader
-// (<script src="https://SERVICE/embed.js" async>). It defines one global.
+// (<script src="https://SERVICE/embed.js[?onload=fnName]" async>). It defines
+// one global, KYCVS, and one element, <kycvs-check>.
 
 export {};
 
 declare global {
   const KYCVS: KYCVSLoader;
+  interface HTMLElementTagNameMap {
+    "kycvs-check": KYCVSCheckElement;
+  }
+  interface HTMLElementEventMap {
+    "kycvs:shown": CustomEvent<{ id: string }>;
+    "kycvs:ready": CustomEvent<{ id: string }>;
+    "kycvs:result": CustomEvent<KYCVSResult | KYCVSTravellerResult[]>;
+    "kycvs:error": CustomEvent<KYCVSError>;
+    "kycvs:expired": CustomEvent<KYCVSResult | KYCVSTravellerResult[]>;
+  }
+}
+
+/**
+ * Every code the error callback can get: docs/API.md, "The host page's error codes" (worker/api/codes.go HostCodes;
+ * a test holds this union to that list). Never a registry fact the person did not share: a name that matched nobody
+ * is "not_verified".
+ */
+export type KYCVSErrorCode =
+  | "unknown_entity"
+  | "invalid_origin"
+  | "invalid_nonce"
+  | "csp_blocked"
+  | "widget_timeout"
+  | "module_unavailable"
+  | "misconfigured"
+  | "entity_misconfigured"
+  | "network"
+  | "unavailable"
+  | "sms_unavailable"
+  | "rate_limited"
+  | "internal"
+  | "invalid_mobile"
+  | "invalid_name"
+  | "invalid_otp"
+  | "otp_incorrect"
+  | "otp_expired"
+  | "otp_locked"
+  | "otp_superseded"
+  | "otp_used"
+  | "txn_unknown"
+  | "travellers_mismatch"
+  | "not_verified"
+  | "token_malformed"
+  | "token_unknown_key"
+  | "token_signature"
+  | "token_audience"
+  | "token_nonce"
+  | "token_not_yet_valid"
+  | "token_expired";
+
+export interface KYCVSError {
+  code: KYCVSErrorCode;
+  /** The widget can give no result without you: fix the setup, or reset with a fresh nonce. Otherwise the person goes on in the widget. */
+  fatal: boolean;
 }
 
 export interface KYCVSResult {
@@ -16,8 +71,10 @@ export interface KYCVSResult {
   exp: number;
 }
 
-/** One traveller's result in a family check: a verified token, or the service's code for that traveller alone ("name_mismatch": nobody of that name on the number). */
-export type KYCVSTravellerResult = KYCVSResult | { error: string };
+/** One traveller's result in a family check: a verified token, or "not_verified" (nobody of that name on the number). */
+export type KYCVSTravellerResult = KYCVSResult | { error: KYCVSErrorCode };
+
+export type KYCVSTheme = "auto" | "light" | "dark";
 
 export interface KYCVSRenderOptions {
   /** Your registered entity id ("ent_…"). */
@@ -30,12 +87,18 @@ export interface KYCVSRenderOptions {
    * token on your server with its traveller's nonce. Declaratively: data-kycvs-nonces="N1 N2 N3".
    */
   travellers?: { nonce: string }[];
-  /** "en" | "hi" | "ur" | "bn"; default: <html lang>, else English. */
+  /** "en" | "hi" | "ur" | "bn" | "mr" | "gu" | "pa" | "ta" | "te" | "kn" | "ml" | "or" | "as"; default: <html lang> if the widget speaks it, else the browser's languages. */
   lang?: string;
+  /** "auto" (default) follows the person's prefers-color-scheme. */
+  theme?: KYCVSTheme;
+  /** Milliseconds until a widget that has not shown is reported ("widget_timeout" or why); default 10000. */
+  timeout?: number;
+  /** Name of a hidden input (one per traveller) put in the element and filled with the token: for server-rendered forms. Declaratively: data-kycvs-response-field[="name"] (default name "kycvs-response"). */
+  responseField?: string;
   /** A result the module inside the widget has verified: one, or with travellers an array of every traveller's. */
   onResult?(r: KYCVSResult | KYCVSTravellerResult[]): void;
-  /** Codes only, never personal data: "token_refused", "otp_incorrect", "rate_limited", "module_unavailable", … */
-  onError?(e: { code: string }): void;
+  /** Codes only, never personal data. */
+  onError?(e: KYCVSError): void;
   /** With travellers: when the first of their tokens expires. */
   onExpired?(r: KYCVSResult | KYCVSTravellerResult[]): void;
   /** The form is on screen and accepts input. */
@@ -50,6 +113,22 @@ export interface KYCVSHandle {
   /** Start over in the same element; pass a fresh nonce (or fresh travellers) if your server consumed the old ones. */
   reset(opts?: { nonce?: string; travellers?: { nonce: string }[] }): void;
   remove(): void;
+  /** The last result, or null before one (and after reset). */
+  getResult(): KYCVSResult | KYCVSTravellerResult[] | null;
+  /** A result came and its (first) token has expired. */
+  isExpired(): boolean;
+}
+
+/**
+ * <kycvs-check entity="ent_…" nonce="…" [nonces="N1 N2"] [lang] [theme] [timeout] [response-field]>: renders when
+ * connected, removes itself when disconnected, starts over when its nonce changes. Works as is in plain HTML, React
+ * and Vue; listen to the kycvs:* events.
+ */
+export interface KYCVSCheckElement extends HTMLElement {
+  nonce: string;
+  reset(opts?: { nonce?: string; travellers?: { nonce: string }[] }): void;
+  getResult(): KYCVSResult | KYCVSTravellerResult[] | null;
+  isExpired(): boolean;
 }
 
 export interface KYCVSLoader {
@@ -63,8 +142,14 @@ export interface KYCVSLoader {
   scan(root?: ParentNode): void;
   reset(x: KYCVSHandle | Element | string, opts?: { nonce?: string; travellers?: { nonce: string }[] }): void;
   remove(x: KYCVSHandle | Element | string): void;
+  getResult(x: KYCVSHandle | Element | string): KYCVSResult | KYCVSTravellerResult[] | null;
+  isExpired(x: KYCVSHandle | Element | string): boolean;
+  /** Calls cb(KYCVS), always asynchronously. Before the script has loaded, use embed.js?onload=fnName. */
+  ready(cb: (kycvs: KYCVSLoader) => void): void;
+  /** How many widgets are live. A widget whose element left the document is removed. */
+  count(): number;
 }
 
 // Element events (bubbling CustomEvents): "kycvs:shown", "kycvs:ready",
 // "kycvs:result" (detail: KYCVSResult, or with travellers KYCVSTravellerResult[]),
-// "kycvs:error" (detail: {code}), "kycvs:expired" (detail: as "kycvs:result").
+// "kycvs:error" (detail: KYCVSError), "kycvs:expired" (detail: as "kycvs:result").

@@ -9,7 +9,7 @@ const hex = (u) => Buffer.from(u).toString('hex');
 
 test('vector file has cases of every kind', () => {
   const errors = new Set(vf.cases.map((c) => c.error ?? ''));
-  for (const e of ['', 'malformed', 'unknown_key', 'signature', 'audience', 'nonce', 'expired', 'not_yet_valid']) assert.ok(errors.has(e), e);
+  for (const e of ['', 'token_malformed', 'token_unknown_key', 'token_signature', 'token_audience', 'token_nonce', 'token_expired', 'token_not_yet_valid']) assert.ok(errors.has(e), e);
 });
 
 for (const c of vf.cases) {

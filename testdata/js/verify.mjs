@@ -54,52 +54,52 @@ const CONTEXT = new TextEncoder().encode('kycvs/v1/attestation\0');
 // SPEC §2: strict payload decoding.
 function decodePayload(bytes) {
   let obj;
-  try { obj = decode(bytes); } catch (e) { fail('malformed', `payload: ${e.message}`); } // also refuses trailing bytes
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || obj instanceof Uint8Array) fail('malformed', 'payload is not a map');
+  try { obj = decode(bytes); } catch (e) { fail('token_malformed', `payload: ${e.message}`); } // also refuses trailing bytes
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || obj instanceof Uint8Array) fail('token_malformed', 'payload is not a map');
   // Repeated keys collapse in a JS object: compare with the map header's count.
   const h = bytes[0];
   const count = (h & 0xf0) === 0x80 ? h & 0x0f : h === 0xde ? (bytes[1] << 8) | bytes[2] : h === 0xdf ? new DataView(bytes.buffer, bytes.byteOffset + 1, 4).getUint32(0) : -1;
   const keys = Object.keys(obj);
-  if (count !== 10 || keys.length !== 10) fail('malformed', `want 10 fields, header says ${count}, got ${keys.length} distinct`);
+  if (count !== 10 || keys.length !== 10) fail('token_malformed', `want 10 fields, header says ${count}, got ${keys.length} distinct`);
   for (const k of keys) {
     const t = FIELDS[k], v = obj[k];
-    if (!t) fail('malformed', `unknown field ${k}`);
-    if (t === 'int' && !(Number.isSafeInteger(v) && v >= INT_RANGE[k][0] && v <= INT_RANGE[k][1])) fail('malformed', `${k} out of range`);
+    if (!t) fail('token_malformed', `unknown field ${k}`);
+    if (t === 'int' && !(Number.isSafeInteger(v) && v >= INT_RANGE[k][0] && v <= INT_RANGE[k][1])) fail('token_malformed', `${k} out of range`);
     if (t === 'str') {
-      if (typeof v !== 'string') fail('malformed', `${k} is not a string`);
+      if (typeof v !== 'string') fail('token_malformed', `${k} is not a string`);
       const n = Buffer.byteLength(v, 'utf8');
-      if (n < STR_LEN[k][0] || n > STR_LEN[k][1]) fail('malformed', `${k} length ${n}`);
+      if (n < STR_LEN[k][0] || n > STR_LEN[k][1]) fail('token_malformed', `${k} length ${n}`);
     }
-    if (t === 'bin' && !(v instanceof Uint8Array && v.length === 16)) fail('malformed', `${k} is not 16 bytes of binary`);
+    if (t === 'bin' && !(v instanceof Uint8Array && v.length === 16)) fail('token_malformed', `${k} is not 16 bytes of binary`);
   }
   return obj;
 }
 
 // SPEC §5, in order.
 export async function verifyToken(token, keyset, { audience, nonce, now }) {
-  if (typeof token !== 'string' || token.length > 512) fail('malformed', 'too long');
-  if (!token.startsWith('kycvs1.')) fail('malformed', 'prefix');
+  if (typeof token !== 'string' || token.length > 512) fail('token_malformed', 'too long');
+  if (!token.startsWith('kycvs1.')) fail('token_malformed', 'prefix');
   const parts = token.slice(7).split('.');
-  if (parts.length !== 3) fail('malformed', 'parts');
+  if (parts.length !== 3) fail('token_malformed', 'parts');
   const [kid, p64, s64] = parts;
-  if (!/^[0-9a-f]{8}$/.test(kid)) fail('malformed', 'kid');
+  if (!/^[0-9a-f]{8}$/.test(kid)) fail('token_malformed', 'kid');
   const payload = b64url(p64), sig = b64url(s64);
-  if (!payload || payload.length === 0) fail('malformed', 'payload encoding');
-  if (!sig || sig.length !== 64) fail('malformed', 'signature encoding');
+  if (!payload || payload.length === 0) fail('token_malformed', 'payload encoding');
+  if (!sig || sig.length !== 64) fail('token_malformed', 'signature encoding');
   const key = keyset.find((k) => k.kid === kid);
-  if (!key) fail('unknown_key', kid);
+  if (!key) fail('token_unknown_key', kid);
   const msg = new Uint8Array(CONTEXT.length + payload.length);
   msg.set(CONTEXT); msg.set(payload, CONTEXT.length);
   // zip215: false = RFC 8032 strict, as Go's crypto/ed25519 (canonical R and S).
-  if (!(await ed.verifyAsync(sig, msg, key.pub, { zip215: false }))) fail('signature', 'bad signature');
+  if (!(await ed.verifyAsync(sig, msg, key.pub, { zip215: false }))) fail('token_signature', 'bad signature');
   const c = decodePayload(payload); // only now: the bytes are authentic
-  if (c.v !== 1) fail('malformed', `version ${c.v}`);
-  if (c.kid !== kid) fail('malformed', 'payload kid differs');
-  if (!(key.notBefore <= c.iat && c.iat < key.notAfter)) fail('unknown_key', 'key not valid at iat');
-  if (c.aud !== audience) fail('audience', c.aud);
-  if (c.nonce !== nonce) fail('nonce', 'nonce');
-  if (!(c.iat < c.exp && c.exp <= c.iat + 300)) fail('malformed', 'lifetime');
-  if (c.iat > now + 60) fail('not_yet_valid', 'iat');
-  if (!(now < c.exp)) fail('expired', 'exp');
+  if (c.v !== 1) fail('token_malformed', `version ${c.v}`);
+  if (c.kid !== kid) fail('token_malformed', 'payload kid differs');
+  if (!(key.notBefore <= c.iat && c.iat < key.notAfter)) fail('token_unknown_key', 'key not valid at iat');
+  if (c.aud !== audience) fail('token_audience', c.aud);
+  if (c.nonce !== nonce) fail('token_nonce', 'nonce');
+  if (!(c.iat < c.exp && c.exp <= c.iat + 300)) fail('token_malformed', 'lifetime');
+  if (c.iat > now + 60) fail('token_not_yet_valid', 'iat');
+  if (!(now < c.exp)) fail('token_expired', 'exp');
   return c;
 }

@@ -36,6 +36,10 @@ var Codes = map[string]Code{
 	// Fields that break their format.
 	"invalid_appointment":     {http.StatusBadRequest, "not an appointment id", nil},
 	"invalid_batch":           {http.StatusBadRequest, "batch must be 1 to 40 letters, digits, / . _ -", nil},
+	"invalid_capacity":        {http.StatusBadRequest, "capacity must be a whole number from 0 to 500", nil},
+	"invalid_district":        {http.StatusBadRequest, "district must be 2 to 60 letters", nil},
+	"invalid_pin":             {http.StatusBadRequest, "pin must be a 6-digit PIN code", nil},
+	"bad_query":               {http.StatusBadRequest, "the query parameters do not go together", nil},
 	"invalid_centre":          {http.StatusBadRequest, "centre must look like ctr_…", nil},
 	"invalid_date":            {http.StatusBadRequest, "date must be YYYY-MM-DD", nil},
 	"invalid_entity":          {http.StatusBadRequest, "entity must look like ent_…", nil},
@@ -47,11 +51,13 @@ var Codes = map[string]Code{
 	"invalid_origin":          {http.StatusBadRequest, "origin is not a registered origin of the entity", nil},
 	"invalid_otp":             {http.StatusBadRequest, "otp must be 6 digits", nil},
 	"invalid_security_code":   {http.StatusBadRequest, "security_code must be 4 digits", nil},
+	"invalid_status":          {http.StatusBadRequest, "status must be 0, 1 or 2", nil},
 	"invalid_time":            {http.StatusBadRequest, "not a bookable time", nil},
 	"invalid_travellers":      {http.StatusBadRequest, "travellers must list 1 to 6 {name, nonce}, instead of name and nonce", nil},
 	"invalid_txn":             {http.StatusBadRequest, "txn is not a transaction id", nil},
 	"invalid_vaccine":         {http.StatusBadRequest, "vaccine must be a vaccine id such as covishield", nil},
 	"walk_in_otp_required":    {http.StatusBadRequest, "a walk-in is recorded with the OTP sent to the person's mobile", nil},
+	"invalid_birth_year":      {http.StatusBadRequest, "birth_year must be a year that makes the person 12 to 120 years old", nil},
 
 	// A family check's travellers (one code for up to six people on a number).
 	"duplicate_name":      {http.StatusBadRequest, "two travellers have the same name", nil},
@@ -60,14 +66,18 @@ var Codes = map[string]Code{
 	"travellers_mismatch": {http.StatusConflict, "the travellers are not the ones the code was sent for; request a new code", nil},
 
 	// Who is asking.
-	"entity_auth":     {http.StatusUnauthorized, "send the entity secret as Authorization: Bearer", nil},
-	"invalid_token":   {http.StatusUnauthorized, "not a valid token", []int{http.StatusBadRequest}},
-	"mobile_mismatch": {http.StatusForbidden, "mobile is not the one verified for this session", nil},
-	"session_expired": {http.StatusUnauthorized, "the booking session expired; verify the mobile again", nil},
-	"token_expired":   {http.StatusUnauthorized, "the token expired; ask for a new one", nil},
-	"unauthorized":    {http.StatusUnauthorized, "send Authorization: Bearer <token>", nil},
-	"unknown_entity":  {http.StatusForbidden, "the entity is not registered", nil},
-	"wrong_centre":    {http.StatusForbidden, "the appointment is at another centre", nil},
+	"entity_auth":      {http.StatusUnauthorized, "send the entity secret as Authorization: Bearer", nil},
+	"invalid_token":    {http.StatusUnauthorized, "not a valid token", []int{http.StatusBadRequest}},
+	"mobile_mismatch":  {http.StatusForbidden, "mobile is not the one verified for this session", nil},
+	"session_expired":  {http.StatusUnauthorized, "the booking session expired; verify the mobile again", nil},
+	"token_expired":    {http.StatusUnauthorized, "the token expired; ask for a new one", nil},
+	"unauthorized":     {http.StatusUnauthorized, "send Authorization: Bearer <token>", nil},
+	"unknown_entity":   {http.StatusForbidden, "the entity is not registered", nil},
+	"wrong_centre":     {http.StatusForbidden, "the appointment is at another centre", nil},
+	"csrf_failed":      {http.StatusForbidden, "a signed-in request must come from the centre page (Origin and X-CSRF-Token)", nil},
+	"not_a_vaccinator": {http.StatusForbidden, "this mobile number is not registered for a vaccination centre", nil},
+	"supervisor_only":  {http.StatusForbidden, "only a supervisor of the centre may do this", nil},
+	"gate_auth":        {http.StatusUnauthorized, "unknown or withdrawn gate token", nil},
 
 	// One-time passwords.
 	"name_mismatch":  {http.StatusUnprocessableEntity, "no one with this name is registered on this mobile number", nil},
@@ -85,6 +95,8 @@ var Codes = map[string]Code{
 	"appointment_done":        {http.StatusConflict, "the dose for this appointment was recorded", nil},
 	"appointment_locked":      {http.StatusLocked, "the appointment is locked after wrong security codes; the centre's supervisor can unlock it", nil},
 	"appointment_not_found":   {http.StatusNotFound, "no such appointment", nil},
+	"capacity_below_booked":   {http.StatusConflict, "more places are already booked than this capacity", nil},
+	"slot_full":               {http.StatusConflict, "no free place is left at this time; choose another", nil},
 	"beneficiary_not_found":   {http.StatusNotFound, "no one with this name is registered on this mobile number", nil},
 	"conflict":                {http.StatusConflict, "the appointment changed meanwhile; reload it", nil},
 	"has_appointment":         {http.StatusConflict, "the person has an online appointment; record it with the security code", nil},
@@ -96,6 +108,8 @@ var Codes = map[string]Code{
 	"unknown_centre":          {http.StatusNotFound, "no such centre", nil},
 	"unknown_vaccine":         {http.StatusNotFound, "no such vaccine", nil},
 	"vaccine_mismatch":        {http.StatusConflict, "the primary schedule continues with the same vaccine", nil},
+	"already_registered":      {http.StatusConflict, "someone of this name is already registered on this mobile number", nil},
+	"too_many_people":         {http.StatusConflict, "at most 6 people are registered on one mobile number", nil},
 
 	// Limits and the service's own failures.
 	"entity_misconfigured": {http.StatusInternalServerError, "the entity's registration is invalid; its operator must correct it", nil},
@@ -104,6 +118,66 @@ var Codes = map[string]Code{
 	"rate_limited":         {http.StatusTooManyRequests, "too many requests; try again later", nil},
 	"sms_unavailable":      {http.StatusServiceUnavailable, "the SMS could not be sent; try again in a minute", nil},
 	"unavailable":          {http.StatusServiceUnavailable, "the service is busy; try again in a few seconds", nil},
+}
+
+// VerifierCodes are the codes a verifier refuses a status token with: one
+// per check of SPEC.md §5, in its order (a check named twice counts once),
+// then the entity server's single use and its keyset. They are the reasons
+// of POST /v1/tokens/verify (a 200 {valid: false, reason}), the codes of
+// kycvs.ErrorCode, of the browser module and of the Node and Python
+// verifiers, and the names testdata/vectors.json expects: one vocabulary,
+// documented in docs/API.md ("Token verdicts") and checked against each of
+// those by tests. token_expired is also a row of Codes (a bearer token past
+// its time): the same words for the same fact.
+var VerifierCodes = []Verdict{
+	{"token_malformed", "1, 4, 8", "not a token: its text form, payload encoding, version, key id or lifetime"},
+	{"token_unknown_key", "2, 5", "no published key has the token's key id, or the key was not valid when it was issued"},
+	{"token_signature", "3", "the signature does not verify: the token was forged or altered"},
+	{"token_audience", "6", "the token was issued for another entity"},
+	{"token_nonce", "7", "the token carries another nonce: it was issued for another request"},
+	{"token_not_yet_valid", "9", "the token was issued more than 60 s after the verifier's clock"},
+	{"token_expired", "10", "the token expired; the person verifies again"},
+	{"token_used", "after 10", "the token, or another token for its nonce, was accepted before"},
+	{"keyset_unavailable", "before 2", "the verifier has no issuer keyset to check against; an outage, not a verdict on the token"},
+}
+
+// Verdict is a row of VerifierCodes: the code, the steps of SPEC.md §5 that
+// answer it, and the message for developers.
+type Verdict struct {
+	Code, Steps, Message string
+}
+
+// BrowserCodes are the codes the browser side (embed.js, the widget, the
+// browser module) produces itself; no endpoint answers them. Each is
+// documented in docs/API.md ("The host page's error codes").
+var BrowserCodes = map[string]string{
+	"csp_blocked":        "the host page's Content-Security-Policy blocks the service's frame",
+	"module_unavailable": "this browser could not load or start the verifier module",
+	"network":            "the service could not be reached",
+	"not_verified":       "the check ended without a status: nothing is known about the person",
+	"widget_timeout":     "the widget did not show within the timeout, for no reason the embed could find",
+}
+
+// HostCodes are every code the embed's error callback (and the element's
+// kycvs:error event) can deliver: site/src/embed.d.ts's KYCVSErrorCode,
+// in this order. Each is a row of Codes, VerifierCodes or BrowserCodes,
+// and the widget has words for each in every language (message key
+// "err_" + code). Nothing in it tells the host a registry fact the person
+// did not choose to share: a name that matched nobody on the number is
+// not_verified, never name_mismatch.
+var HostCodes = []string{
+	// Setting up: the host's developers must act.
+	"unknown_entity", "invalid_origin", "invalid_nonce", "csp_blocked", "widget_timeout",
+	"module_unavailable", "misconfigured", "entity_misconfigured",
+	// The service or the network.
+	"network", "unavailable", "sms_unavailable", "rate_limited", "internal",
+	// The person's steps, which the widget lets them correct.
+	"invalid_mobile", "invalid_name", "invalid_otp",
+	"otp_incorrect", "otp_expired", "otp_locked", "otp_superseded", "otp_used", "txn_unknown",
+	"travellers_mismatch", "not_verified",
+	// The module refused the service's answer: nothing reached the host.
+	"token_malformed", "token_unknown_key", "token_signature", "token_audience", "token_nonce",
+	"token_not_yet_valid", "token_expired",
 }
 
 // Code is a row of the error table.
@@ -174,6 +248,7 @@ func Public(err error) *Error {
 	var wc *domain.WrongCodeError
 	var ns *store.StateError
 	var dt *domain.DuplicateError
+	var by *domain.BirthYearError
 	switch {
 	case err == nil:
 		return nil
@@ -223,6 +298,10 @@ func Public(err error) *Error {
 		return E("otp_superseded")
 	case errors.Is(err, store.ErrTxnExpired):
 		return E("otp_expired")
+	case errors.Is(err, store.ErrSlotFull):
+		return E("slot_full")
+	case errors.Is(err, store.ErrBelowBooked):
+		return E("capacity_below_booked")
 	case errors.Is(err, store.ErrHasAppointment):
 		return E("has_appointment")
 	case errors.Is(err, domain.ErrAlreadyRecorded):
@@ -238,6 +317,12 @@ func Public(err error) *Error {
 		return Ef("duplicate_name", "%s", err)
 	case errors.Is(err, domain.ErrTravellersMismatch):
 		return E("travellers_mismatch")
+	case errors.Is(err, domain.ErrMobileFull), errors.Is(err, store.ErrMobileFull):
+		return E("too_many_people")
+	case errors.Is(err, domain.ErrAlreadyRegistered):
+		return E("already_registered")
+	case errors.As(err, &by):
+		return Ef("invalid_birth_year", "%s", by)
 	case errors.Is(err, store.ErrUnavailable):
 		return Unavailable("unavailable", "the service is busy; try again in a few seconds", RetryAfterUnavailable)
 	case errors.Is(err, store.ErrBadEntity):

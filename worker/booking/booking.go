@@ -17,7 +17,8 @@
 //
 //	POST   /v1/booking/otp      {mobile, lang?}            → 202 {txn, expires_in, resend_in}
 //	POST   /v1/booking/session  {txn, otp}                 → 200 {session, expires_in, beneficiaries:[{name, status, doses, vaccine, next_dose_from, dose_history}]}
-//	GET    /v1/centres                                     → 200 {centres:[{id, name, district}], slots:[…]}
+//	GET    /v1/centres?pin=NNNNNN | ?district=…           → 200 {centres:[{address, district, id, name, pin}], first_date, last_date, slots}
+//	GET    /v1/centres/{id}/slots?date=YYYY-MM-DD          → 200 {centre, date, slots:[{capacity, free, passed?, time}]}
 //	POST   /v1/appointments     Bearer <session> {mobile, name, centre, date, time, lang?}
 //	                                                       → 201 {appointment:<slip>, access_token}
 //	GET    /v1/appointments         Bearer <session>       → 200 {appointments:[<slip>…]} of the people on the mobile
@@ -25,8 +26,10 @@
 //	PATCH  /v1/appointments/{id}    Bearer <access_token or session> {centre?, date?, time?}
 //	                                                       → 200 <slip>, a new code by SMS (reschedule)
 //	DELETE /v1/appointments/{id}    Bearer <access_token or session>  → 200 <slip> (cancelled)
+//	GET    /v1/appointments/{id}/slip Bearer <access_token or session> → 200 {address, appointment:<slip>, pin, security_code, code_by_sms?}
 //
-// The slip never contains the security code. The access token is returned
+// Only /slip shows the security code (book_slip.go): to the holder of the
+// access token or a session for the mobile. The access token is returned
 // once, at booking, and is stored hashed; a person who lost it opens a new
 // booking session (the mobile's OTP) instead. A reschedule sends a new code
 // and the old one stops working; the wrong-code count stays with the
@@ -43,6 +46,16 @@
 // The supervisor (Authorization: Bearer <supervisor token>, from kycvs-centres):
 //
 //	POST /v1/centre/appointments/{id}/unlock      → 200 <slip>; a new code goes to the person by SMS
+//	POST /v1/centre/capacity {date, time?, capacity} → 200 {centre, date, slots} (slots.go)
+//
+// The people of the centre console /centre (vaccinators and supervisors,
+// each issued by kycvs-centres with their own mobile) sign in with an OTP
+// and use every endpoint above with a session cookie instead of a token
+// (session.go: the cookie, Origin and CSRF checks), plus (centre.go):
+//
+//	GET  /v1/centre/appointments/{id}              → 200 one appointment of the centre by reference
+//	GET  /v1/centre/audit?date=YYYY-MM-DD           → 200 the centre's audit trail of the day (supervisor)
+//	POST /v1/centre/registrations {txn, otp, name, birth_year} → 201 a walk-in registered on site
 //
 // A dose's confirmation SMS is queued in the statement that records the dose
 // and sent at once; if the gateway fails, the cron trigger sends it again
@@ -82,19 +95,30 @@ type Config struct {
 	Rand        io.Reader                  // nil: crypto/rand
 
 	SessionLifetime time.Duration // how long a booking session lasts after the OTP; 0: 15 minutes
-	DaysAhead       int           // how far ahead a slot may be booked; 0: 60 days
+	// ServiceOrigin is SERVICE_ORIGIN: the centre console's cookie is
+	// Secure with the __Host- prefix on https, and its state-changing
+	// requests must come from this origin.
+	ServiceOrigin string
+	// ShiftLength is how long a centre session lasts; 0 (or more than
+	// MaxShift): MaxShift.
+	ShiftLength time.Duration
+	DaysAhead   int // how far ahead a slot may be booked; 0: 60 days
 }
 
 // Handler serves the booking and vaccinator endpoints.
 type Handler struct {
-	cfg  Config
-	keys *secret.Keys
+	cfg   Config
+	keys  *secret.Keys
+	skeys sessionKeys
 }
 
 // New returns the handler; Routes are its endpoints.
 func New(cfg Config) (*Handler, error) {
 	if len(cfg.HashKey) < 16 || cfg.ServiceHost == "" || cfg.ClientIP == nil {
 		return nil, errors.New("booking: hash key, service host and client IP are required")
+	}
+	if cfg.ShiftLength <= 0 || cfg.ShiftLength > MaxShift {
+		cfg.ShiftLength = MaxShift
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -105,7 +129,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.DaysAhead <= 0 {
 		cfg.DaysAhead = 60
 	}
-	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey)}, nil
+	return &Handler{cfg: cfg, keys: secret.Derive(cfg.HashKey), skeys: deriveSessionKeys(cfg.HashKey)}, nil
 }
 
 // Routes are the booking, vaccinator and supervisor endpoints, for the
@@ -117,6 +141,9 @@ func (h *Handler) Routes() []api.Route {
 		{Pattern: "/v1/booking/otp", Methods: one(http.MethodPost, h.startOTP)},
 		{Pattern: "/v1/booking/session", Methods: one(http.MethodPost, h.session)},
 		{Pattern: "/v1/centres", Methods: one(http.MethodGet, h.centres)},
+		{Pattern: "/v1/centres/{id}/slots", Methods: one(http.MethodGet, h.centreSlots)},
+		{Pattern: "/v1/centre/capacity", Methods: one(http.MethodPost, h.setCapacity)},
+		{Pattern: "/v1/appointments/{id}/slip", Methods: one(http.MethodGet, h.showSlip)},
 		{Pattern: "/v1/appointments", Methods: map[string]api.Endpoint{http.MethodPost: h.book, http.MethodGet: h.list}},
 		{Pattern: "/v1/appointments/{id}", Methods: map[string]api.Endpoint{
 			http.MethodGet: h.showAppointment, http.MethodDelete: h.cancel, http.MethodPatch: h.reschedule}},
@@ -124,6 +151,12 @@ func (h *Handler) Routes() []api.Route {
 		{Pattern: "/v1/vaccinations", Methods: one(http.MethodPost, h.record)},
 		{Pattern: "/v1/vaccinations/walk-in", Methods: one(http.MethodPost, h.walkInOTP)},
 		{Pattern: "/v1/centre/appointments/{id}/unlock", Methods: one(http.MethodPost, h.unlock)},
+		// The centre console (session.go, centre.go).
+		{Pattern: "/v1/centre/sign-in", Methods: one(http.MethodPost, h.signInOTP)},
+		{Pattern: "/v1/centre/session", Raw: h.sessionRoute},
+		{Pattern: "/v1/centre/appointments/{id}", Methods: one(http.MethodGet, h.centreAppointment)},
+		{Pattern: "/v1/centre/audit", Methods: one(http.MethodGet, h.centreAudit)},
+		{Pattern: "/v1/centre/registrations", Methods: one(http.MethodPost, h.register)},
 	}
 }
 

@@ -450,7 +450,7 @@ func TestMethodsAndOrigin(t *testing.T) {
 	e := newEnv(t)
 	e.want(e.do("GET", "/v1/vaccinations", e.tokens[delhi], nil), http.StatusMethodNotAllowed, "method_not_allowed")
 	e.want(e.do("PUT", "/v1/appointments/apt_AAAAAAAAAAAAAAAA", "x", `{}`), http.StatusMethodNotAllowed, "method_not_allowed")
-	r := e.do("GET", "/v1/centres", "", nil)
+	r := e.do("GET", "/v1/centres?district=new%20delhi", "", nil)
 	e.want(r, http.StatusOK, "")
 	if !strings.Contains(r.Raw, delhi) || strings.Contains(r.Raw, "token") {
 		t.Fatalf("centres: %s", r.Raw)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/internal/harness"
+	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -190,5 +191,43 @@ func TestE2EBookingInWorkerd(t *testing.T) {
 	r = x.do("GET", "/v1/centre/appointments", tokens[delhi], nil)
 	if !strings.Contains(r.Raw, `"walk_in":true`) {
 		t.Fatalf("centre day without the walk-in: %s", r.Raw)
+	}
+}
+
+// The centre console's session in workerd: the sign-in OTP, the cookie a
+// browser would keep (no __Host- prefix and no Secure on the loopback http
+// origin only), a dose recorded with it (Origin and CSRF token), the audit
+// row naming the vaccinator, refusals without the token, sign-out.
+func TestE2ECentreSessionInWorkerd(t *testing.T) {
+	harness.Skip(t)
+	x, _ := newWorkerdEnv(t)
+	v := x.centrePerson(delhi, "Asha Verma", store.RoleVaccinator, "9876511111")
+	r := x.centreSignIn(v)
+	c := centreCookie(t, r)
+	if c.Name != "kycvs_centre" || c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.MaxAge != 36000 {
+		t.Fatalf("cookie on %s: %+v", x.Origin, c)
+	}
+	if r.Str("vaccinator", "name") != "Asha Verma" || r.Str("centre", "id") != delhi {
+		t.Fatalf("session: %s", r.Raw)
+	}
+	b := x.book(arjunMobile, arjun, delhi, 0)
+	cookie := booking.CookieName(x.Origin) + "=" + v.cookie
+	body := map[string]any{"appointment": b.id, "security_code": b.code, "vaccine": "covaxin", "batch": "B-1"}
+	x.want(x.Do("POST", "/v1/vaccinations", "", body, "Cookie", cookie, "Origin", x.Origin), http.StatusForbidden, "csrf_failed")
+	x.want(x.Do("POST", "/v1/vaccinations", "", body, "Cookie", cookie, booking.CSRFHeader, v.csrf), http.StatusForbidden, "csrf_failed")
+	r = x.recordAs(v, b.id, b.code, "covaxin")
+	x.want(r, http.StatusCreated, "")
+	if s := x.LastSMS(arjunMobile, "dose"); !strings.Contains(s, "dose 1 of Covaxin recorded") {
+		t.Fatalf("confirmation: %q", s)
+	}
+	if got := x.audit(b.id); got[len(got)-1] != "recorded vaccinator:"+v.id {
+		t.Fatalf("audit %v", got)
+	}
+	x.want(x.as(v, "DELETE", "/v1/centre/session", nil), http.StatusOK, "")
+	x.want(x.as(v, "GET", "/v1/centre/appointments", nil), http.StatusUnauthorized, "unauthorized")
+	// The page itself is served by the Worker, with its headers.
+	page := x.Do("GET", "/centre?lang=ur", "", nil)
+	if page.Status != http.StatusOK || !strings.Contains(page.Raw, `dir="rtl"`) || !strings.Contains(page.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Fatalf("/centre: %d %v", page.Status, page.Header)
 	}
 }

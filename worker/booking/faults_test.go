@@ -239,14 +239,16 @@ var undoLeaves = map[string]string{
 	// appointment's 3 a day) though its SMS never went out.
 	"UPDATE rate_counters SET count = count - 1": "rate_counters",
 	// A booking: live, with a code nobody holds; the retry answers 409
-	// already_booked, and the person's session cancels it.
-	"updated_by = 'system:slip_not_sent'": "appointments audit_log",
+	// already_booked, and the person's session cancels it (which gives its
+	// place in the slot back).
+	"updated_by = 'system:slip_not_sent'": "appointments audit_log slots",
 	// An unlock: live, with a code nobody holds; unlocking again answers
 	// 409 not_locked, and the person gets a code by rescheduling.
 	"SET status = 'locked'": "appointments",
 	// A reschedule: at the new slot with the unsent code (the person's
-	// old code stops working); the person's retry sends a new one.
-	"SET centre_id = ?": "appointments",
+	// old code stops working), holding its place there (slots); the
+	// person's retry sends a new one.
+	"SET centre_id = ?": "appointments slots",
 }
 
 // wantLeft checks that what a failed undo statement q left is as undoLeaves
@@ -557,16 +559,16 @@ func TestFaultsUnlock(t *testing.T) {
 			// Locked again, by the system, and the audit log says so (and
 			// no wrong code: nobody entered one).
 			fe.wantAudit(before, fe.apt.id, "unlocked "+who, "new_code "+who, "locked system:code_not_sent")
-			// Its code hash is now the unsent code's, which is good for
+			// Its code hash (and sealed code) are now the unsent code's, good for
 			// nothing while it is locked and which the next unlock
 			// replaces; its wrong-code count is the unlock's 0.
 			fe.wantSame(before, "the new code was not sent ("+f.String()+")", harness.AuditCounter,
-				historyOf(fe.apt.id, "code_hash", "wrong_attempts", "updated_at", "updated_by"))
+				historyOf(fe.apt.id, "code_hash", "code_enc", "wrong_attempts", "updated_at", "updated_by"))
 		},
 		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
 			wantUnavailable(fe.t, r, "sms_unavailable", 60)
 			wantLeft(fe.t, q, fe.changes(before, harness.AuditCounter,
-				historyOf(fe.apt.id, "code_hash", "wrong_attempts", "updated_at", "updated_by")))
+				historyOf(fe.apt.id, "code_hash", "code_enc", "wrong_attempts", "updated_at", "updated_by")))
 		},
 		retry: func(fe *faultEnv, _ *response, req func() *response) {
 			r := req()

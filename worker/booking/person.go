@@ -22,8 +22,9 @@ import (
 	"github.com/kycvs/kycvs/worker/store"
 )
 
-// Slots are the bookable times of day at every centre (India time).
-var Slots = []string{"09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00"}
+// Slots are the bookable times of day at every centre (India time): the
+// domain's rule.
+var Slots = domain.SlotTimes
 
 // Today returns t's date in India, YYYY-MM-DD (domain.Date).
 func Today(t time.Time) string { return domain.Date(t) }
@@ -158,21 +159,6 @@ func (h *Handler) sessionOf(d *api.Deps, r *http.Request, tok string) (*store.OT
 	return t, nil
 }
 
-// centres lists the centres and slots, for the booking form.
-func (h *Handler) centres(d *api.Deps, r *http.Request, _ []byte) (int, any, error) {
-	cs, err := d.Store.Centres(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	out := []centreListJSON{}
-	for _, c := range cs {
-		out = append(out, centreListJSON{District: c.District, ID: c.ID, Name: c.Name})
-	}
-	today := h.now()
-	return http.StatusOK, centresResponse{Centres: out, FirstDate: Today(today),
-		LastDate: Today(today.AddDate(0, 0, h.cfg.DaysAhead)), Slots: Slots}, nil
-}
-
 // checkSlot validates a centre, date and time for booking.
 func (h *Handler) checkSlot(d *api.Deps, r *http.Request, centre, date, slot string) (*store.Centre, error) {
 	if !store.IsCentreID(centre) {
@@ -186,11 +172,7 @@ func (h *Handler) checkSlot(d *api.Deps, r *http.Request, centre, date, slot str
 	if date < Today(now) || day.After(now.AddDate(0, 0, h.cfg.DaysAhead)) {
 		return nil, api.Ef("invalid_date", "date must be from today to %d days ahead", h.cfg.DaysAhead)
 	}
-	okSlot := false
-	for _, s := range Slots {
-		okSlot = okSlot || s == slot
-	}
-	if !okSlot {
+	if domain.CheckSlotTime(slot) != nil {
 		return nil, api.Ef("invalid_time", "time must be one of %s", strings.Join(Slots, ", "))
 	}
 	c, err := d.Store.Centre(r.Context(), centre)
@@ -298,9 +280,14 @@ func (h *Handler) bookCounted(d *api.Deps, r *http.Request, t *store.OTPTransact
 	if err != nil {
 		return 0, nil, err
 	}
+	hash := h.keys.CodeHash(id, code)
+	codeEnc, err := h.keys.SealCode(h.cfg.Rand, id, hash, code)
+	if err != nil {
+		return 0, nil, err
+	}
 	a := &store.Appointment{
 		ID: id, BeneficiaryID: ben.ID, BeneficiaryName: ben.Name, CentreID: centre.ID, CentreName: centre.Name,
-		Date: req.Date, Time: req.Time, Status: store.AppointmentLive, CodeHash: h.keys.CodeHash(id, code),
+		Date: req.Date, Time: req.Time, Status: store.AppointmentLive, CodeHash: hash, CodeEnc: codeEnc,
 		AccessHash: secret.TokenHash(access), MobileEnc: sealed, Lang: sms.Lang(req.Lang), BookingTxn: t.ID,
 		CreatedAt: now, UpdatedAt: now,
 	}
@@ -310,7 +297,7 @@ func (h *Handler) bookCounted(d *api.Deps, r *http.Request, t *store.OTPTransact
 	if err := d.Store.CreateAppointment(ctx, a); errors.Is(err, store.ErrConflict) {
 		return 0, nil, api.Ef("already_booked", "%s already has an open appointment; cancel it or reschedule", ben.Name)
 	} else if err != nil {
-		return 0, nil, err
+		return 0, nil, err // store.ErrSlotFull: the last place went to another booking
 	}
 	if err := h.sendSlip(d, r, a, digits, code); err != nil {
 		// Nobody holds this appointment's code: it must not stay bookable
@@ -481,15 +468,22 @@ func (h *Handler) rescheduleCounted(d *api.Deps, r *http.Request, a *store.Appoi
 	}
 	old := *a
 	hash := h.keys.CodeHash(a.ID, code)
-	if err := d.Store.RescheduleAppointment(ctx, a.ID, th, centre.ID, req.Date, req.Time, hash, now); err != nil {
-		return 0, nil, err // a *store.StateError says why
+	codeEnc, err := h.keys.SealCode(h.cfg.Rand, a.ID, hash, code)
+	if err != nil {
+		return 0, nil, err
 	}
-	a.CentreID, a.CentreName, a.Date, a.Time, a.CodeHash = centre.ID, centre.Name, req.Date, req.Time, hash
+	if err := d.Store.RescheduleAppointment(ctx, a.ID, th, centre.ID, req.Date, req.Time, hash, codeEnc, now); err != nil {
+		return 0, nil, err // a *store.StateError says why; store.ErrSlotFull: no place at the new slot
+	}
+	a.CentreID, a.CentreName, a.Date, a.Time, a.CodeHash, a.CodeEnc = centre.ID, centre.Name, req.Date, req.Time, hash, codeEnc
+	a.CentreAddress, a.CentrePIN = centre.Address, centre.PIN
 	if err := h.sendSlip(d, r, a, digits, code); err != nil {
 		// The new code reached nobody: move back to the old slot and code,
-		// which the person still holds.
+		// which the person still holds. The old place was given back a
+		// moment ago; if a booking took it meanwhile, the move back fails
+		// (logged) and the person reschedules again, which sends a code.
 		log.Printf("booking: %v", err)
-		if rerr := d.Store.RescheduleAppointment(ctx, a.ID, th, old.CentreID, old.Date, old.Time, old.CodeHash, now); rerr != nil {
+		if rerr := d.Store.RescheduleAppointment(ctx, a.ID, th, old.CentreID, old.Date, old.Time, old.CodeHash, old.CodeEnc, now); rerr != nil {
 			log.Printf("booking: restoring the appointment whose new slip was not sent: %v", rerr)
 		}
 		return 0, nil, api.Unavailable("sms_unavailable", "the new slip could not be sent; the appointment is unchanged; try again in a minute", 60)

@@ -39,9 +39,11 @@ type centresResponse struct {
 }
 
 type centreListJSON struct {
+	Address  string `json:"address"`
 	District string `json:"district"`
 	ID       string `json:"id"`
 	Name     string `json:"name"`
+	PIN      string `json:"pin"`
 }
 
 type booked struct {
@@ -84,12 +86,19 @@ type centreDayResponse struct {
 	Doses        []doseJSON           `json:"doses"`
 }
 
+// dayAppointmentJSON is one appointment of the vaccinator's day: the
+// slot, the reference, the name as registered and the dose due (with the
+// vaccine the schedule continues with, to pre-fill the form), never a
+// mobile or a code.
 type dayAppointmentJSON struct {
+	Date          string `json:"date,omitempty"`
+	DoseDue       int    `json:"dose_due"`
 	DoseNumber    int    `json:"dose_number,omitempty"`
 	ID            string `json:"id"`
 	Name          string `json:"name"`
 	Status        string `json:"status"`
 	Time          string `json:"time"`
+	VaccineDue    string `json:"vaccine_due,omitempty"`
 	WrongAttempts int    `json:"wrong_attempts"`
 }
 

@@ -25,13 +25,38 @@ var (
 // MaxWrongCodes is how many wrong security codes lock an appointment.
 const MaxWrongCodes = domain.MaxWrongCodes
 
-// vaccinator authenticates the centre token.
-func (h *Handler) vaccinator(d *api.Deps, r *http.Request) (*store.Centre, error) {
-	return holder(h, r, "vaccinator", d.Store.CentreByTokenHash, func(c *store.Centre) time.Time { return c.TokenExpiresAt })
+// staff is who acts at a centre: a signed-in vaccinator or supervisor
+// (the session cookie of /centre), or a machine client holding the
+// centre's vaccinator token or a supervisor token. Actor is how the audit
+// log names them; By is what the dose row records (empty for a centre
+// token, whose audit name is the centre's).
+type staff struct {
+	CentreID   string
+	CentreName string
+	Role       string // store.RoleVaccinator or store.RoleSupervisor
+	Actor      string
+	By         string
+	Session    *store.VaccinatorSession // nil for a bearer token
+}
+
+// vaccinator authenticates whoever may record doses at a centre: a
+// signed-in vaccinator or supervisor, or the centre's token.
+func (h *Handler) vaccinator(d *api.Deps, r *http.Request) (*staff, error) {
+	if s, ok, err := h.signedIn(d, r); ok {
+		return s, err
+	}
+	c, err := holder(h, r, "vaccinator", d.Store.CentreByTokenHash, func(c *store.Centre) time.Time { return c.TokenExpiresAt })
+	if err != nil {
+		return nil, err
+	}
+	return &staff{CentreID: c.ID, CentreName: c.Name, Role: store.RoleVaccinator, Actor: "vaccinator@" + c.ID}, nil
 }
 
 // holder authenticates the bearer token of a kind of holder: found by its
-// hash (only hashes are stored), and not expired (a zero expiry is).
+// hash (only hashes are stored), and not expired (a zero expiry is). The
+// people of /centre sign in instead (signedIn, session.go): vaccinator and
+// supervisor try the session cookie first when no Authorization is sent,
+// so every centre endpoint takes either.
 func holder[T any](h *Handler, r *http.Request, kind string, byHash func(context.Context, string) (T, error), expires func(T) time.Time) (T, error) {
 	var zero T
 	tok, err := bearer(r)
@@ -51,8 +76,6 @@ func holder[T any](h *Handler, r *http.Request, kind string, byHash func(context
 	return x, nil
 }
 
-func actor(c *store.Centre) string { return "vaccinator@" + c.ID }
-
 // centreDay lists the centre's appointments for a day and the doses it
 // recorded that day: names and slots, never mobiles or codes.
 func (h *Handler) centreDay(d *api.Deps, r *http.Request, _ []byte) (int, any, error) {
@@ -69,24 +92,23 @@ func (h *Handler) centreDay(d *api.Deps, r *http.Request, _ []byte) (int, any, e
 		return 0, nil, api.Ef("invalid_date", "date must be YYYY-MM-DD")
 	}
 	ctx := r.Context()
-	apts, err := d.Store.CentreDay(ctx, c.ID, date)
+	apts, err := d.Store.CentreAgenda(ctx, c.CentreID, date)
 	if err != nil {
 		return 0, nil, err
 	}
-	doses, err := d.Store.CentreDoses(ctx, c.ID, day, day.AddDate(0, 0, 1))
+	doses, err := d.Store.CentreDoses(ctx, c.CentreID, day, day.AddDate(0, 0, 1))
 	if err != nil {
 		return 0, nil, err
 	}
 	al := []dayAppointmentJSON{}
-	for _, a := range apts {
-		al = append(al, dayAppointmentJSON{DoseNumber: a.DoseNumber, ID: a.ID, Name: a.BeneficiaryName, Status: a.Status,
-			Time: a.Time, WrongAttempts: a.WrongAttempts})
+	for i := range apts {
+		al = append(al, agendaJSON(&apts[i], ""))
 	}
 	dl := []doseJSON{}
 	for i := range doses {
 		dl = append(dl, doseOf(&doses[i], doses[i].BeneficiaryName))
 	}
-	return http.StatusOK, centreDayResponse{Appointments: al, Centre: centreRef{ID: c.ID, Name: c.Name}, Date: date, Doses: dl}, nil
+	return http.StatusOK, centreDayResponse{Appointments: al, Centre: centreRef{ID: c.CentreID, Name: c.CentreName}, Date: date, Doses: dl}, nil
 }
 
 type recordRequest struct {
@@ -171,7 +193,7 @@ func (h *Handler) record(d *api.Deps, r *http.Request, body []byte) (int, any, e
 	return h.recordAppointment(d, r, c, v, &req)
 }
 
-func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centre, v *store.Vaccine, req *recordRequest) (int, any, error) {
+func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *staff, v *store.Vaccine, req *recordRequest) (int, any, error) {
 	ctx := r.Context()
 	a, err := d.Store.Appointment(ctx, req.Appointment)
 	if errors.Is(err, store.ErrNotFound) {
@@ -182,7 +204,7 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centr
 	}
 	// Another centre may not enter codes: it would let one centre lock
 	// another's appointments, and it has no business recording them.
-	if a.CentreID != c.ID {
+	if a.CentreID != c.CentreID {
 		return 0, nil, api.Ef("wrong_centre", "the appointment is at another centre")
 	}
 	if a.Status == store.AppointmentDone {
@@ -197,7 +219,7 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centr
 		return 0, nil, api.Ef("not_today", "the appointment is on %s, not today (%s)", a.Date, today)
 	}
 	if !secret.SameHash(h.keys.CodeHash(a.ID, req.SecurityCode), a.CodeHash) {
-		wrong, locked, err := d.Store.CountWrongCode(ctx, a.ID, c.ID, a.CodeHash, actor(c), now)
+		wrong, locked, err := d.Store.CountWrongCode(ctx, a.ID, c.CentreID, a.CodeHash, c.Actor, now)
 		if err != nil {
 			// Changed since we read it (locked, recorded or rescheduled by a
 			// parallel request): the store says what it is now.
@@ -221,8 +243,8 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centr
 	if err != nil {
 		return 0, nil, err
 	}
-	dose, err := d.Store.RecordDose(ctx, store.RecordDose{DoseID: id, CentreID: c.ID, VaccineID: v.ID, Batch: req.Batch,
-		Now: now, Appointment: a.ID, CodeHash: a.CodeHash, Date: today})
+	dose, err := d.Store.RecordDose(ctx, store.RecordDose{DoseID: id, CentreID: c.CentreID, VaccineID: v.ID, Batch: req.Batch,
+		Now: now, Appointment: a.ID, CodeHash: a.CodeHash, Date: today, By: c.By})
 	if errors.Is(err, store.ErrConflict) {
 		return 0, nil, domain.ErrAlreadyRecorded
 	}
@@ -230,7 +252,7 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *store.Centr
 		return 0, nil, recordingRefused(err)
 	}
 	sent := h.confirm(ctx, d, store.Confirmation{DoseID: dose.ID, MobileEnc: a.MobileEnc, SealedFor: a.ID, Lang: a.Lang,
-		DoseNumber: dose.DoseNumber, VaccineName: v.Name, Name: a.BeneficiaryName, CentreName: c.Name, AdministeredAt: dose.AdministeredAt})
+		DoseNumber: dose.DoseNumber, VaccineName: v.Name, Name: a.BeneficiaryName, CentreName: c.CentreName, AdministeredAt: dose.AdministeredAt})
 	return http.StatusCreated, recorded(dose, v, a.BeneficiaryName, sent), nil
 }
 
@@ -280,22 +302,29 @@ func (h *Handler) walkInOTP(d *api.Deps, r *http.Request, body []byte) (int, any
 		return 0, nil, err
 	}
 	t, err := d.OTP.Start(r.Context(), otp.Start{
-		Purpose: otp.PurposeWalkIn, EntityID: c.ID, EntityName: c.Name, Lang: sms.Lang(req.Lang), Mobile: req.digits,
+		Purpose: otp.PurposeWalkIn, EntityID: c.CentreID, EntityName: c.CentreName, Lang: sms.Lang(req.Lang), Mobile: req.digits,
 		Name: req.Name, ClientIP: h.cfg.ClientIP(r), Host: h.cfg.ServiceHost,
 	})
 	if err != nil {
 		return 0, nil, err
 	}
+	if c.By != "" {
+		// The guesses at it are audited with the signed-in person. The
+		// code is sent either way: a failure here costs only the name.
+		if err := d.Store.SetWalkInStarter(r.Context(), t.ID, c.CentreID, c.By); err != nil {
+			log.Printf("booking: walk-in %s: %v", t.ID, err)
+		}
+	}
 	return http.StatusAccepted, api.StartedFor(t, d.OTP.Limits), nil
 }
 
-func (h *Handler) recordWalkIn(d *api.Deps, r *http.Request, c *store.Centre, v *store.Vaccine, req *recordRequest) (int, any, error) {
+func (h *Handler) recordWalkIn(d *api.Deps, r *http.Request, c *staff, v *store.Vaccine, req *recordRequest) (int, any, error) {
 	ctx := r.Context()
 	t, err := api.CheckCode(ctx, d.OTP, otp.PurposeWalkIn, req.Txn, req.OTP)
 	if err != nil {
 		return 0, nil, err
 	}
-	if t.EntityID != c.ID {
+	if t.EntityID != c.CentreID {
 		// Another centre's walk-in code: it proves nothing here.
 		return 0, nil, api.OTPError(otp.ErrUnknown)
 	}
@@ -307,7 +336,7 @@ func (h *Handler) recordWalkIn(d *api.Deps, r *http.Request, c *store.Centre, v 
 	return st, resp, err
 }
 
-func (h *Handler) recordWalkInChecked(d *api.Deps, r *http.Request, c *store.Centre, v *store.Vaccine, req *recordRequest, t *store.OTPTransaction) (int, any, error) {
+func (h *Handler) recordWalkInChecked(d *api.Deps, r *http.Request, c *staff, v *store.Vaccine, req *recordRequest, t *store.OTPTransaction) (int, any, error) {
 	ctx := r.Context()
 	bens, err := d.Store.Beneficiaries(ctx, t.MobileHash)
 	if err != nil {
@@ -336,8 +365,8 @@ func (h *Handler) recordWalkInChecked(d *api.Deps, r *http.Request, c *store.Cen
 	if err != nil {
 		return 0, nil, err
 	}
-	dose, err := d.Store.RecordDose(ctx, store.RecordDose{DoseID: id, CentreID: c.ID, VaccineID: v.ID, Batch: req.Batch,
-		Now: now, Beneficiary: ben.ID, WalkInTxn: t.ID})
+	dose, err := d.Store.RecordDose(ctx, store.RecordDose{DoseID: id, CentreID: c.CentreID, VaccineID: v.ID, Batch: req.Batch,
+		Now: now, Beneficiary: ben.ID, WalkInTxn: t.ID, By: c.By})
 	if errors.Is(err, store.ErrConflict) {
 		return 0, nil, api.Ef("already_recorded", "a dose was already recorded with this code")
 	}
@@ -348,7 +377,7 @@ func (h *Handler) recordWalkInChecked(d *api.Deps, r *http.Request, c *store.Cen
 		return 0, nil, err // the store says why: the code used, replaced or expired meanwhile
 	}
 	sent := h.confirm(ctx, d, store.Confirmation{DoseID: dose.ID, MobileEnc: t.MobileEnc, SealedFor: t.ID, Lang: t.Lang,
-		DoseNumber: dose.DoseNumber, VaccineName: v.Name, Name: ben.Name, CentreName: c.Name, AdministeredAt: dose.AdministeredAt})
+		DoseNumber: dose.DoseNumber, VaccineName: v.Name, Name: ben.Name, CentreName: c.CentreName, AdministeredAt: dose.AdministeredAt})
 	return http.StatusCreated, recorded(dose, v, ben.Name, sent), nil
 }
 
@@ -407,9 +436,21 @@ func (h *Handler) RetryConfirmations(ctx context.Context, d *api.Deps, limit int
 	return sent, failed, nil
 }
 
-// supervisor authenticates a supervisor token.
-func (h *Handler) supervisor(d *api.Deps, r *http.Request) (*store.Supervisor, error) {
-	return holder(h, r, "supervisor", d.Store.SupervisorByTokenHash, func(sv *store.Supervisor) time.Time { return sv.ExpiresAt })
+// supervisor authenticates a supervisor: signed in with the supervisor
+// role, or holding a supervisor token. A signed-in vaccinator is
+// supervisor_only.
+func (h *Handler) supervisor(d *api.Deps, r *http.Request) (*staff, error) {
+	if s, ok, err := h.signedIn(d, r); ok {
+		if err == nil && s.Role != store.RoleSupervisor {
+			err = api.E("supervisor_only")
+		}
+		return s, err
+	}
+	sv, err := holder(h, r, "supervisor", d.Store.SupervisorByTokenHash, func(sv *store.Supervisor) time.Time { return sv.ExpiresAt })
+	if err != nil {
+		return nil, err
+	}
+	return &staff{CentreID: sv.CentreID, Role: store.RoleSupervisor, Actor: "supervisor:" + sv.Name}, nil
 }
 
 // unlock is a supervisor's unlock of a locked appointment at their centre:
@@ -444,13 +485,19 @@ func (h *Handler) unlock(d *api.Deps, r *http.Request, _ []byte) (int, any, erro
 	if err != nil {
 		return 0, nil, err
 	}
-	who := "supervisor:" + sv.Name
+	who := sv.Actor
 	hash := h.keys.CodeHash(a.ID, code)
+	// The person's slip shows the new code (sealed to this hash, so the
+	// old code's seal no longer opens).
+	codeEnc, err := h.keys.SealCode(h.cfg.Rand, a.ID, hash, code)
+	if err != nil {
+		return 0, nil, err
+	}
 	now := h.now()
-	if err := d.Store.NewCode(ctx, a.ID, sv.CentreID, hash, who, now); err != nil {
+	if err := d.Store.NewCode(ctx, a.ID, sv.CentreID, hash, codeEnc, who, now); err != nil {
 		return 0, nil, err // a *store.StateError says why
 	}
-	a.Status, a.WrongAttempts, a.CodeHash = store.AppointmentLive, 0, hash
+	a.Status, a.WrongAttempts, a.CodeHash, a.CodeEnc = store.AppointmentLive, 0, hash, codeEnc
 	if err := h.sendSlip(d, r, a, digits, code); err != nil {
 		log.Printf("booking: unlock: %v", err)
 		// The audit log says the system locked it again, and why.

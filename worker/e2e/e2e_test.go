@@ -97,7 +97,7 @@ func TestWorkerEndToEnd(t *testing.T) {
 		if m := call(); m["valid"] != true || m["status"] != float64(p.Status) {
 			t.Fatalf("first: %v", m)
 		}
-		if m := call(); m["valid"] != false || m["reason"] != "already_used" {
+		if m := call(); m["valid"] != false || m["reason"] != "token_used" {
 			t.Fatalf("second: %v", m)
 		}
 	})

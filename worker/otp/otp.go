@@ -43,6 +43,11 @@ const (
 	// vaccinated without a booking holds the registered mobile: EntityID is
 	// the centre, and the code is read out to the vaccinator.
 	PurposeWalkIn = "walk_in"
+	// PurposeCentreSignIn proves a vaccinator's or supervisor's registered
+	// mobile at the centre console's sign-in (/centre): a verified
+	// transaction opens one shift's session. Only the per-IP, resend and
+	// per-mobile limits apply (there is no entity or centre yet).
+	PurposeCentreSignIn = "centre_sign_in"
 )
 
 // Limits are the abuse limits; see ARCHITECTURE.md. The worker reads them

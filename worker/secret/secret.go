@@ -32,6 +32,7 @@ type Keys struct {
 	session []byte // booking session tokens
 	mobile  []byte // AES-256 key of sealed mobiles
 	name    []byte // name hashes of OTP transactions
+	slip    []byte // AES-256 key of security codes sealed for the slip
 }
 
 // Derive returns the keys derived from hashKey.
@@ -41,6 +42,7 @@ func Derive(hashKey []byte) *Keys {
 		session: derive(hashKey, "kycvs/v1/booking-session-key"),
 		mobile:  derive(hashKey, "kycvs/v1/mobile-encryption-key"),
 		name:    derive(hashKey, "kycvs/v1/name-key"),
+		slip:    derive(hashKey, "kycvs/v1/slip-code-encryption-key"),
 	}
 }
 
@@ -118,7 +120,33 @@ func (k *Keys) ParseSession(tok string) (string, bool) {
 // ciphertext cannot be moved to another row. r supplies the nonce (nil:
 // crypto/rand).
 func (k *Keys) SealMobile(r io.Reader, ad, digits string) (string, error) {
-	g, err := k.gcm()
+	return seal(k.mobile, r, ad, digits)
+}
+
+// OpenMobile decrypts what SealMobile sealed for ad.
+func (k *Keys) OpenMobile(ad, sealed string) (string, error) {
+	return open(k.mobile, ad, sealed)
+}
+
+// SealCode seals an appointment's security code for its slip: the person
+// who holds the booking's access token or a booking session sees it there
+// (the seed's slip that can be carried instead of the phone). Its own key,
+// apart from the mobiles', and the appointment id and code hash as
+// associated data: a sealed code opens only on its appointment, and only
+// while it is the appointment's current code (a reschedule or a
+// supervisor's unlock replaces the hash, and the old sealed code no longer
+// opens).
+func (k *Keys) SealCode(r io.Reader, appointmentID, codeHash, code string) (string, error) {
+	return seal(k.slip, r, "kycvs/v1/slip-code\x00"+appointmentID+"\x00"+codeHash, code)
+}
+
+// OpenCode opens what SealCode sealed for the appointment and code hash.
+func (k *Keys) OpenCode(appointmentID, codeHash, sealed string) (string, error) {
+	return open(k.slip, "kycvs/v1/slip-code\x00"+appointmentID+"\x00"+codeHash, sealed)
+}
+
+func seal(key []byte, r io.Reader, ad, plain string) (string, error) {
+	g, err := gcmOf(key)
 	if err != nil {
 		return "", err
 	}
@@ -129,28 +157,27 @@ func (k *Keys) SealMobile(r io.Reader, ad, digits string) (string, error) {
 	if _, err := io.ReadFull(r, nonce); err != nil {
 		return "", fmt.Errorf("reading random: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(g.Seal(nonce, nonce, []byte(digits), []byte(ad))), nil
+	return base64.RawURLEncoding.EncodeToString(g.Seal(nonce, nonce, []byte(plain), []byte(ad))), nil
 }
 
-// OpenMobile decrypts what SealMobile sealed for ad.
-func (k *Keys) OpenMobile(ad, sealed string) (string, error) {
-	g, err := k.gcm()
+func open(key []byte, ad, sealed string) (string, error) {
+	g, err := gcmOf(key)
 	if err != nil {
 		return "", err
 	}
 	b, err := base64.RawURLEncoding.DecodeString(sealed)
 	if err != nil || len(b) < g.NonceSize() {
-		return "", errors.New("malformed sealed mobile")
+		return "", errors.New("malformed sealed value")
 	}
 	pt, err := g.Open(nil, b[:g.NonceSize()], b[g.NonceSize():], []byte(ad))
 	if err != nil {
-		return "", fmt.Errorf("decrypting mobile: %w", err)
+		return "", fmt.Errorf("decrypting: %w", err)
 	}
 	return string(pt), nil
 }
 
-func (k *Keys) gcm() (cipher.AEAD, error) {
-	b, err := aes.NewCipher(k.mobile)
+func gcmOf(key []byte) (cipher.AEAD, error) {
+	b, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}

@@ -77,11 +77,17 @@ var DemoPeople = []Person{
 const UnregisteredMobile = "9876500099"
 
 // Centres are demo vaccination centres (vaccinator tokens are issued by the
-// admin command).
-var Centres = []struct{ ID, Name, District string }{
-	{"ctr_delhi_aiims", "AIIMS Vaccination Centre", "New Delhi"},
-	{"ctr_kolkata_sskm", "SSKM Hospital", "Kolkata"},
-	{"ctr_lucknow_kgmu", "KGMU Centre", "Lucknow"},
+// admin command), with the PIN code /book finds them by, the address the
+// slip shows, and the capacity each of their slots has until a supervisor
+// sets one (POST /v1/centre/capacity): small enough that the demo can fill
+// a slot, large enough for the tests that book many people at one time.
+var Centres = []struct {
+	ID, Name, District, PIN, Address string
+	SlotCapacity                     int
+}{
+	{"ctr_delhi_aiims", "AIIMS Vaccination Centre", "New Delhi", "110029", "Ansari Nagar East, New Delhi 110029", 30},
+	{"ctr_kolkata_sskm", "SSKM Hospital", "Kolkata", "700020", "244 AJC Bose Road, Kolkata 700020", 20},
+	{"ctr_lucknow_kgmu", "KGMU Centre", "Lucknow", "226003", "Shah Mina Road, Chowk, Lucknow 226003", 10},
 }
 
 // DemoSecret is the server secret of a demo entity, derived from HASH_KEY so
@@ -175,6 +181,7 @@ func WriteSQL(w io.Writer, hashKey []byte, n int) error {
 	}
 	for _, c := range Centres {
 		b.WriteString(store.SeedCentreSQL(c.ID, c.Name, c.District, createdAt))
+		b.WriteString(store.CentrePlaceSQL(c.ID, c.PIN, c.Address, c.SlotCapacity))
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err

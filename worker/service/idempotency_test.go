@@ -7,7 +7,7 @@ import (
 )
 
 // POST /v1/tokens/verify with an Idempotency-Key: a retry after a lost
-// answer gets the same answer; another key, or none, gets already_used; a
+// answer gets the same answer; another key, or none, gets token_used; a
 // malformed key is refused before anything is used.
 func TestTokenVerifyIdempotencyKey(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Limits.ResendAfter = 0 })
@@ -33,7 +33,7 @@ func TestTokenVerifyIdempotencyKey(t *testing.T) {
 		t.Fatalf("retry with the same key: %s, want %s", again.Raw, first.Raw)
 	}
 	for _, key := range []string{"req-other", ""} {
-		if r := call(key); r.Body["valid"] != false || r.Body["reason"] != "already_used" {
+		if r := call(key); r.Body["valid"] != false || r.Body["reason"] != "token_used" {
 			t.Fatalf("key %q: %s", key, r.Raw)
 		}
 	}

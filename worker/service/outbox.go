@@ -14,7 +14,6 @@ import (
 
 	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/mobile"
-	"github.com/kycvs/kycvs/worker/origin"
 	"github.com/kycvs/kycvs/worker/store"
 )
 
@@ -22,14 +21,7 @@ import (
 // Only on a loopback host: it holds every code in clear, so even a dev
 // deployment that is reachable from elsewhere must not show it.
 func (h *Handler) outbox(d *api.Deps, w http.ResponseWriter, r *http.Request) {
-	host := r.URL.Hostname()
-	if host == "" {
-		host, _, _ = strings.Cut(r.Host, ":")
-		if strings.HasPrefix(r.Host, "[") {
-			host = strings.TrimPrefix(strings.SplitN(r.Host, "]", 2)[0], "[")
-		}
-	}
-	if !origin.IsLoopback(host) {
+	if !onLoopback(r) {
 		api.WriteError(w, r, api.E("not_found"))
 		return
 	}

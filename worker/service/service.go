@@ -24,6 +24,10 @@ import (
 	"github.com/kycvs/kycvs/worker/booking"
 	"github.com/kycvs/kycvs/worker/origin"
 	"github.com/kycvs/kycvs/worker/otp"
+	"github.com/kycvs/kycvs/worker/pages/book"
+	"github.com/kycvs/kycvs/worker/pages/centre"
+	"github.com/kycvs/kycvs/worker/pages/gate"
+	"github.com/kycvs/kycvs/worker/pages/pass"
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
@@ -87,7 +91,8 @@ func New(cfg Config, st store.BookingStore, sender sms.Sender) (*Handler, error)
 		clientIP: api.ClientIP(cfg.TrustCFConnectingIP, cfg.TrustedProxies),
 		host:     u.Hostname(),
 	}
-	h.booking, err = booking.New(booking.Config{HashKey: cfg.HashKey, ServiceHost: h.host, ClientIP: h.clientIP, Now: cfg.Now})
+	h.booking, err = booking.New(booking.Config{HashKey: cfg.HashKey, ServiceHost: h.host, ServiceOrigin: cfg.ServiceOrigin,
+		ClientIP: h.clientIP, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
@@ -97,10 +102,14 @@ func New(cfg Config, st store.BookingStore, sender sms.Sender) (*Handler, error)
 		{Pattern: "/v1/tokens/verify", Methods: map[string]api.Endpoint{http.MethodPost: h.verifyToken}},
 		{Pattern: "/.well-known/kycvs/keys.json", Raw: h.keysJSON},
 		{Pattern: "/widget", Raw: h.widget},
+		{Pattern: "/book", Raw: func(_ *api.Deps, w http.ResponseWriter, r *http.Request) { book.Serve(w, r) }},
+		{Pattern: "/centre", Raw: func(_ *api.Deps, w http.ResponseWriter, r *http.Request) { centre.Serve(w, r) }},
 	}
 	if cfg.Environment == "dev" {
 		routes = append(routes, api.Route{Pattern: "/dev/outbox", Raw: h.outbox})
+		routes = append(routes, h.devRoutes()...) // the sandbox: /dev/tokens, in development builds only
 	}
+	routes = append(append(routes, gate.Routes()...), pass.Routes()...)
 	h.router = api.NewRouter(cfg.ServiceOrigin, append(routes, h.booking.Routes()...)...)
 	if st != nil {
 		h.fixed = h.Deps(st, sender)

@@ -224,10 +224,10 @@ func TestTokenVerifyEndpoint(t *testing.T) {
 		}
 	}
 	// Another entity's valid secret: the token is not for it.
-	if r := call(seed.DemoSecret(e.HashKey, "ent_airline"), tok, nonce); r.Status != 200 || r.Body["valid"] != false || r.Body["reason"] != "wrong_audience" {
+	if r := call(seed.DemoSecret(e.HashKey, "ent_airline"), tok, nonce); r.Status != 200 || r.Body["valid"] != false || r.Body["reason"] != "token_audience" {
 		t.Errorf("other entity: %d %s", r.Status, r.Raw)
 	}
-	if r := call(secret, tok, "another-nonce-123"); r.Body["valid"] != false || r.Body["reason"] != "wrong_nonce" {
+	if r := call(secret, tok, "another-nonce-123"); r.Body["valid"] != false || r.Body["reason"] != "token_nonce" {
 		t.Errorf("wrong nonce: %s", r.Raw)
 	}
 	// Flip a character in the middle of the signature (its last characters
@@ -245,13 +245,13 @@ func TestTokenVerifyEndpoint(t *testing.T) {
 	if r.Status != 200 || r.Body["valid"] != true || r.Body["status"] != float64(p.Status) || r.Body["status_name"] != p.Status.String() {
 		t.Fatalf("first verify: %d %s", r.Status, r.Raw)
 	}
-	if r := call(secret, tok, nonce); r.Body["valid"] != false || r.Body["reason"] != "already_used" {
+	if r := call(secret, tok, nonce); r.Body["valid"] != false || r.Body["reason"] != "token_used" {
 		t.Fatalf("second verify: %s", r.Raw)
 	}
 	e.Clock.Add(5*time.Minute + time.Second)
 	tok2 := e.flow("ent_railways", p.Mobile, p.Name, nonce).Body["token"].(string)
 	e.Clock.Add(5*time.Minute + time.Second)
-	if r := call(secret, tok2, nonce); r.Body["valid"] != false || r.Body["reason"] != "expired" {
+	if r := call(secret, tok2, nonce); r.Body["valid"] != false || r.Body["reason"] != "token_expired" {
 		t.Fatalf("expired token: %s", r.Raw)
 	}
 }

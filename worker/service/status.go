@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kycvs/kycvs"
 	"github.com/kycvs/kycvs/worker/api"
@@ -249,7 +250,11 @@ func (h *Handler) issueFamily(ctx context.Context, d *api.Deps, t *store.OTPTran
 	if err != nil {
 		return nil, err
 	}
-	out, err := domain.IssueFamily(h.cfg.Issuer, t, ts, bens, h.keys.NameHash, h.subjectKey(), h.cfg.Now(), h.cfg.TokenLifetime)
+	life, err := h.lifetime(ctx, d, t.EntityID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := domain.IssueFamily(h.cfg.Issuer, t, ts, bens, h.keys.NameHash, h.subjectKey(), h.cfg.Now(), life)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +293,11 @@ func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransactio
 	if err != nil {
 		return nil, err
 	}
-	a, err := domain.Issue(h.cfg.Issuer, t, ben, h.subjectKey(), h.cfg.Now(), h.cfg.TokenLifetime)
+	life, err := h.lifetime(ctx, d, t.EntityID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := domain.Issue(h.cfg.Issuer, t, ben, h.subjectKey(), h.cfg.Now(), life)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +306,18 @@ func (h *Handler) issue(ctx context.Context, d *api.Deps, t *store.OTPTransactio
 		return nil, err
 	}
 	return &issued{ExpiresAt: a.ExpiresAt.Unix(), Token: tok}, nil
+}
+
+// lifetime is the lifetime of the tokens issued for entity id: a gate
+// venue's passes live at most domain.GatePassLifetime. (One primary-key
+// read; an entity removed since the code was sent gets the configured
+// lifetime, its tokens are refused by no one but it.)
+func (h *Handler) lifetime(ctx context.Context, d *api.Deps, id string) (time.Duration, error) {
+	e, err := d.Store.Entity(ctx, id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	return domain.Lifetime(e, h.cfg.TokenLifetime), nil
 }
 
 // subjectKey is the pairwise-subject key, derived from HASH_KEY so one secret
@@ -345,7 +366,7 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 	now := h.cfg.Now()
 	a, err := kycvs.Verify(req.Token, h.keyset, kycvs.Expect{Audience: ent.ID, Nonce: req.Nonce, Now: now})
 	if err != nil {
-		return http.StatusOK, tokenRefused{Message: err.Error(), Reason: verifyReason(err)}, nil
+		return http.StatusOK, tokenRefused{Message: err.Error(), Reason: verdict(err)}, nil
 	}
 	// A retry with the same Idempotency-Key (the first answer was lost) is
 	// answered as the first time; the token is still used once.
@@ -354,7 +375,7 @@ func (h *Handler) verifyToken(d *api.Deps, r *http.Request, body []byte) (int, a
 		return 0, nil, err
 	}
 	if !first {
-		return http.StatusOK, tokenRefused{Message: "this token was verified before", Reason: "already_used"}, nil
+		return http.StatusOK, tokenRefused{Message: "this token was verified before", Reason: "token_used"}, nil
 	}
 	return http.StatusOK, tokenValid{
 		ExpiresAt:  a.ExpiresAt.Unix(),
@@ -385,20 +406,14 @@ type tokenValid struct {
 	Valid      bool   `json:"valid"`
 }
 
-func verifyReason(err error) string {
-	for _, c := range []struct {
-		err    error
-		reason string
-	}{
-		{kycvs.ErrMalformed, "malformed"}, {kycvs.ErrUnknownKey, "unknown_key"}, {kycvs.ErrSignature, "bad_signature"},
-		{kycvs.ErrAudience, "wrong_audience"}, {kycvs.ErrNonce, "wrong_nonce"}, {kycvs.ErrExpired, "expired"},
-		{kycvs.ErrNotYetValid, "not_yet_valid"},
-	} {
-		if errors.Is(err, c.err) {
-			return c.reason
-		}
+// verdict is the reason of a refused token: kycvs.ErrorCode's code, the
+// one vocabulary of every verifier (api.VerifierCodes). Verify returns
+// only errors that have one; "token_malformed" covers any it might not.
+func verdict(err error) string {
+	if c := kycvs.ErrorCode(err); c != "" {
+		return c
 	}
-	return "invalid"
+	return "token_malformed"
 }
 
 func (h *Handler) keysJSON(_ *api.Deps, w http.ResponseWriter, r *http.Request) {

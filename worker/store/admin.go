@@ -33,9 +33,16 @@ func entityInsert(e Entity, createdAt time.Time, insert, conflict string) string
 	if lang == "" {
 		lang = "en"
 	}
-	return fmt.Sprintf("%s INTO entities (id, display_name, purpose, origins, lang, secret_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %d)%s;\n",
+	kind, gate := e.Kind, "NULL"
+	if kind == "" {
+		kind = KindWeb
+	}
+	if e.GateTokenHash != "" {
+		gate = sqlString(e.GateTokenHash)
+	}
+	return fmt.Sprintf("%s INTO entities (id, display_name, purpose, origins, lang, secret_hash, kind, gate_token_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %d)%s;\n",
 		insert, sqlString(e.ID), sqlString(e.DisplayName), sqlString(e.Purpose), sqlString(strings.Join(e.Origins, " ")),
-		sqlString(lang), sqlString(e.SecretHash), createdAt.Unix(), conflict)
+		sqlString(lang), sqlString(e.SecretHash), sqlString(kind), gate, createdAt.Unix(), conflict)
 }
 
 // RemoveEntitySQL returns the statement that removes entity id.

@@ -20,6 +20,9 @@ type Centre struct {
 	District       string
 	TokenHash      string    // hex SHA-256 of the vaccinator token; "" if none issued
 	TokenExpiresAt time.Time // zero if none issued
+	PIN            string    // postal PIN code, 6 digits; "" if not set
+	Address        string
+	SlotCapacity   int // the capacity of a slot the centre has not set (slots.go)
 }
 
 // Vaccine is a vaccine and its primary schedule.
@@ -48,10 +51,13 @@ type Appointment struct {
 	MobileHash      string // the beneficiary's, joined in
 	CentreID        string
 	CentreName      string
+	CentreAddress   string // joined in, for the slip
+	CentrePIN       string // joined in, for the slip
 	Date            string // YYYY-MM-DD, India time
 	Time            string // HH:MM
 	Status          string
 	CodeHash        string
+	CodeEnc         string // the code sealed for the person's slip (secret.Keys.SealCode); "" before migration 5
 	WrongAttempts   int
 	AccessHash      string
 	MobileEnc       string
@@ -106,6 +112,10 @@ type RecordDose struct {
 	Date        string
 	Beneficiary string
 	WalkInTxn   string
+	// By is who records it, for the audit log: "vaccinator:<id>" or
+	// "supervisor:<id>" for a signed-in person; "" for a centre's machine
+	// token (the log then says "vaccinator@<centre>").
+	By string
 }
 
 // Supervisor is a centre's supervisor, identified by a bearer token.
@@ -136,15 +146,16 @@ type Confirmation struct {
 // transactions.
 type BookingStore interface {
 	Store
-	Centres(ctx context.Context) ([]Centre, error)
+	CentreStore // vaccinators, their sessions, the centre's day (vaccinators.go)
 	Centre(ctx context.Context, id string) (*Centre, error)
 	CentreByTokenHash(ctx context.Context, tokenHash string) (*Centre, error)
 	Vaccine(ctx context.Context, id string) (*Vaccine, error)
 	// Doses returns a beneficiary's doses in dose order.
 	Doses(ctx context.Context, beneficiaryID string) ([]Dose, error)
 
-	// CreateAppointment inserts a live appointment; ErrConflict if the
-	// beneficiary already has a live or locked one.
+	// CreateAppointment inserts a live appointment and takes its place in
+	// the slot, in one statement; ErrConflict if the beneficiary already has
+	// a live or locked one, ErrSlotFull if the slot has no free place.
 	CreateAppointment(ctx context.Context, a *Appointment) error
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// ExpireMissed cancels the beneficiary's live appointments dated before
@@ -154,9 +165,10 @@ type BookingStore interface {
 	// *StateError if it is not live (any more), ErrNotFound if it is gone.
 	CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error
 	// RescheduleAppointment moves a live appointment held by accessHash to a
-	// new centre and slot with a new code hash; *StateError or ErrNotFound
-	// as CancelAppointment.
-	RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error
+	// new centre and slot with a new code hash and sealed code, moving its
+	// place; *StateError or ErrNotFound as CancelAppointment, ErrSlotFull
+	// if the new slot has no free place.
+	RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error
 	// CountWrongCode counts one wrong security code against a live
 	// appointment of centreID whose code hash is still codeHash, locking it
 	// at the third. A *StateError if nothing was counted (it is no longer
@@ -173,7 +185,7 @@ type BookingStore interface {
 	// NewCode gives a locked (or live) appointment of centreID a new code
 	// hash, live with no wrong codes: a supervisor's unlock. ErrNotFound if
 	// there is no such appointment in either state.
-	NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error
+	NewCode(ctx context.Context, id, centreID, codeHash, codeEnc, actor string, now time.Time) error
 	// Relock undoes NewCode when the new code could not be sent: the
 	// appointment is locked again if its code hash is codeHash. Its
 	// wrong-code count stays as NewCode left it: raising it would make the
@@ -198,6 +210,8 @@ type BookingStore interface {
 	CentreDoses(ctx context.Context, centreID string, from, to time.Time) ([]Dose, error)
 	// Audit returns the audit rows of an appointment, oldest first.
 	Audit(ctx context.Context, appointmentID string) ([]AuditEntry, error)
+
+	SlotStore // slots.go
 }
 
 var _ BookingStore = (*SQL)(nil)
@@ -212,9 +226,11 @@ func scanCentre(sc interface{ Scan(...any) error }) (*Centre, error) {
 	var c Centre
 	var h sql.NullString
 	var exp sql.NullInt64
-	if err := sc.Scan(&c.ID, &c.Name, &c.District, &h, &exp); err != nil {
+	var capacity int64
+	if err := sc.Scan(&c.ID, &c.Name, &c.District, &h, &exp, &c.PIN, &c.Address, &capacity); err != nil {
 		return nil, err
 	}
+	c.SlotCapacity = int(capacity)
 	c.TokenHash = h.String
 	if exp.Valid {
 		c.TokenExpiresAt = time.Unix(exp.Int64, 0)
@@ -222,25 +238,7 @@ func scanCentre(sc interface{ Scan(...any) error }) (*Centre, error) {
 	return &c, nil
 }
 
-const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_token_expires_at`
-
-// Centres implements BookingStore.
-func (s *SQL) Centres(ctx context.Context) ([]Centre, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+centreColumns+` FROM centres ORDER BY id`)
-	if err != nil {
-		return nil, fail("reading centres", err)
-	}
-	defer rows.Close()
-	var out []Centre
-	for rows.Next() {
-		c, err := scanCentre(rows)
-		if err != nil {
-			return nil, fail("reading centres", err)
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
-}
+const centreColumns = `id, name, district, vaccinator_token_hash, vaccinator_token_expires_at, pin, address, slot_capacity`
 
 func (s *SQL) centre(ctx context.Context, col, v string) (*Centre, error) {
 	c, err := scanCentre(s.DB.QueryRowContext(ctx, `SELECT `+centreColumns+` FROM centres WHERE `+col+` = ?`, v))
@@ -317,21 +315,21 @@ func (s *SQL) CentreDoses(ctx context.Context, centreID string, from, to time.Ti
 func (s *SQL) CreateAppointment(ctx context.Context, a *Appointment) error {
 	ok, err := s.returnsRow(ctx, "creating appointment", `INSERT INTO appointments
 		(id, beneficiary_id, centre_id, slot_date, slot_time, status, code_hash, wrong_attempts, access_hash,
-		 mobile_enc, lang, booking_txn, created_at, updated_at, updated_by)
-		SELECT ?1, ?2, ?3, ?4, ?5, 'live', ?6, 0, ?7, ?8, ?9, ?10, ?11, ?11, 'beneficiary'
+		 mobile_enc, lang, booking_txn, created_at, updated_at, updated_by, code_enc)
+		SELECT ?1, ?2, ?3, ?4, ?5, 'live', ?6, 0, ?7, ?8, ?9, ?10, ?11, ?11, 'beneficiary', ?12
 		WHERE NOT EXISTS (SELECT 1 FROM appointments WHERE beneficiary_id = ?2 AND status IN ('live', 'locked'))
 		RETURNING id`,
 		a.ID, a.BeneficiaryID, a.CentreID, a.Date, a.Time, a.CodeHash, a.AccessHash, a.MobileEnc, a.Lang, a.BookingTxn,
-		a.CreatedAt.Unix())
+		a.CreatedAt.Unix(), a.CodeEnc)
 	if isUnique(err) || (err == nil && !ok) {
 		return ErrConflict
 	}
-	return err
+	return slotError(err)
 }
 
 const appointmentColumns = `a.id, a.beneficiary_id, b.name, b.mobile_hash, a.centre_id, c.name, a.slot_date, a.slot_time, a.status,
 	a.code_hash, a.wrong_attempts, a.access_hash, a.mobile_enc, a.lang, a.booking_txn, a.created_at, a.updated_at,
-	a.updated_by, coalesce((SELECT d.dose_number FROM doses d WHERE d.appointment_id = a.id), 0)`
+	a.updated_by, coalesce((SELECT d.dose_number FROM doses d WHERE d.appointment_id = a.id), 0), a.code_enc, c.address, c.pin`
 
 const appointmentFrom = ` FROM appointments a JOIN beneficiaries b ON b.id = a.beneficiary_id JOIN centres c ON c.id = a.centre_id `
 
@@ -340,7 +338,7 @@ func scanAppointment(sc interface{ Scan(...any) error }) (*Appointment, error) {
 	var wrong, created, updated, dose int64
 	if err := sc.Scan(&a.ID, &a.BeneficiaryID, &a.BeneficiaryName, &a.MobileHash, &a.CentreID, &a.CentreName, &a.Date, &a.Time,
 		&a.Status, &a.CodeHash, &wrong, &a.AccessHash, &a.MobileEnc, &a.Lang, &a.BookingTxn, &created, &updated,
-		&a.UpdatedBy, &dose); err != nil {
+		&a.UpdatedBy, &dose, &a.CodeEnc, &a.CentreAddress, &a.CentrePIN); err != nil {
 		return nil, err
 	}
 	a.WrongAttempts, a.DoseNumber = int(wrong), int(dose)
@@ -451,11 +449,13 @@ func (s *SQL) CancelAppointment(ctx context.Context, id, accessHash string, now 
 }
 
 // RescheduleAppointment implements BookingStore.
-func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error {
-	return s.changedAppointment(ctx, id, "rescheduling appointment", `UPDATE appointments
-		SET centre_id = ?, slot_date = ?, slot_time = ?, code_hash = ?, updated_at = ?, updated_by = 'beneficiary'
+// The slot's place moves in the same statement (migration 5's trigger): a
+// full new slot fails the whole statement with ErrSlotFull.
+func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error {
+	return slotError(s.changedAppointment(ctx, id, "rescheduling appointment", `UPDATE appointments
+		SET centre_id = ?, slot_date = ?, slot_time = ?, code_hash = ?, code_enc = ?, updated_at = ?, updated_by = 'beneficiary'
 		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`,
-		centreID, date, slot, codeHash, now.Unix(), id, accessHash)
+		centreID, date, slot, codeHash, codeEnc, now.Unix(), id, accessHash))
 }
 
 // CountWrongCode implements BookingStore. SET expressions see the row before
@@ -498,18 +498,18 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 	var args []any
 	now := r.Now.Unix()
 	if r.WalkInTxn == "" {
-		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch)
+		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch, recorded_by)
 		SELECT ?1, a.beneficiary_id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = a.beneficiary_id) + 1,
-		       ?2, a.centre_id, a.id, 0, ?3
+		       ?2, a.centre_id, a.id, 0, ?3, nullif(?9, '')
 		FROM appointments a, vaccines v
 		WHERE a.id = ?4 AND a.centre_id = ?5 AND v.id = ?6 AND a.status = 'live' AND a.wrong_attempts < 3
 		  AND a.code_hash = ?7 AND a.slot_date = ?8 AND ` + scheduleOK("a.beneficiary_id") + `
 		RETURNING id, beneficiary_id, dose_number`
-		args = []any{r.DoseID, now, r.Batch, r.Appointment, r.CentreID, r.VaccineID, r.CodeHash, r.Date}
+		args = []any{r.DoseID, now, r.Batch, r.Appointment, r.CentreID, r.VaccineID, r.CodeHash, r.Date, r.By}
 	} else {
-		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch, walk_in_txn)
+		q = `INSERT INTO doses (id, beneficiary_id, vaccine_id, dose_number, administered_at, centre_id, appointment_id, walk_in, batch, walk_in_txn, recorded_by)
 		SELECT ?1, b.id, v.id, (SELECT count(*) FROM doses d WHERE d.beneficiary_id = b.id) + 1,
-		       ?2, ?5, NULL, 1, ?3, t.id
+		       ?2, ?5, NULL, 1, ?3, t.id, nullif(?8, '')
 		FROM beneficiaries b, vaccines v, otp_transactions t
 		WHERE b.id = ?4 AND v.id = ?6 AND t.id = ?7 AND t.purpose = 'walk_in' AND t.entity_id = ?5
 		  AND t.mobile_hash = b.mobile_hash AND t.used_at IS NULL AND t.superseded_by IS NULL
@@ -517,7 +517,7 @@ func (s *SQL) RecordDose(ctx context.Context, r RecordDose) (*Dose, error) {
 		  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.beneficiary_id = b.id AND a.status IN ('live', 'locked'))
 		  AND ` + scheduleOK("b.id") + `
 		RETURNING id, beneficiary_id, dose_number`
-		args = []any{r.DoseID, now, r.Batch, r.Beneficiary, r.CentreID, r.VaccineID, r.WalkInTxn}
+		args = []any{r.DoseID, now, r.Batch, r.Beneficiary, r.CentreID, r.VaccineID, r.WalkInTxn, r.By}
 	}
 	rows, err := s.DB.QueryContext(ctx, q, args...)
 	if isUnique(err) {
@@ -617,11 +617,11 @@ func (s *SQL) SupervisorByTokenHash(ctx context.Context, h string) (*Supervisor,
 }
 
 // NewCode implements BookingStore.
-func (s *SQL) NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error {
+func (s *SQL) NewCode(ctx context.Context, id, centreID, codeHash, codeEnc, actor string, now time.Time) error {
 	return s.changedAppointment(ctx, id, "issuing a new security code", `UPDATE appointments
-		SET status = 'live', wrong_attempts = 0, code_hash = ?, updated_at = ?, updated_by = ?
+		SET status = 'live', wrong_attempts = 0, code_hash = ?, code_enc = ?, updated_at = ?, updated_by = ?
 		WHERE id = ? AND centre_id = ? AND status IN ('live', 'locked') RETURNING id`,
-		codeHash, now.Unix(), actor, id, centreID)
+		codeHash, codeEnc, now.Unix(), actor, id, centreID)
 }
 
 // Relock implements BookingStore.

@@ -238,9 +238,11 @@ func (s *Sharded) withCentre(ctx context.Context, db *SQL, centreID string, fn f
 	if cerr != nil {
 		return err
 	}
-	if _, cerr := db.DB.ExecContext(ctx, `INSERT INTO centres (id, name, district, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, district = excluded.district`,
-		c.ID, c.Name, c.District, time.Now().Unix()); cerr != nil {
+	if _, cerr := db.DB.ExecContext(ctx, `INSERT INTO centres (id, name, district, pin, address, slot_capacity, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, district = excluded.district, pin = excluded.pin,
+		  address = excluded.address, slot_capacity = excluded.slot_capacity`,
+		c.ID, c.Name, c.District, c.PIN, c.Address, int64(c.SlotCapacity), time.Now().Unix()); cerr != nil {
 		return fail("copying centre "+centreID, cerr)
 	}
 	return fn(db)
@@ -256,11 +258,6 @@ func (s *Sharded) Entity(ctx context.Context, id string) (*Entity, error) {
 // EntityBySecretHash implements Store.
 func (s *Sharded) EntityBySecretHash(ctx context.Context, h string) (*Entity, error) {
 	return cachedRow(s.Dir, "entity-secret:"+h, func() (*Entity, error) { return s.directory().EntityBySecretHash(ctx, h) })
-}
-
-// Centres implements BookingStore.
-func (s *Sharded) Centres(ctx context.Context) ([]Centre, error) {
-	return cachedRow(s.Dir, "centres", func() ([]Centre, error) { return s.directory().Centres(ctx) })
 }
 
 // Centre implements BookingStore.
@@ -281,6 +278,48 @@ func (s *Sharded) Vaccine(ctx context.Context, id string) (*Vaccine, error) {
 // SupervisorByTokenHash implements BookingStore.
 func (s *Sharded) SupervisorByTokenHash(ctx context.Context, h string) (*Supervisor, error) {
 	return cachedRow(s.Dir, "supervisor:"+h, func() (*Supervisor, error) { return s.directory().SupervisorByTokenHash(ctx, h) })
+}
+
+// GateByTokenHash implements Store.
+func (s *Sharded) GateByTokenHash(ctx context.Context, h string) (*Entity, error) {
+	return cachedRow(s.Dir, "gate-token:"+h, func() (*Entity, error) { return s.directory().GateByTokenHash(ctx, h) })
+}
+
+// CentresByPIN implements SlotStore.
+func (s *Sharded) CentresByPIN(ctx context.Context, pin string, limit int) ([]Centre, error) {
+	return cachedRow(s.Dir, fmt.Sprintf("centres-pin:%s:%d", pin, limit), func() ([]Centre, error) {
+		return s.directory().CentresByPIN(ctx, pin, limit)
+	})
+}
+
+// CentresByDistrict implements SlotStore.
+func (s *Sharded) CentresByDistrict(ctx context.Context, district string, limit int) ([]Centre, error) {
+	return cachedRow(s.Dir, fmt.Sprintf("centres-district:%s:%d", strings.ToLower(district), limit), func() ([]Centre, error) {
+		return s.directory().CentresByDistrict(ctx, district, limit)
+	})
+}
+
+// The vaccinators and their sessions are the directory's, never cached
+// (signing out ends a session at once).
+
+// VaccinatorByMobileHash implements CentreStore.
+func (s *Sharded) VaccinatorByMobileHash(ctx context.Context, mh string) (*Vaccinator, error) {
+	return s.directory().VaccinatorByMobileHash(ctx, mh)
+}
+
+// CreateVaccinatorSession implements CentreStore.
+func (s *Sharded) CreateVaccinatorSession(ctx context.Context, tokenHash, vaccinatorID string, now, expires time.Time) error {
+	return s.directory().CreateVaccinatorSession(ctx, tokenHash, vaccinatorID, now, expires)
+}
+
+// VaccinatorSession implements CentreStore.
+func (s *Sharded) VaccinatorSession(ctx context.Context, tokenHash string) (*VaccinatorSession, error) {
+	return s.directory().VaccinatorSession(ctx, tokenHash)
+}
+
+// DeleteVaccinatorSession implements CentreStore.
+func (s *Sharded) DeleteVaccinatorSession(ctx context.Context, tokenHash string) error {
+	return s.directory().DeleteVaccinatorSession(ctx, tokenHash)
 }
 
 // AddOutbox implements Store (the dev outbox is in DB).
@@ -327,7 +366,36 @@ func (s *Sharded) DeleteOTP(ctx context.Context, t *OTPTransaction) error {
 	return s.write(byMobile(t.MobileHash), func(db *SQL) error { return db.DeleteOTP(ctx, t) })
 }
 
+// RegisterBeneficiary implements CentreStore, in the number's shard (the
+// six-per-number rule holds there, in one statement).
+func (s *Sharded) RegisterBeneficiary(ctx context.Context, r Registration) error {
+	err := s.write(byMobile(r.MobileHash), func(db *SQL) error { return db.RegisterBeneficiary(ctx, r) })
+	if err == nil {
+		s.Dir.learn(r.ID, Bucket(r.MobileHash))
+	}
+	return err
+}
+
 // --- rows by id
+
+// SetWalkInStarter implements CentreStore.
+func (s *Sharded) SetWalkInStarter(ctx context.Context, txnID, centreID, actor string) error {
+	r, err := s.byID(ctx, "txn", txnID)
+	if err != nil {
+		return err
+	}
+	return s.write(r, func(db *SQL) error { return db.SetWalkInStarter(ctx, txnID, centreID, actor) })
+}
+
+// CentreAgendaItem implements CentreStore.
+func (s *Sharded) CentreAgendaItem(ctx context.Context, centreID, id string) (it *AgendaItem, date string, err error) {
+	r, err := s.byID(ctx, "apt", id)
+	if err != nil {
+		return nil, "", err
+	}
+	err = s.read(r, func(db *SQL) error { it, date, err = db.CentreAgendaItem(ctx, centreID, id); return err })
+	return it, date, err
+}
 
 // OTP implements Store.
 func (s *Sharded) OTP(ctx context.Context, id string) (t *OTPTransaction, err error) {
@@ -430,10 +498,10 @@ func (s *Sharded) CancelAppointment(ctx context.Context, id, accessHash string, 
 }
 
 // RescheduleAppointment implements BookingStore.
-func (s *Sharded) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash string, now time.Time) error {
+func (s *Sharded) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error {
 	return s.onAppointment(ctx, id, func(db *SQL) error {
 		return s.withCentre(ctx, db, centreID, func(db *SQL) error {
-			return db.RescheduleAppointment(ctx, id, accessHash, centreID, date, slot, codeHash, now)
+			return db.RescheduleAppointment(ctx, id, accessHash, centreID, date, slot, codeHash, codeEnc, now)
 		})
 	})
 }
@@ -448,8 +516,8 @@ func (s *Sharded) CountWrongCode(ctx context.Context, id, centreID, codeHash, ac
 }
 
 // NewCode implements BookingStore.
-func (s *Sharded) NewCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) error {
-	return s.onAppointment(ctx, id, func(db *SQL) error { return db.NewCode(ctx, id, centreID, codeHash, actor, now) })
+func (s *Sharded) NewCode(ctx context.Context, id, centreID, codeHash, codeEnc, actor string, now time.Time) error {
+	return s.onAppointment(ctx, id, func(db *SQL) error { return db.NewCode(ctx, id, centreID, codeHash, codeEnc, actor, now) })
 }
 
 // Relock implements BookingStore.
@@ -666,6 +734,93 @@ func (s *Sharded) CentreDay(ctx context.Context, centreID, date string) ([]Appoi
 		return a.ID < b.ID
 	})
 	return out, nil
+}
+
+// CentreAgenda implements CentreStore, from every shard at once.
+func (s *Sharded) CentreAgenda(ctx context.Context, centreID, date string) ([]AgendaItem, error) {
+	per := make([][]AgendaItem, len(s.DBs))
+	err := s.everyShard(func(i int, db *SQL) (err error) { per[i], err = db.CentreAgenda(ctx, centreID, date); return err })
+	if err != nil {
+		return nil, err
+	}
+	out := merge(s, per, func(a AgendaItem) (string, int, bool) { b, ok := IDBucket(a.ID); return a.ID, b, ok })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time < out[j].Time })
+	return out, nil
+}
+
+// CentreAudit implements CentreStore, from every shard at once: the
+// centre's audit rows are in the shards of the appointments and numbers
+// they are about (audit ids are each shard's own, so rows are kept as
+// they are, ordered by time).
+func (s *Sharded) CentreAudit(ctx context.Context, centreID string, from, to time.Time, limit int) ([]CentreAuditEntry, error) {
+	per := make([][]CentreAuditEntry, len(s.DBs))
+	err := s.everyShard(func(i int, db *SQL) (err error) {
+		per[i], err = db.CentreAudit(ctx, centreID, from, to, limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := []CentreAuditEntry{}
+	for _, rows := range per {
+		out = append(out, rows...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// CentreSlots implements SlotStore. A slot's places are counted by the
+// triggers of the shard each appointment is in, so the booked counts are
+// summed over every shard; the centre and capacities are DB's.
+func (s *Sharded) CentreSlots(ctx context.Context, centreID, date string) (*Centre, []Slot, error) {
+	type res struct {
+		c     *Centre
+		slots []Slot
+	}
+	per := make([]res, len(s.DBs))
+	err := s.everyShard(func(i int, db *SQL) error {
+		c, sl, err := db.CentreSlots(ctx, centreID, date)
+		if errors.Is(err, ErrNotFound) && i > 0 {
+			return nil // a shard with no copy of the centre has no bookings there
+		}
+		per[i] = res{c, sl}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	capacity, booked := map[string]int{}, map[string]int{}
+	var times []string
+	for i, r := range per {
+		for _, sl := range r.slots {
+			if _, seen := booked[sl.Time]; !seen {
+				times = append(times, sl.Time)
+			}
+			booked[sl.Time] += sl.Booked
+			if i == 0 || capacity[sl.Time] == 0 {
+				capacity[sl.Time] = sl.Capacity
+			}
+		}
+	}
+	sort.Strings(times)
+	out := make([]Slot, 0, len(times))
+	for _, t := range times {
+		out = append(out, Slot{Time: t, Capacity: capacity[t], Booked: booked[t]})
+	}
+	return per[0].c, out, nil
+}
+
+// SetCapacity implements SlotStore on every shard (each shard's triggers
+// check the places of its own appointments against it).
+func (s *Sharded) SetCapacity(ctx context.Context, centreID, date string, times []string, capacity int, actor string, now time.Time) error {
+	return s.everyShard(func(i int, db *SQL) error {
+		return s.withCentre(ctx, db, centreID, func(db *SQL) error {
+			return db.SetCapacity(ctx, centreID, date, times, capacity, actor, now)
+		})
+	})
 }
 
 // CentreDoses implements BookingStore, from every shard at once.

@@ -24,7 +24,7 @@ import (
 // every other table is split by bucket.
 var DirectoryTables = map[string]bool{
 	"entities": true, "centres": true, "vaccines": true, "supervisors": true, "sms_outbox": true,
-	"schema_migrations": true, "d1_migrations": true,
+	"schema_migrations": true, "d1_migrations": true, "vaccinators": true, "vaccinator_sessions": true,
 }
 
 // bucketed lists the split tables in an order that deletes dependants
@@ -193,7 +193,7 @@ func CopyBuckets(ctx context.Context, from, to *sql.DB, ranges [][2]int) (int, e
 			return err
 		}
 		bens := `SELECT id FROM beneficiaries WHERE ` + cond("mobile_hash")
-		if err := copyRows("centres", `SELECT id, name, district, created_at FROM centres WHERE id IN (
+		if err := copyRows("centres", `SELECT id, name, district, pin, address, slot_capacity, created_at FROM centres WHERE id IN (
 			SELECT centre_id FROM appointments WHERE beneficiary_id IN (`+bens+`)
 			UNION SELECT centre_id FROM doses WHERE beneficiary_id IN (`+bens+`))`, "OR IGNORE"); err != nil {
 			return err

@@ -22,13 +22,19 @@ var _ Store = (*SQL)(nil)
 func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error) {
 	var e Entity
 	var origins string
-	err := s.DB.QueryRowContext(ctx, `SELECT id, display_name, purpose, origins, lang, secret_hash FROM entities WHERE `+where+` = ?`, arg).
-		Scan(&e.ID, &e.DisplayName, &e.Purpose, &origins, &e.Lang, &e.SecretHash)
+	var gateHash sql.NullString
+	err := s.DB.QueryRowContext(ctx, `SELECT id, display_name, purpose, origins, lang, secret_hash, kind, gate_token_hash FROM entities WHERE `+where+` = ?`, arg).
+		Scan(&e.ID, &e.DisplayName, &e.Purpose, &origins, &e.Lang, &e.SecretHash, &e.Kind, &gateHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fail("reading entity", err)
+	}
+	e.GateTokenHash = gateHash.String
+	if e.Kind == KindGate && origins == "" {
+		// A gate venue is never framed: it has no origins (migration 0007).
+		return &e, nil
 	}
 	if e.Origins, err = origin.ParseList(origins); err != nil {
 		// A row written before the rule (or by hand) is refused, not
@@ -44,6 +50,12 @@ func (s *SQL) Entity(ctx context.Context, id string) (*Entity, error) { return s
 // EntityBySecretHash implements Store.
 func (s *SQL) EntityBySecretHash(ctx context.Context, h string) (*Entity, error) {
 	return s.entity(ctx, "secret_hash", h)
+}
+
+// GateByTokenHash implements Store (index entities_gate_token).
+func (s *SQL) GateByTokenHash(ctx context.Context, h string) (*Entity, error) {
+	e, err := s.entity(ctx, "kind = 'gate' AND gate_token_hash", h)
+	return e, err
 }
 
 // Beneficiaries implements Store.

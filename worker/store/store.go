@@ -43,7 +43,19 @@ type Entity struct {
 	Origins     []string
 	Lang        string // language of the OTP SMS sent for this entity
 	SecretHash  string // hex SHA-256 of the entity's server secret
+	// Kind is KindWeb (a framed widget, verified by the entity's server) or
+	// KindGate (a venue's entry: the /pass and /gate pages); "" is KindWeb.
+	Kind string
+	// GateTokenHash is secret.TokenHash of a gate's sign-in token ("" for
+	// none: web entities, withdrawn tokens).
+	GateTokenHash string
 }
+
+// The kinds of entity (migration 0007).
+const (
+	KindWeb  = "web"
+	KindGate = "gate"
+)
 
 // Beneficiary is one person in the registry, with what their status is
 // derived from (domain.StatusOf): the doses recorded and the primary
@@ -104,6 +116,9 @@ type OutboxMessage struct {
 type Store interface {
 	Entity(ctx context.Context, id string) (*Entity, error)
 	EntityBySecretHash(ctx context.Context, secretHash string) (*Entity, error)
+	// GateByTokenHash returns the gate venue whose sign-in token hashes to
+	// tokenHash (ErrNotFound for none).
+	GateByTokenHash(ctx context.Context, tokenHash string) (*Entity, error)
 	// Beneficiaries returns every beneficiary on a mobile with their status.
 	Beneficiaries(ctx context.Context, mobileHash string) ([]Beneficiary, error)
 

@@ -1,43 +1,63 @@
 package widget
 
 import (
+	"net/http"
 	"strings"
 
-	"golang.org/x/text/language"
+	"github.com/kycvs/kycvs/worker/page"
 )
 
 // lang is one language the widget speaks. Every string the widget shows,
 // server-rendered or set by widget.js, comes from here: nothing is
-// hard-coded in the HTML template or the page script.
+// hard-coded in the HTML template or the page script. Tag, direction and
+// own name are worker/page's (page.Languages), shared with every other
+// page; the strings are the widget's own.
 type lang struct {
-	Tag     string // BCP 47, for <html lang>
-	Dir     string // "ltr" or "rtl"
-	Name    string // the language's own name, for the switcher
+	page.Lang
 	Strings map[string]string
 }
 
-// langOrder is the order of the language switcher and the fallback order of
-// Accept-Language matching.
-var langOrder = []string{"en", "hi", "ur", "bn"}
+// table is langs as a page.Table, for page's negotiation (Pick) and its
+// completeness check (Missing).
+var table page.Table
 
-var matcher = language.NewMatcher([]language.Tag{language.English, language.Hindi, language.Urdu, language.Bengali})
+// langOrder is the order of the language switcher: page.Languages' order,
+// restricted to the languages the widget has strings for.
+var langOrder []string
 
-// pickLang returns the explicitly requested language if the widget has it,
-// else the best match for Accept-Language, else English.
-func pickLang(param, acceptLanguage string) *lang {
-	if l, ok := langs[strings.ToLower(param)]; ok {
-		return l
+// init gives each language its tag, direction and name from
+// page.Languages. The strings of en, hi, ur and bn are in this file, every
+// other language's in i18n_<tag>.go.
+func init() {
+	for tag, s := range moreLangs {
+		langs[tag] = &lang{Strings: s}
 	}
-	if acceptLanguage != "" {
-		tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
-		if err == nil && len(tags) > 0 {
-			_, i, conf := matcher.Match(tags...)
-			if conf != language.No {
-				return langs[langOrder[i]]
-			}
+	table = make(page.Table, len(langs))
+	for tag, l := range langs {
+		pl, ok := page.LangOf(tag)
+		if !ok {
+			panic("widget: strings for " + tag + ", which is not in page.Languages")
 		}
+		l.Lang = pl
+		table[tag] = l.Strings
 	}
-	return langs["en"]
+	for _, pl := range table.Langs() {
+		langOrder = append(langOrder, pl.Tag)
+	}
+}
+
+// moreLangs are the languages beyond the first four, each defined in its
+// own file (i18n_<tag>.go).
+var moreLangs = map[string]map[string]string{
+	"mr": mrStrings, "gu": guStrings, "pa": paStrings, "ta": taStrings, "te": teStrings,
+	"kn": knStrings, "ml": mlStrings, "or": orStrings, "as": asStrings,
+}
+
+// pickLang returns the language the host asked for (?lang=, from embed.js's
+// lang option or data-kycvs-lang) if the widget speaks it, else the best
+// match for the browser's Accept-Language, else English.
+func pickLang(r *http.Request) *lang {
+	return langs[table.Pick(r).Tag]
 }
 
 // Keys used by widget.js at run time (the page embeds them as JSON); the
@@ -56,7 +76,7 @@ var scriptKeys = []string{
 }
 
 var langs = map[string]*lang{
-	"en": {Tag: "en", Dir: "ltr", Name: "English", Strings: map[string]string{
+	"en": {Strings: map[string]string{
 		"title":              "Vaccination status check",
 		"asks":               "{entity} asks whether you are vaccinated.",
 		"purpose":            "Purpose: {purpose}",
@@ -129,8 +149,35 @@ var langs = map[string]*lang{
 		"done_note_family":   "Nothing else about the travellers was shared. You can close this page.",
 		"page_unknown":       "This vaccination check is not set up for this site.",
 		"page_bad_request":   "This vaccination check link is incomplete or invalid.",
+		// The error vocabulary (worker/api/codes.go HostCodes): "err_" + code.
+		"err_unknown_entity":       "This check is not set up for this organisation.",
+		"err_invalid_origin":       "This check is not set up for this website.",
+		"err_invalid_nonce":        "This check was not started correctly. Please reload the page.",
+		"err_csp_blocked":          "This website blocks the vaccination status check.",
+		"err_widget_timeout":       "The check could not be loaded. Please reload the page.",
+		"err_module_unavailable":   "This browser could not load the check. Please try another browser.",
+		"err_misconfigured":        "The check is not available at the moment.",
+		"err_entity_misconfigured": "The check is not available for this organisation at the moment.",
+		"err_unavailable":          "The service is busy. Please try again in a few seconds.",
+		"err_sms_unavailable":      "The SMS could not be sent. Please try again in a minute.",
+		"err_rate_limited":         "Too many requests. Please try again later.",
+		"err_internal":             "Something went wrong. Please try again.",
+		"err_invalid_mobile":       "Enter a 10-digit mobile number that starts with 6, 7, 8 or 9.",
+		"err_invalid_name":         "Enter your name as registered, in letters only.",
+		"err_invalid_otp":          "Enter the 6 digits of the code.",
+		"err_otp_used":             "This code was already used. Please ask for a new code.",
+		"err_txn_unknown":          "This code is no longer valid. Please ask for a new code.",
+		"err_travellers_mismatch":  "The travellers changed after the code was sent. Please ask for a new code.",
+		"err_not_verified":         "The vaccination status could not be verified, so nothing was shared.",
+		"err_token_malformed":      "The answer could not be verified, so nothing was shared.",
+		"err_token_unknown_key":    "The answer could not be verified, so nothing was shared. Please reload the page.",
+		"err_token_signature":      "The answer was changed on the way, so nothing was shared.",
+		"err_token_audience":       "The answer was meant for another organisation, so nothing was shared.",
+		"err_token_nonce":          "The answer was meant for another check, so nothing was shared. Please reload the page.",
+		"err_token_not_yet_valid":  "Your device's date or time seems wrong. Please correct it and try again.",
+		"err_token_expired":        "The answer came too late, or your device's date or time is wrong. Please check it and try again.",
 	}},
-	"hi": {Tag: "hi", Dir: "ltr", Name: "हिन्दी", Strings: map[string]string{
+	"hi": {Strings: map[string]string{
 		"title":              "टीकाकरण स्थिति की जाँच",
 		"asks":               "{entity} जानना चाहता है कि आपको टीका लगा है या नहीं।",
 		"purpose":            "उद्देश्य: {purpose}",
@@ -203,8 +250,35 @@ var langs = map[string]*lang{
 		"done_note_family":   "यात्रियों के बारे में और कुछ साझा नहीं किया गया। आप यह पेज बंद कर सकते हैं।",
 		"page_unknown":       "यह टीकाकरण जाँच इस साइट के लिए सेट नहीं है।",
 		"page_bad_request":   "यह टीकाकरण जाँच लिंक अधूरा या अमान्य है।",
+		// The error vocabulary (worker/api/codes.go HostCodes): "err_" + code.
+		"err_unknown_entity":       "यह जाँच इस संस्था के लिए सेट नहीं की गई है।",
+		"err_invalid_origin":       "यह जाँच इस वेबसाइट के लिए सेट नहीं की गई है।",
+		"err_invalid_nonce":        "यह जाँच ठीक से शुरू नहीं हुई। कृपया पेज फिर से लोड करें।",
+		"err_csp_blocked":          "यह वेबसाइट टीकाकरण स्थिति की जाँच को रोक रही है।",
+		"err_widget_timeout":       "जाँच लोड नहीं हो सकी। कृपया पेज फिर से लोड करें।",
+		"err_module_unavailable":   "यह ब्राउज़र जाँच लोड नहीं कर सका। कृपया दूसरा ब्राउज़र आज़माएँ।",
+		"err_misconfigured":        "यह जाँच अभी उपलब्ध नहीं है।",
+		"err_entity_misconfigured": "यह जाँच अभी इस संस्था के लिए उपलब्ध नहीं है।",
+		"err_unavailable":          "सेवा अभी व्यस्त है। कृपया कुछ सेकंड बाद फिर प्रयास करें।",
+		"err_sms_unavailable":      "SMS नहीं भेजा जा सका। कृपया एक मिनट बाद फिर प्रयास करें।",
+		"err_rate_limited":         "बहुत अधिक अनुरोध। कृपया बाद में फिर प्रयास करें।",
+		"err_internal":             "कुछ गलत हो गया। कृपया फिर प्रयास करें।",
+		"err_invalid_mobile":       "6, 7, 8 या 9 से शुरू होने वाला 10 अंकों का मोबाइल नंबर लिखें।",
+		"err_invalid_name":         "अपना पंजीकृत नाम केवल अक्षरों में लिखें।",
+		"err_invalid_otp":          "कोड के 6 अंक लिखें।",
+		"err_otp_used":             "यह कोड पहले ही इस्तेमाल हो चुका है। कृपया नया कोड माँगें।",
+		"err_txn_unknown":          "यह कोड अब मान्य नहीं है। कृपया नया कोड माँगें।",
+		"err_travellers_mismatch":  "कोड भेजे जाने के बाद यात्री बदल गए। कृपया नया कोड माँगें।",
+		"err_not_verified":         "टीकाकरण स्थिति की पुष्टि नहीं हो सकी, इसलिए कुछ भी साझा नहीं किया गया।",
+		"err_token_malformed":      "उत्तर की पुष्टि नहीं हो सकी, इसलिए कुछ भी साझा नहीं किया गया।",
+		"err_token_unknown_key":    "उत्तर की पुष्टि नहीं हो सकी, इसलिए कुछ भी साझा नहीं किया गया। कृपया पेज फिर से लोड करें।",
+		"err_token_signature":      "उत्तर रास्ते में बदल दिया गया, इसलिए कुछ भी साझा नहीं किया गया।",
+		"err_token_audience":       "उत्तर किसी दूसरी संस्था के लिए था, इसलिए कुछ भी साझा नहीं किया गया।",
+		"err_token_nonce":          "उत्तर किसी दूसरी जाँच के लिए था, इसलिए कुछ भी साझा नहीं किया गया। कृपया पेज फिर से लोड करें।",
+		"err_token_not_yet_valid":  "आपके डिवाइस की तारीख या समय गलत लगता है। कृपया उसे ठीक करके फिर प्रयास करें।",
+		"err_token_expired":        "उत्तर बहुत देर से आया, या आपके डिवाइस की तारीख या समय गलत है। कृपया जाँचें और फिर प्रयास करें।",
 	}},
-	"ur": {Tag: "ur", Dir: "rtl", Name: "اردو", Strings: map[string]string{
+	"ur": {Strings: map[string]string{
 		"title":              "ویکسینیشن کی حالت کی جانچ",
 		"asks":               "{entity} جاننا چاہتا ہے کہ آپ کو ویکسین لگی ہے یا نہیں۔",
 		"purpose":            "مقصد: {purpose}",
@@ -277,8 +351,35 @@ var langs = map[string]*lang{
 		"done_note_family":   "مسافروں کے بارے میں اور کچھ شیئر نہیں کیا گیا۔ آپ یہ صفحہ بند کر سکتے ہیں۔",
 		"page_unknown":       "یہ ویکسینیشن جانچ اس سائٹ کے لیے ترتیب نہیں دی گئی۔",
 		"page_bad_request":   "یہ ویکسینیشن جانچ کا لنک نامکمل یا غلط ہے۔",
+		// The error vocabulary (worker/api/codes.go HostCodes): "err_" + code.
+		"err_unknown_entity":       "یہ جانچ اس ادارے کے لیے ترتیب نہیں دی گئی ہے۔",
+		"err_invalid_origin":       "یہ جانچ اس ویب سائٹ کے لیے ترتیب نہیں دی گئی ہے۔",
+		"err_invalid_nonce":        "یہ جانچ صحیح طریقے سے شروع نہیں ہوئی۔ براہ کرم صفحہ دوبارہ لوڈ کریں۔",
+		"err_csp_blocked":          "یہ ویب سائٹ ویکسینیشن کی حالت کی جانچ کو روک رہی ہے۔",
+		"err_widget_timeout":       "جانچ لوڈ نہیں ہو سکی۔ براہ کرم صفحہ دوبارہ لوڈ کریں۔",
+		"err_module_unavailable":   "یہ براؤزر جانچ لوڈ نہیں کر سکا۔ براہ کرم کوئی دوسرا براؤزر آزمائیں۔",
+		"err_misconfigured":        "یہ جانچ اس وقت دستیاب نہیں ہے۔",
+		"err_entity_misconfigured": "یہ جانچ اس وقت اس ادارے کے لیے دستیاب نہیں ہے۔",
+		"err_unavailable":          "سروس اس وقت مصروف ہے۔ براہ کرم چند سیکنڈ بعد دوبارہ کوشش کریں۔",
+		"err_sms_unavailable":      "SMS نہیں بھیجا جا سکا۔ براہ کرم ایک منٹ بعد دوبارہ کوشش کریں۔",
+		"err_rate_limited":         "بہت زیادہ درخواستیں۔ براہ کرم بعد میں دوبارہ کوشش کریں۔",
+		"err_internal":             "کچھ غلط ہو گیا۔ براہ کرم دوبارہ کوشش کریں۔",
+		"err_invalid_mobile":       "6، 7، 8 یا 9 سے شروع ہونے والا 10 ہندسوں کا موبائل نمبر لکھیں۔",
+		"err_invalid_name":         "اپنا رجسٹرڈ نام صرف حروف میں لکھیں۔",
+		"err_invalid_otp":          "کوڈ کے 6 ہندسے لکھیں۔",
+		"err_otp_used":             "یہ کوڈ پہلے ہی استعمال ہو چکا ہے۔ براہ کرم نیا کوڈ مانگیں۔",
+		"err_txn_unknown":          "یہ کوڈ اب درست نہیں ہے۔ براہ کرم نیا کوڈ مانگیں۔",
+		"err_travellers_mismatch":  "کوڈ بھیجے جانے کے بعد مسافر بدل گئے۔ براہ کرم نیا کوڈ مانگیں۔",
+		"err_not_verified":         "ویکسینیشن کی حالت کی تصدیق نہیں ہو سکی، اس لیے کچھ بھی شیئر نہیں کیا گیا۔",
+		"err_token_malformed":      "جواب کی تصدیق نہیں ہو سکی، اس لیے کچھ بھی شیئر نہیں کیا گیا۔",
+		"err_token_unknown_key":    "جواب کی تصدیق نہیں ہو سکی، اس لیے کچھ بھی شیئر نہیں کیا گیا۔ براہ کرم صفحہ دوبارہ لوڈ کریں۔",
+		"err_token_signature":      "جواب راستے میں بدل دیا گیا، اس لیے کچھ بھی شیئر نہیں کیا گیا۔",
+		"err_token_audience":       "جواب کسی دوسرے ادارے کے لیے تھا، اس لیے کچھ بھی شیئر نہیں کیا گیا۔",
+		"err_token_nonce":          "جواب کسی دوسری جانچ کے لیے تھا، اس لیے کچھ بھی شیئر نہیں کیا گیا۔ براہ کرم صفحہ دوبارہ لوڈ کریں۔",
+		"err_token_not_yet_valid":  "آپ کے آلے کی تاریخ یا وقت غلط لگتا ہے۔ براہ کرم اسے درست کر کے دوبارہ کوشش کریں۔",
+		"err_token_expired":        "جواب بہت دیر سے پہنچا، یا آپ کے آلے کی تاریخ یا وقت غلط ہے۔ براہ کرم اسے دیکھ کر دوبارہ کوشش کریں۔",
 	}},
-	"bn": {Tag: "bn", Dir: "ltr", Name: "বাংলা", Strings: map[string]string{
+	"bn": {Strings: map[string]string{
 		"title":              "টিকাকরণের অবস্থা যাচাই",
 		"asks":               "{entity} জানতে চায় আপনি টিকা নিয়েছেন কি না।",
 		"purpose":            "উদ্দেশ্য: {purpose}",
@@ -351,6 +452,33 @@ var langs = map[string]*lang{
 		"done_note_family":   "যাত্রীদের সম্পর্কে আর কিছু জানানো হয়নি। আপনি এই পাতাটি বন্ধ করতে পারেন।",
 		"page_unknown":       "এই সাইটের জন্য এই টিকাকরণ যাচাই চালু করা হয়নি।",
 		"page_bad_request":   "এই টিকাকরণ যাচাইয়ের লিংকটি অসম্পূর্ণ বা অবৈধ।",
+		// The error vocabulary (worker/api/codes.go HostCodes): "err_" + code.
+		"err_unknown_entity":       "এই প্রতিষ্ঠানের জন্য এই যাচাই চালু করা হয়নি।",
+		"err_invalid_origin":       "এই ওয়েবসাইটের জন্য এই যাচাই চালু করা হয়নি।",
+		"err_invalid_nonce":        "যাচাইটি ঠিকভাবে শুরু হয়নি। অনুগ্রহ করে পাতাটি আবার লোড করুন।",
+		"err_csp_blocked":          "এই ওয়েবসাইট টিকাকরণের অবস্থা যাচাই আটকে দিচ্ছে।",
+		"err_widget_timeout":       "যাচাইটি লোড করা যায়নি। অনুগ্রহ করে পাতাটি আবার লোড করুন।",
+		"err_module_unavailable":   "এই ব্রাউজারে যাচাই লোড করা যায়নি। অনুগ্রহ করে অন্য ব্রাউজার ব্যবহার করুন।",
+		"err_misconfigured":        "এই যাচাই এখন পাওয়া যাচ্ছে না।",
+		"err_entity_misconfigured": "এই প্রতিষ্ঠানের জন্য এই যাচাই এখন পাওয়া যাচ্ছে না।",
+		"err_unavailable":          "পরিষেবাটি এখন ব্যস্ত। অনুগ্রহ করে কয়েক সেকেন্ড পরে আবার চেষ্টা করুন।",
+		"err_sms_unavailable":      "SMS পাঠানো যায়নি। অনুগ্রহ করে এক মিনিট পরে আবার চেষ্টা করুন।",
+		"err_rate_limited":         "অনেক বেশি অনুরোধ। অনুগ্রহ করে পরে আবার চেষ্টা করুন।",
+		"err_internal":             "কিছু একটা ভুল হয়েছে। অনুগ্রহ করে আবার চেষ্টা করুন।",
+		"err_invalid_mobile":       "৬, ৭, ৮ বা ৯ দিয়ে শুরু ১০ সংখ্যার মোবাইল নম্বর লিখুন।",
+		"err_invalid_name":         "আপনার নথিভুক্ত নাম শুধু অক্ষরে লিখুন।",
+		"err_invalid_otp":          "কোডের ৬টি সংখ্যা লিখুন।",
+		"err_otp_used":             "এই কোডটি আগেই ব্যবহার করা হয়েছে। অনুগ্রহ করে নতুন কোড চান।",
+		"err_txn_unknown":          "এই কোডটি আর বৈধ নয়। অনুগ্রহ করে নতুন কোড চান।",
+		"err_travellers_mismatch":  "কোড পাঠানোর পরে যাত্রীরা বদলে গেছেন। অনুগ্রহ করে নতুন কোড চান।",
+		"err_not_verified":         "টিকাকরণের অবস্থা যাচাই করা যায়নি, তাই কিছুই জানানো হয়নি।",
+		"err_token_malformed":      "উত্তরটি যাচাই করা যায়নি, তাই কিছুই জানানো হয়নি।",
+		"err_token_unknown_key":    "উত্তরটি যাচাই করা যায়নি, তাই কিছুই জানানো হয়নি। অনুগ্রহ করে পাতাটি আবার লোড করুন।",
+		"err_token_signature":      "উত্তরটি পথে বদলে দেওয়া হয়েছে, তাই কিছুই জানানো হয়নি।",
+		"err_token_audience":       "উত্তরটি অন্য একটি প্রতিষ্ঠানের জন্য ছিল, তাই কিছুই জানানো হয়নি।",
+		"err_token_nonce":          "উত্তরটি অন্য একটি যাচাইয়ের জন্য ছিল, তাই কিছুই জানানো হয়নি। অনুগ্রহ করে পাতাটি আবার লোড করুন।",
+		"err_token_not_yet_valid":  "আপনার ডিভাইসের তারিখ বা সময় ভুল মনে হচ্ছে। অনুগ্রহ করে ঠিক করে আবার চেষ্টা করুন।",
+		"err_token_expired":        "উত্তরটি অনেক দেরিতে এসেছে, বা আপনার ডিভাইসের তারিখ বা সময় ভুল। অনুগ্রহ করে দেখে আবার চেষ্টা করুন।",
 	}},
 }
 

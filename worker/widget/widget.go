@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/assets"
 	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/store"
@@ -43,12 +44,21 @@ var widPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 // Serve renders the widget page for e, reading entity (already resolved to e
 // by the caller), nonce, lang, wid (the embedding widget's id) and origin
 // (the host page's origin, which must be one of e.Origins and is where the
-// result is posted) from the query. A nil e renders a "not set up" page
-// with status 404 that no site may frame.
+// result is posted) and theme from the query. A nil e renders a "not set
+// up" page with status 404 that no site may frame.
+//
+// The statuses are how embed.js explains a widget that did not show (a
+// frame the browser refused to render tells the host page nothing): it asks
+// again with HEAD, which any origin may read (no body, so nothing of the
+// page), and reports 404 as unknown_entity, 403 as invalid_origin (the host
+// page's origin is not one of the entity's) and 400 as invalid_nonce.
 func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	q := r.URL.Query()
-	l := pickLang(q.Get("lang"), r.Header.Get("Accept-Language"))
+	l := pickLang(r)
 	h := w.Header()
+	if r.Method == http.MethodHead {
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -57,12 +67,12 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		h.Set("Content-Security-Policy", csp(nil))
-		renderMessage(w, http.StatusMethodNotAllowed, l, l.t("page_bad_request"))
+		renderMessage(w, r, http.StatusMethodNotAllowed, l, l.t("page_bad_request"))
 		return
 	}
 	if e == nil {
 		h.Set("Content-Security-Policy", csp(nil))
-		renderMessage(w, http.StatusNotFound, l, l.t("page_unknown"))
+		renderMessage(w, r, http.StatusNotFound, l, l.t("page_unknown"))
 		return
 	}
 	origins := validOrigins(e.Origins)
@@ -72,14 +82,21 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 	if origin == "" && len(origins) == 1 {
 		origin = origins[0]
 	}
-	if !validNonces(nonces) || (wid != "" && !widPattern.MatchString(wid)) || !contains(origins, origin) {
-		renderMessage(w, http.StatusBadRequest, l, l.t("page_bad_request"))
+	if !contains(origins, origin) {
+		renderMessage(w, r, http.StatusForbidden, l, l.t("err_invalid_origin"))
+		return
+	}
+	if !validNonces(nonces) || (wid != "" && !widPattern.MatchString(wid)) {
+		renderMessage(w, r, http.StatusBadRequest, l, l.t("page_bad_request"))
 		return
 	}
 
-	strs := make(map[string]string, len(scriptKeys)+1)
+	strs := make(map[string]string, len(scriptKeys)+len(api.HostCodes)+1)
 	for _, k := range append(scriptKeys, "otp_sent") {
 		strs[k] = l.t(k, "entity", e.DisplayName)
+	}
+	for _, c := range api.HostCodes {
+		strs["err_"+c] = l.t("err_" + c)
 	}
 	asks, sharedOnly, doneNote, family := l.t("asks", "entity", e.DisplayName), l.t("shared_only"), l.t("done_note"), ""
 	if len(nonces) > 1 {
@@ -118,6 +135,8 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 		WasmExec:   assets.Path("wasm_exec.js"),
 		Wasm:       assets.Path("kycvs.wasm"),
 		Strings:    string(strJSON),
+		Codes:      strings.Join(api.HostCodes, " "),
+		Theme:      pickTheme(q.Get("theme")),
 		Switcher:   switcher,
 	}
 	w.WriteHeader(http.StatusOK)
@@ -142,7 +161,18 @@ type widgetPage struct {
 	Nonce                           string // the nonces, space-separated: one per traveller
 	CSS, JS, Worker, WasmExec, Wasm string
 	Strings                         string // JSON; json.Marshal escapes <, > and &
+	Codes                           string // api.HostCodes, space-separated: what the host page may be told
+	Theme                           string // "auto", "light" or "dark"
 	Switcher                        []langLink
+}
+
+// pickTheme returns the theme the host asked for: "light", "dark", or
+// "auto" (the default), which follows the person's prefers-color-scheme.
+func pickTheme(t string) string {
+	if t == "light" || t == "dark" {
+		return t
+	}
+	return "auto"
 }
 
 // csp is the page's policy: only our own script (plus wasm compilation),
@@ -254,8 +284,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func renderMessage(w http.ResponseWriter, code int, l *lang, msg string) {
+func renderMessage(w http.ResponseWriter, r *http.Request, code int, l *lang, msg string) {
 	w.WriteHeader(code)
+	if r.Method == http.MethodHead {
+		return
+	}
 	_, _ = w.Write([]byte(fill(messagePage, l, map[string]string{
 		"CSS":  html.EscapeString(assets.Path("widget.css")),
 		"Msg":  html.EscapeString(msg),
@@ -313,22 +346,27 @@ func (p widgetPage) render() string {
 		"Entity": e(p.Entity), "Nonce": e(p.Nonce), "Origin": e(p.Origin), "WID": e(p.WID),
 		"CSS": e(p.CSS), "JS": e(p.JS), "Worker": e(p.Worker), "WasmExec": e(p.WasmExec), "Wasm": e(p.Wasm),
 		"Strings": p.Strings, "Switcher": sw.String(), "Lang": e(p.L.Tag), "Dir": e(p.L.Dir),
+		"Codes": e(p.Codes), "Theme": e(p.Theme),
 	})
 }
 
+// The page's script comes first in the head, async: it makes the module's
+// worker at once, so the module is fetched, compiled and started while the
+// rest of the page is parsed and styled (the preloads start the module's
+// download before the script has arrived). scripts/bench.d/50-embed
+// measures it against the script deferred after the stylesheet, as before.
 const widgetPageHTML = `<!doctype html>
-<html lang="{{Lang}}" dir="{{Dir}}">
+<html lang="{{Lang}}" dir="{{Dir}}" data-theme="{{Theme}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<script src="{{JS}}" async data-worker="{{Worker}}"></script>
+<link rel="preload" href="{{Wasm}}" as="fetch" crossorigin>
+<link rel="preload" href="{{WasmExec}}" as="script">
 <title>{{t title}}</title>
 <link rel="stylesheet" href="{{CSS}}">
-<script src="{{JS}}" defer></script>
-<link rel="preload" href="{{Worker}}" as="script">
-<link rel="preload" href="{{WasmExec}}" as="script">
-<link rel="preload" href="{{Wasm}}" as="fetch" crossorigin>
 </head>
-<body data-entity="{{Entity}}" data-nonce="{{Nonce}}" data-origin="{{Origin}}" data-wid="{{WID}}" data-worker="{{Worker}}" data-lang="{{Lang}}" data-state="loading">
+<body data-entity="{{Entity}}" data-nonce="{{Nonce}}" data-origin="{{Origin}}" data-wid="{{WID}}" data-lang="{{Lang}}" data-codes="{{Codes}}" data-state="loading">
 <main class="kycvs" aria-labelledby="asks">
 <header>
 <p id="asks" class="asks">{{Asks}}</p>

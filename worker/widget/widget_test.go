@@ -63,7 +63,7 @@ func TestServePage(t *testing.T) {
 func TestServeLanguages(t *testing.T) {
 	for code, dir := range map[string]string{"en": "ltr", "hi": "ltr", "ur": "rtl", "bn": "ltr"} {
 		w := get(t, rail, "nonce=abcdefgh12345678&origin=https://rail.example&lang="+code)
-		if w.Code != 200 || !strings.Contains(w.Body.String(), `<html lang="`+code+`" dir="`+dir+`">`) {
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `<html lang="`+code+`" dir="`+dir+`" data-theme="auto">`) {
 			t.Errorf("lang %s: status %d, want dir %s", code, w.Code, dir)
 		}
 	}
@@ -79,14 +79,23 @@ func TestServeRefuses(t *testing.T) {
 		t.Errorf("unknown entity: %d %q", w.Code, w.Header().Get("Content-Security-Policy"))
 	}
 	for name, q := range map[string]string{
-		"no nonce":         "origin=https://rail.example",
-		"short nonce":      "nonce=abc&origin=https://rail.example",
-		"odd nonce":        "nonce=abcdefgh%3Cscript&origin=https://rail.example",
-		"foreign origin":   "nonce=abcdefgh12345678&origin=https://other.example",
-		"ambiguous origin": "nonce=abcdefgh12345678",
-		"bad widget id":    "nonce=abcdefgh12345678&origin=https://rail.example&wid=%22x",
+		"no nonce":      "origin=https://rail.example",
+		"short nonce":   "nonce=abc&origin=https://rail.example",
+		"odd nonce":     "nonce=abcdefgh%3Cscript&origin=https://rail.example",
+		"bad widget id": "nonce=abcdefgh12345678&origin=https://rail.example&wid=%22x",
 	} {
 		if w := get(t, rail, q); w.Code != http.StatusBadRequest {
+			t.Errorf("%s: status %d", name, w.Code)
+		}
+	}
+	// An origin that is not the entity's is 403, before the nonces are
+	// looked at: embed.js reports it to the host as invalid_origin.
+	for name, q := range map[string]string{
+		"foreign origin":    "nonce=abcdefgh12345678&origin=https://other.example",
+		"ambiguous origin":  "nonce=abcdefgh12345678",
+		"foreign, no nonce": "origin=https://other.example",
+	} {
+		if w := get(t, rail, q); w.Code != http.StatusForbidden {
 			t.Errorf("%s: status %d", name, w.Code)
 		}
 	}

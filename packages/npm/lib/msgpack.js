@@ -26,7 +26,7 @@ const FIELDS = {
 };
 const FIELD_COUNT = Object.keys(FIELDS).length;
 
-const bad = (detail) => fail('malformed', `payload: ${detail}`);
+const bad = (detail) => fail('token_malformed', `payload: ${detail}`);
 const typeByte = (t) => '0x' + t.toString(16).padStart(2, '0');
 
 class Reader {

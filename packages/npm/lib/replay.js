@@ -5,7 +5,7 @@ export const DEFAULT_RETENTION_MS = 24 * 3_600_000;
 /**
  * Single use of token ids and nonces in this process's memory, as Go's
  * kycvs.MemoryReplayStore: use(claims) records the token id and the
- * (audience, nonce) pair, or throws VerifyError('already_used') and records
+ * (audience, nonce) pair, or throws VerifyError('token_used') and records
  * nothing if either was recorded before. Each is remembered for the
  * retention (make it at least as long as your nonces stay valid), and a token
  * id at least until its token expires. A server with several processes needs
@@ -30,7 +30,7 @@ export class MemoryReplayStore {
     const keys = [`t ${claims.jti}`, `n ${claims.aud.length} ${claims.aud} ${claims.nonce}`];
     for (const k of keys) {
       if ((this.#used.get(k) ?? -Infinity) > now) {
-        fail('already_used', k.startsWith('t') ? `token id ${claims.jti} was accepted before` : 'nonce was used before');
+        fail('token_used', k.startsWith('t') ? `token id ${claims.jti} was accepted before` : 'nonce was used before');
       }
     }
     const until = Math.max(now + this.#retentionMs, claims.exp * 1000);

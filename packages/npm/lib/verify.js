@@ -14,17 +14,17 @@ const MAX_SKEW = 60;
 
 /** Splits the text form (§5 step 1). */
 export function splitToken(token) {
-  if (typeof token !== 'string') fail('malformed', 'token is not a string');
-  if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) fail('malformed', `${Buffer.byteLength(token)} bytes is too long`);
-  if (!token.startsWith(PREFIX)) fail('malformed', `missing "${PREFIX}" prefix`);
+  if (typeof token !== 'string') fail('token_malformed', 'token is not a string');
+  if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) fail('token_malformed', `${Buffer.byteLength(token)} bytes is too long`);
+  if (!token.startsWith(PREFIX)) fail('token_malformed', `missing "${PREFIX}" prefix`);
   const parts = token.slice(PREFIX.length).split('.');
-  if (parts.length !== 3) fail('malformed', 'want 4 dot-separated parts');
+  if (parts.length !== 3) fail('token_malformed', 'want 4 dot-separated parts');
   const [kid, p64, s64] = parts;
-  if (!/^[0-9a-f]{8}$/.test(kid)) fail('malformed', `bad key id ${JSON.stringify(kid)}`);
+  if (!/^[0-9a-f]{8}$/.test(kid)) fail('token_malformed', `bad key id ${JSON.stringify(kid)}`);
   const payload = base64url(p64);
-  if (!payload || payload.length === 0) fail('malformed', 'payload is not base64url');
+  if (!payload || payload.length === 0) fail('token_malformed', 'payload is not base64url');
   const sig = base64url(s64);
-  if (!sig || sig.length !== 64) fail('malformed', 'signature is not 64 bytes of base64url');
+  if (!sig || sig.length !== 64) fail('token_malformed', 'signature is not 64 bytes of base64url');
   return { kid, payload, sig };
 }
 
@@ -46,18 +46,18 @@ export function verifyWithKeyset(token, keyset, { audience, nonce, now } = {}) {
   const t = unixSeconds(now);
   const { kid, payload, sig } = splitToken(token);
   const entry = keyset.get(kid);
-  if (!entry) fail('unknown_key', `unknown key id ${JSON.stringify(kid)}`);
+  if (!entry) fail('token_unknown_key', `unknown key id ${JSON.stringify(kid)}`);
   // The signature covers the bytes received; they are decoded only after.
-  if (!verifySignature(entry.key, Buffer.concat([CONTEXT, payload]), sig)) fail('signature', 'invalid signature');
+  if (!verifySignature(entry.key, Buffer.concat([CONTEXT, payload]), sig)) fail('token_signature', 'invalid signature');
   const c = decodePayload(payload);
-  if (c.v !== 1) fail('malformed', `version ${c.v}`);
-  if (c.kid !== kid) fail('malformed', `payload key id ${JSON.stringify(c.kid)} differs from ${JSON.stringify(kid)}`);
-  if (!(entry.notBefore <= c.iat && c.iat < entry.notAfter)) fail('unknown_key', `key ${kid} was not valid when the token was issued`);
-  if (c.aud !== audience) fail('audience', `token is for ${JSON.stringify(c.aud)}`);
-  if (c.nonce !== nonce) fail('nonce', 'token nonce does not match');
-  if (!(c.iat < c.exp && c.exp <= c.iat + MAX_LIFETIME)) fail('malformed', `lifetime ${c.exp - c.iat} s`);
-  if (c.iat > t + MAX_SKEW) fail('not_yet_valid', `issued at ${new Date(c.iat * 1000).toISOString()}`);
-  if (!(t < c.exp)) fail('expired', `expired at ${new Date(c.exp * 1000).toISOString()}`);
+  if (c.v !== 1) fail('token_malformed', `version ${c.v}`);
+  if (c.kid !== kid) fail('token_malformed', `payload key id ${JSON.stringify(c.kid)} differs from ${JSON.stringify(kid)}`);
+  if (!(entry.notBefore <= c.iat && c.iat < entry.notAfter)) fail('token_unknown_key', `key ${kid} was not valid when the token was issued`);
+  if (c.aud !== audience) fail('token_audience', `token is for ${JSON.stringify(c.aud)}`);
+  if (c.nonce !== nonce) fail('token_nonce', 'token nonce does not match');
+  if (!(c.iat < c.exp && c.exp <= c.iat + MAX_LIFETIME)) fail('token_malformed', `lifetime ${c.exp - c.iat} s`);
+  if (c.iat > t + MAX_SKEW) fail('token_not_yet_valid', `issued at ${new Date(c.iat * 1000).toISOString()}`);
+  if (!(t < c.exp)) fail('token_expired', `expired at ${new Date(c.exp * 1000).toISOString()}`);
   return c;
 }
 
@@ -100,7 +100,7 @@ export async function verify(token, opts = {}) {
     return verifyWithKeyset(token, ks, opts);
   } catch (e) {
     // Refetch only for a key id missing from the set: published windows only close.
-    if (!(e instanceof VerifyError && e.code === 'unknown_key') || ks.get(splitToken(token).kid)) throw e;
+    if (!(e instanceof VerifyError && e.code === 'token_unknown_key') || ks.get(splitToken(token).kid)) throw e;
     let fresh;
     try {
       fresh = await cache.refresh();

@@ -88,13 +88,13 @@ test('maxAgeMs', () => {
 test('an unknown key id refreshes at once, but at most once a minute', async (t) => {
   const f = await fixture(t);
   await f.check(f.a.token());
-  await assert.rejects(f.check(f.b.token()), { code: 'unknown_key' });
+  await assert.rejects(f.check(f.b.token()), { code: 'token_unknown_key' });
   assert.equal(f.svc.hits, 1, 'an unknown key right after the first fetch');
   f.clock.advance(120_000); // still fresh (max-age 300)
-  for (let i = 0; i < 20; i++) await assert.rejects(f.check(f.b.token()), { code: 'unknown_key' });
+  for (let i = 0; i < 20; i++) await assert.rejects(f.check(f.b.token()), { code: 'token_unknown_key' });
   assert.equal(f.svc.hits, 2, '20 tokens of an unknown key');
   f.clock.advance(59_000);
-  await assert.rejects(f.check(f.b.token()), { code: 'unknown_key' });
+  await assert.rejects(f.check(f.b.token()), { code: 'token_unknown_key' });
   await f.check(f.a.token());
   assert.equal(f.svc.hits, 2, '59 s later');
   f.svc.publish(f.a, f.b);
@@ -109,9 +109,9 @@ test('an unknown key id refreshes at once, but at most once a minute', async (t)
 test('a key outside its window prompts no fetch', async (t) => {
   const f = await fixture(t);
   f.svc.keys = [{ ...f.a.entry, not_after: '2026-11-25T11:00:00Z' }];
-  await assert.rejects(f.check(f.a.token()), { code: 'unknown_key' });
+  await assert.rejects(f.check(f.a.token()), { code: 'token_unknown_key' });
   f.clock.advance(120_000);
-  await assert.rejects(f.check(f.a.token()), { code: 'unknown_key' });
+  await assert.rejects(f.check(f.a.token()), { code: 'token_unknown_key' });
   assert.equal(f.svc.hits, 1);
 });
 
@@ -128,13 +128,13 @@ test('the last good keyset is kept when the server fails', async (t) => {
     assert.equal(f.svc.hits, before + 1, `${status} ${body}: one refetch`);
     f.clock.advance(59_000);
     await f.check(f.a.token());
-    await assert.rejects(f.check(f.b.token()), { code: 'unknown_key' });
+    await assert.rejects(f.check(f.b.token()), { code: 'token_unknown_key' });
     assert.equal(f.svc.hits, before + 1, `${status} ${body}: no retry within the minute`);
   }
   f.svc.publish(f.b);
   f.clock.advance(1_000);
   await f.check(f.b.token());
-  await assert.rejects(f.check(f.a.token()), { code: 'unknown_key' });
+  await assert.rejects(f.check(f.a.token()), { code: 'token_unknown_key' });
 });
 
 test('no keyset at all: keyset_unavailable, retried after a minute', async (t) => {

@@ -99,7 +99,7 @@ test('refused shapes', () => {
     'sub 17 bytes': withField('sub', enc.bin(claims.sub + '00')),
     'jti ext type': withField('jti', [0xd8, 0x01, ...Buffer.from(claims.jti, 'hex')]),
   };
-  for (const [name, f] of Object.entries(refuse)) assert.throws(() => decodePayload(payload(f)), { code: 'malformed' }, name);
+  for (const [name, f] of Object.entries(refuse)) assert.throws(() => decodePayload(payload(f)), { code: 'token_malformed' }, name);
   const shapes = {
     'nine fields': payload(fs.slice(1)),
     'eleven fields': payload([...fs, ['x', enc.int(0)]]),
@@ -115,12 +115,12 @@ test('refused shapes', () => {
     'empty': new Uint8Array(0),
     'map32 of 2^32-1 entries': payload(fs, [0xdf, 0xff, 0xff, 0xff, 0xff]),
   };
-  for (const [name, p] of Object.entries(shapes)) assert.throws(() => decodePayload(p), { code: 'malformed' }, name);
+  for (const [name, p] of Object.entries(shapes)) assert.throws(() => decodePayload(p), { code: 'token_malformed' }, name);
 });
 
 test('every truncation of a valid payload is refused', () => {
   const p = payload(goodFields());
-  for (let i = 0; i < p.length; i++) assert.throws(() => decodePayload(p.subarray(0, i)), { code: 'malformed' }, `${i} bytes`);
+  for (let i = 0; i < p.length; i++) assert.throws(() => decodePayload(p.subarray(0, i)), { code: 'token_malformed' }, `${i} bytes`);
 });
 
 // A length prefix that claims more than there is must not read past the end
@@ -128,6 +128,6 @@ test('every truncation of a valid payload is refused', () => {
 test('lengths past the end are refused', () => {
   const fs = goodFields();
   for (const v of [[0xdb, 0xff, 0xff, 0xff, 0xff], [0xc6, 0x7f, 0xff, 0xff, 0xff], [0xda, 0xff, 0xff]]) {
-    assert.throws(() => decodePayload(payload([...fs.slice(0, 9), ['sub', v]])), { code: 'malformed' });
+    assert.throws(() => decodePayload(payload([...fs.slice(0, 9), ['sub', v]])), { code: 'token_malformed' });
   }
 });

@@ -11,7 +11,7 @@ function store() {
   return { s, advance: (ms) => { t += ms; }, now: () => t };
 }
 
-const used = (fn, what) => assert.throws(fn, (e) => e instanceof VerifyError && e.code === 'already_used', what);
+const used = (fn, what) => assert.throws(fn, (e) => e instanceof VerifyError && e.code === 'token_used', what);
 
 test('a token is accepted once', () => {
   const { s, advance } = store();

@@ -8,7 +8,7 @@ const keyset = parseKeyset(vectors.keyset);
 test('the vector file has cases of every kind', () => {
   assert.ok(vectors.cases.length >= 40, `${vectors.cases.length} cases`);
   const errors = new Set(vectors.cases.map((c) => c.error ?? ''));
-  for (const e of ['', 'malformed', 'unknown_key', 'signature', 'audience', 'nonce', 'expired', 'not_yet_valid']) assert.ok(errors.has(e), e);
+  for (const e of ['', 'token_malformed', 'token_unknown_key', 'token_signature', 'token_audience', 'token_nonce', 'token_expired', 'token_not_yet_valid']) assert.ok(errors.has(e), e);
   for (const e of errors) assert.ok(e === '' || CODES.includes(e), `vector error ${e} is not one of CODES`);
 });
 
@@ -27,9 +27,9 @@ for (const c of vectors.cases) {
 test('the worked example of SPEC.md §6: another nonce fails at step 7, 1795608300 at step 10', () => {
   const c = caseNamed('valid status 2');
   assert.equal(verifyWithKeyset(c.token, keyset, expectOf(c)).st, 2);
-  assert.throws(() => verifyWithKeyset(c.token, keyset, { ...expectOf(c), nonce: 'n-other' }), { code: 'nonce' });
-  assert.throws(() => verifyWithKeyset(c.token, keyset, { ...expectOf(c), now: 1795608300 }), { code: 'expired' });
-  assert.throws(() => verifyWithKeyset(c.token, keyset, { ...expectOf(c), now: new Date(1795608300_000) }), { code: 'expired' });
+  assert.throws(() => verifyWithKeyset(c.token, keyset, { ...expectOf(c), nonce: 'n-other' }), { code: 'token_nonce' });
+  assert.throws(() => verifyWithKeyset(c.token, keyset, { ...expectOf(c), now: 1795608300 }), { code: 'token_expired' });
+  assert.throws(() => verifyWithKeyset(c.token, keyset, { ...expectOf(c), now: new Date(1795608300_000) }), { code: 'token_expired' });
   assert.equal(verifyWithKeyset(c.token, keyset, { ...expectOf(c), now: new Date(1795608299_000) }).st, 2);
 });
 
@@ -49,7 +49,7 @@ test('every changed character and every truncation is refused', () => {
         assert.ok(e instanceof VerifyError, `${i}: ${e}`);
         // A changed character of the payload or signature text that still
         // decodes is a bad signature, never anything the payload says.
-        if (i >= payloadStart && i < sigStart - 1 && /[A-Za-z0-9_-]/.test(ch)) assert.ok(['signature', 'malformed'].includes(e.code), `${i}: ${e.code}`);
+        if (i >= payloadStart && i < sigStart - 1 && /[A-Za-z0-9_-]/.test(ch)) assert.ok(['token_signature', 'token_malformed'].includes(e.code), `${i}: ${e.code}`);
         return true;
       }, `changed character ${i} to ${ch}`);
       n++;

@@ -119,14 +119,14 @@ class CacheTest(unittest.TestCase):
 
     def test_unknown_key_refresh_rate_limited(self) -> None:
         self.check(self.a.token())
-        self.refused(self.b.token(), "unknown_key")
+        self.refused(self.b.token(), "token_unknown_key")
         self.assertEqual(self.svc.hits, 1, "an unknown key right after the first fetch")
         self.clock.advance(120)  # still fresh (max-age 300)
         for _ in range(20):
-            self.refused(self.b.token(), "unknown_key")
+            self.refused(self.b.token(), "token_unknown_key")
         self.assertEqual(self.svc.hits, 2, "20 tokens of an unknown key")
         self.clock.advance(59)
-        self.refused(self.b.token(), "unknown_key")
+        self.refused(self.b.token(), "token_unknown_key")
         self.check(self.a.token())
         self.assertEqual(self.svc.hits, 2, "59 s later")
         self.svc.publish(self.a, self.b)
@@ -140,9 +140,9 @@ class CacheTest(unittest.TestCase):
     def test_key_outside_window_prompts_no_fetch(self) -> None:
         with self.svc.lock:
             self.svc.keys = [{**self.a.entry, "not_after": "2026-11-25T11:00:00Z"}]
-        self.refused(self.a.token(), "unknown_key")
+        self.refused(self.a.token(), "token_unknown_key")
         self.clock.advance(120)
-        self.refused(self.a.token(), "unknown_key")
+        self.refused(self.a.token(), "token_unknown_key")
         self.assertEqual(self.svc.hits, 1)
 
     def test_last_good_kept(self) -> None:
@@ -158,12 +158,12 @@ class CacheTest(unittest.TestCase):
                 self.assertEqual(self.svc.hits, before + 1, "one refetch")
                 self.clock.advance(59)
                 self.check(self.a.token())
-                self.refused(self.b.token(), "unknown_key")
+                self.refused(self.b.token(), "token_unknown_key")
                 self.assertEqual(self.svc.hits, before + 1, "no retry within the minute")
         self.svc.publish(self.b)
         self.clock.advance(1)
         self.check(self.b.token())
-        self.refused(self.a.token(), "unknown_key")
+        self.refused(self.a.token(), "token_unknown_key")
 
     def test_no_keyset_at_all(self) -> None:
         self.svc.fail(503)

@@ -1,5 +1,5 @@
-"""The error codes are listed once, in docs/VERIFIERS.md; the Go and Node
-tests read the same table."""
+"""The error codes are the service's one vocabulary, listed once, in
+docs/API.md's "Token verdicts"; the Go and Node tests read the same table."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from _support import REPO, VECTORS
 
 
 def documented_codes() -> list[str]:
-    doc = (REPO / "docs/VERIFIERS.md").read_text()
-    _, sep, section = doc.partition("\n## Error codes\n")
+    doc = (REPO / "docs/API.md").read_text()
+    _, sep, section = doc.partition("\n## Token verdicts\n")
     if not sep:
-        raise AssertionError('docs/VERIFIERS.md has no "## Error codes" section')
+        raise AssertionError('docs/API.md has no "## Token verdicts" section')
     section = section.split("\n## ", 1)[0]
     return re.findall(r"(?m)^\| `([a-z_]+)` \|", section)
 
@@ -31,8 +31,8 @@ class CodesTest(unittest.TestCase):
     def test_verify_error(self) -> None:
         with self.assertRaises(ValueError):
             kycvs.VerifyError("bad_signature", "x")
-        e = kycvs.VerifyError("nonce", "token nonce does not match")
-        self.assertEqual((e.code, str(e)), ("nonce", "nonce: token nonce does not match"))
+        e = kycvs.VerifyError("token_nonce", "token nonce does not match")
+        self.assertEqual((e.code, str(e)), ("token_nonce", "token_nonce: token nonce does not match"))
 
     def test_all_is_exported(self) -> None:
         for name in kycvs.__all__:

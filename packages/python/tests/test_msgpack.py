@@ -114,7 +114,7 @@ class TestPayload(unittest.TestCase):
         for name, fs in refuse.items():
             with self.subTest(name), self.assertRaises(kycvs.VerifyError) as cm:
                 decode_payload(payload(fs))
-            self.assertEqual(cm.exception.code, "malformed")
+            self.assertEqual(cm.exception.code, "token_malformed")
 
     def test_refused_shapes(self) -> None:
         fs = good_fields()
@@ -138,7 +138,7 @@ class TestPayload(unittest.TestCase):
         for name, p in shapes.items():
             with self.subTest(name), self.assertRaises(kycvs.VerifyError) as cm:
                 decode_payload(p)
-            self.assertEqual(cm.exception.code, "malformed")
+            self.assertEqual(cm.exception.code, "token_malformed")
 
     def test_every_truncation(self) -> None:
         p = payload(good_fields())

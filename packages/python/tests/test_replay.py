@@ -29,7 +29,7 @@ class ReplayTest(unittest.TestCase):
     def used(self, c: kycvs.Claims) -> None:
         with self.assertRaises(kycvs.VerifyError) as cm:
             self.s.use(c)
-        self.assertEqual(cm.exception.code, "already_used")
+        self.assertEqual(cm.exception.code, "token_used")
 
     def test_token_once(self) -> None:
         self.s.use(claims(1, "ent_rail", "n-1"))

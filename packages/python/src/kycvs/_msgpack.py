@@ -34,7 +34,7 @@ _INT_WIDTHS = {0xCC: (1, False), 0xCD: (2, False), 0xCE: (4, False), 0xCF: (8, F
 
 
 def _bad(detail: str) -> NoReturn:
-    fail("malformed", f"payload: {detail}")
+    fail("token_malformed", f"payload: {detail}")
 
 
 class _Reader:

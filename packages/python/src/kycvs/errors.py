@@ -1,7 +1,7 @@
 """The refusal type and its codes.
 
 The codes are a contract shared with the Go package (kycvs.ErrorCode) and the
-Node package, listed once in docs/VERIFIERS.md; tests/test_codes.py holds
+Node package, listed once in docs/API.md ("Token verdicts"); tests/test_codes.py holds
 CODES to that table.
 """
 
@@ -12,14 +12,14 @@ from typing import NoReturn
 #: Every code a VerifyError carries: SPEC.md §5's check names, then the two an
 #: entity server's own verification adds.
 CODES: tuple[str, ...] = (
-    "malformed",  # §5 steps 1, 4, 8
-    "unknown_key",  # 2, 5
-    "signature",  # 3
-    "audience",  # 6
-    "nonce",  # 7
-    "not_yet_valid",  # 9
-    "expired",  # 10
-    "already_used",  # the token id or the nonce was accepted before
+    "token_malformed",  # §5 steps 1, 4, 8
+    "token_unknown_key",  # 2, 5
+    "token_signature",  # 3
+    "token_audience",  # 6
+    "token_nonce",  # 7
+    "token_not_yet_valid",  # 9
+    "token_expired",  # 10
+    "token_used",  # the token id or the nonce was accepted before
     "keyset_unavailable",  # no usable keyset: not a verdict on the token
 )
 

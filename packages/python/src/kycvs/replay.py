@@ -14,7 +14,7 @@ DEFAULT_RETENTION = 24 * 3600.0
 
 class MemoryReplayStore:
     """As Go's kycvs.MemoryReplayStore: use(claims) records the token id and
-    the (audience, nonce) pair, or raises VerifyError('already_used') and
+    the (audience, nonce) pair, or raises VerifyError('token_used') and
     records nothing if either was recorded before.
 
     Each is remembered for ``retention`` seconds (make it at least as long as
@@ -40,7 +40,7 @@ class MemoryReplayStore:
                 self._swept = now
             for k in keys:
                 if self._used.get(k, float("-inf")) > now:
-                    fail("already_used", f"token id {k[2]} was accepted before" if k[0] == "t" else "nonce was used before")
+                    fail("token_used", f"token id {k[2]} was accepted before" if k[0] == "t" else "nonce was used before")
             until = max(now + self._retention, float(claims.exp))
             for k in keys:
                 self._used[k] = until

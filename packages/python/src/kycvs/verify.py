@@ -40,24 +40,24 @@ class Claims:
 def split_token(token: str) -> tuple[str, bytes, bytes]:
     """Splits the text form (§5 step 1) into kid, payload and signature."""
     if not isinstance(token, str):
-        fail("malformed", "token is not a string")
+        fail("token_malformed", "token is not a string")
     n = len(token.encode("utf-8", "surrogatepass"))
     if n > MAX_TOKEN_BYTES:
-        fail("malformed", f"{n} bytes is too long")
+        fail("token_malformed", f"{n} bytes is too long")
     if not token.startswith(PREFIX):
-        fail("malformed", f'missing "{PREFIX}" prefix')
+        fail("token_malformed", f'missing "{PREFIX}" prefix')
     parts = token[len(PREFIX):].split(".")
     if len(parts) != 3:
-        fail("malformed", "want 4 dot-separated parts")
+        fail("token_malformed", "want 4 dot-separated parts")
     kid, p64, s64 = parts
     if len(kid) != 8 or any(c not in "0123456789abcdef" for c in kid):
-        fail("malformed", f"bad key id {kid!r}")
+        fail("token_malformed", f"bad key id {kid!r}")
     payload = b64url(p64)
     if not payload:
-        fail("malformed", "payload is not base64url")
+        fail("token_malformed", "payload is not base64url")
     sig = b64url(s64)
     if sig is None or len(sig) != 64:
-        fail("malformed", "signature is not 64 bytes of base64url")
+        fail("token_malformed", "signature is not 64 bytes of base64url")
     return kid, payload, sig
 
 
@@ -92,27 +92,27 @@ def verify_with_keyset(token: str, keyset: Keyset, *, audience: str, nonce: str,
     kid, payload, sig = split_token(token)
     entry = keyset.get(kid)
     if entry is None:
-        fail("unknown_key", f"unknown key id {kid!r}")
+        fail("token_unknown_key", f"unknown key id {kid!r}")
     # The signature covers the bytes received; they are decoded only after.
     if not verify_signature(entry.key, CONTEXT + payload, sig):
-        fail("signature", "invalid signature")
+        fail("token_signature", "invalid signature")
     c = decode_payload(payload)
     if c["v"] != 1:
-        fail("malformed", f"version {c['v']}")
+        fail("token_malformed", f"version {c['v']}")
     if c["kid"] != kid:
-        fail("malformed", f"payload key id {c['kid']!r} differs from {kid!r}")
+        fail("token_malformed", f"payload key id {c['kid']!r} differs from {kid!r}")
     if not entry.not_before <= c["iat"] < entry.not_after:
-        fail("unknown_key", f"key {kid} was not valid when the token was issued")
+        fail("token_unknown_key", f"key {kid} was not valid when the token was issued")
     if not hmac.compare_digest(c["aud"].encode(), audience.encode()):
-        fail("audience", f"token is for {c['aud']!r}")
+        fail("token_audience", f"token is for {c['aud']!r}")
     if not hmac.compare_digest(c["nonce"].encode(), nonce.encode()):
-        fail("nonce", "token nonce does not match")
+        fail("token_nonce", "token nonce does not match")
     if not c["iat"] < c["exp"] <= c["iat"] + MAX_LIFETIME:
-        fail("malformed", f"lifetime {c['exp'] - c['iat']} s")
+        fail("token_malformed", f"lifetime {c['exp'] - c['iat']} s")
     if c["iat"] > t + MAX_SKEW:
-        fail("not_yet_valid", f"issued at {_iso(c['iat'])}")
+        fail("token_not_yet_valid", f"issued at {_iso(c['iat'])}")
     if not t < c["exp"]:
-        fail("expired", f"expired at {_iso(c['exp'])}")
+        fail("token_expired", f"expired at {_iso(c['exp'])}")
     return Claims(**c)
 
 
@@ -159,7 +159,7 @@ def verify(
     except VerifyError as e:
         # Fetch again only for a key id missing from the set: published
         # windows only ever close.
-        if e.code != "unknown_key" or ks.get(split_token(token)[0]) is not None:
+        if e.code != "token_unknown_key" or ks.get(split_token(token)[0]) is not None:
             raise
         try:
             fresh = cache.refresh()

@@ -52,7 +52,8 @@
   // moves focus to its heading, so screen readers announce the new step.
   function show(id) {
     var target = null;
-    document.querySelectorAll('[data-screen]').forEach(function (s) {
+    // Not body: it carries data-screen too (the current screen's id).
+    document.querySelectorAll('[data-screen]:not(body)').forEach(function (s) {
       var on = s.id === id;
       s.hidden = !on;
       if (on) target = s;

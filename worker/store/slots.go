@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Slot capacity (migration 5). A slot is a centre, a date and a time; its
+// capacity is what the centre set, or the centre's slot_capacity until it
+// sets one. The places taken are counted by triggers inside the statements
+// that book, move and cancel appointments, and the schema's CHECK
+// slot_not_overbooked refuses any statement that would take more places
+// than the capacity: that CHECK is the rule under parallel bookings, the
+// Go code only explains it.
+
+// Why a slot statement changed nothing.
+var (
+	// ErrSlotFull: the slot has no free place (the booking or move failed
+	// as a whole).
+	ErrSlotFull = errors.New("the slot is full")
+	// ErrBelowBooked: a capacity below the places already booked.
+	ErrBelowBooked = errors.New("the capacity is below the places already booked")
+)
+
+// slotError turns the capacity CHECK's failure into ErrSlotFull. SQLite and
+// D1 both name the failed constraint in the message.
+func slotError(err error) error {
+	if err != nil && strings.Contains(err.Error(), "slot_not_overbooked") {
+		return ErrSlotFull
+	}
+	return err
+}
+
+var pinCode = regexp.MustCompile(`^[1-9][0-9]{5}$`)
+
+// IsPIN: an Indian postal PIN code, 6 digits, not starting with 0.
+func IsPIN(s string) bool { return pinCode.MatchString(s) }
+
+// Slot is one time of a centre's day and its places.
+type Slot struct {
+	Time     string // HH:MM
+	Capacity int
+	Booked   int
+}
+
+// SlotStore is what booking needs of slots.
+type SlotStore interface {
+	// CentresByPIN and CentresByDistrict find centres (index lookups), at
+	// most limit, by name.
+	CentresByPIN(ctx context.Context, pin string, limit int) ([]Centre, error)
+	CentresByDistrict(ctx context.Context, district string, limit int) ([]Centre, error)
+	// CentreSlots returns the centre and its slots with a row on date (one
+	// round trip; times without a row have the centre's SlotCapacity and
+	// nothing booked). ErrNotFound if there is no such centre.
+	CentreSlots(ctx context.Context, centreID, date string) (*Centre, []Slot, error)
+	// SetCapacity sets the capacity of the centre's slots at times on date,
+	// all or none: ErrBelowBooked if any has more places booked.
+	SetCapacity(ctx context.Context, centreID, date string, times []string, capacity int, actor string, now time.Time) error
+}
+
+var _ SlotStore = (*SQL)(nil)
+
+func (s *SQL) centresWhere(ctx context.Context, where string, v string, limit int) ([]Centre, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+centreColumns+` FROM centres WHERE `+where+` ORDER BY name, id LIMIT ?`, v, int64(limit))
+	if err != nil {
+		return nil, fail("finding centres", err)
+	}
+	defer rows.Close()
+	var out []Centre
+	for rows.Next() {
+		c, err := scanCentre(rows)
+		if err != nil {
+			return nil, fail("finding centres", err)
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail("finding centres", err)
+	}
+	return out, nil
+}
+
+// CentresByPIN implements SlotStore (index centres_pin).
+func (s *SQL) CentresByPIN(ctx context.Context, pin string, limit int) ([]Centre, error) {
+	return s.centresWhere(ctx, `pin = ?`, pin, limit)
+}
+
+// CentresByDistrict implements SlotStore (index centres_district: the
+// comparison uses the index's NOCASE collation).
+func (s *SQL) CentresByDistrict(ctx context.Context, district string, limit int) ([]Centre, error) {
+	return s.centresWhere(ctx, `district = ? COLLATE NOCASE`, district, limit)
+}
+
+// CentreSlots implements SlotStore: the centre LEFT JOIN its slots of the
+// date (the slots' primary key), one query.
+func (s *SQL) CentreSlots(ctx context.Context, centreID, date string) (*Centre, []Slot, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT c.id, c.name, c.district, c.vaccinator_token_hash, c.vaccinator_token_expires_at,
+		c.pin, c.address, c.slot_capacity, s.slot_time, s.capacity, s.booked
+		FROM centres c LEFT JOIN slots s ON s.centre_id = c.id AND s.slot_date = ?
+		WHERE c.id = ? ORDER BY s.slot_time`, date, centreID)
+	if err != nil {
+		return nil, nil, fail("reading slots", err)
+	}
+	defer rows.Close()
+	var c *Centre
+	var out []Slot
+	for rows.Next() {
+		var t sql.NullString
+		var capacity, booked sql.NullInt64
+		cc, err := scanCentre(scanFunc(func(dst ...any) error { return rows.Scan(append(dst, &t, &capacity, &booked)...) }))
+		if err != nil {
+			return nil, nil, fail("reading slots", err)
+		}
+		c = cc
+		if t.Valid {
+			out = append(out, Slot{Time: t.String, Capacity: int(capacity.Int64), Booked: int(booked.Int64)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fail("reading slots", err)
+	}
+	if c == nil {
+		return nil, nil, ErrNotFound
+	}
+	return c, out, nil
+}
+
+type scanFunc func(...any) error
+
+func (f scanFunc) Scan(dst ...any) error { return f(dst...) }
+
+// SetCapacity implements SlotStore: one upsert of every time, so a capacity
+// below what is booked at any of them (the CHECK) changes none.
+func (s *SQL) SetCapacity(ctx context.Context, centreID, date string, times []string, capacity int, actor string, now time.Time) error {
+	if len(times) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := []any{centreID, date, int64(capacity), now.Unix(), actor}
+	b.WriteString(`INSERT INTO slots (centre_id, slot_date, slot_time, capacity, booked, updated_at, updated_by) VALUES `)
+	for i, t := range times {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(?1, ?2, ?%d, ?3, 0, ?4, ?5)", len(args)+1)
+		args = append(args, t)
+	}
+	b.WriteString(` ON CONFLICT (centre_id, slot_date, slot_time) DO UPDATE
+		SET capacity = excluded.capacity, updated_at = excluded.updated_at, updated_by = excluded.updated_by`)
+	_, err := s.DB.ExecContext(ctx, b.String(), args...)
+	if err != nil && strings.Contains(err.Error(), "slot_not_overbooked") {
+		return ErrBelowBooked
+	}
+	if err != nil {
+		return fail("setting capacity", err)
+	}
+	return nil
+}
+
+// CentrePlaceSQL returns the statement that sets a centre's PIN code,
+// address and default slot capacity (the seed, kycvs-centres).
+func CentrePlaceSQL(id, pin, address string, slotCapacity int) string {
+	return fmt.Sprintf("UPDATE centres SET pin = %s, address = %s, slot_capacity = %d WHERE id = %s;\n",
+		sqlString(pin), sqlString(address), slotCapacity, sqlString(id))
+}
+
+// SlotCapacitySQL returns the statement that sets one slot's capacity (the
+// seed and tests; the supervisor's way is POST /v1/centre/capacity).
+func SlotCapacitySQL(centreID, date, slot string, capacity int, now time.Time) string {
+	return fmt.Sprintf("INSERT INTO slots (centre_id, slot_date, slot_time, capacity, booked, updated_at, updated_by)\n"+
+		"  VALUES (%s, %s, %s, %d, 0, %d, 'system:seed')\n"+
+		"  ON CONFLICT (centre_id, slot_date, slot_time) DO UPDATE SET capacity = excluded.capacity;\n",
+		sqlString(centreID), sqlString(date), sqlString(slot), capacity, now.Unix())
+}
