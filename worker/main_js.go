@@ -49,21 +49,39 @@ func handler() http.Handler {
 	if err != nil {
 		return misconfigured(err)
 	}
+	shards := cfg.Shards
+	if shards == nil {
+		shards = store.SingleShard()
+	}
 	// Entity rows are cached by the instance for store.DirectoryTTL, so an
-	// OTP start costs no round trip for its entity.
-	dir := store.NewDirectoryCache()
+	// OTP start costs no round trip for its entity (the directory database's
+	// store.SQL); with several shards, Sharded caches centres and vaccines
+	// too, for cfg.DirectoryTTL.
+	entities := store.NewDirectoryCache()
+	dir := store.NewDirectory(cfg.DirectoryTTL)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Open the D1 binding of this request's env: an instance may serve
-		// several requests (see worker/glue), each with its own env.
-		c, err := d1.OpenConnector("DB")
+		// Open the D1 bindings of this request's env (DB, and the shards
+		// SHARDS names): an instance may serve several requests (see
+		// worker/glue), each with its own env. Opening one is no round
+		// trip; a request uses the ones its rows are in.
+		dbs := make(map[string]*store.SQL, len(shards.Bindings))
+		for _, name := range shards.Bindings {
+			c, err := d1.OpenConnector(name)
+			if err != nil {
+				log.Printf("D1 binding %s: %v", name, err)
+				http.Error(w, `{"error":"internal","message":"database unavailable"}`, http.StatusInternalServerError)
+				return
+			}
+			db := sql.OpenDB(c)
+			defer db.Close()
+			dbs[name] = &store.SQL{DB: db, Directory: entities}
+		}
+		st, err := store.ForMap(shards, dbs, dir)
 		if err != nil {
-			log.Printf("D1 binding DB: %v", err)
+			log.Printf("shards: %v", err)
 			http.Error(w, `{"error":"internal","message":"database unavailable"}`, http.StatusInternalServerError)
 			return
 		}
-		db := sql.OpenDB(c)
-		defer db.Close()
-		st := &store.SQL{DB: db, Directory: dir}
 		d := h.Deps(st, newSender(st))
 		if r.URL.Path == "/_kycvs/cron" && cloudflare.Getenv("KYCVS_CRON") == "1" {
 			// The glue's scheduled handler (worker/glue): only it sets the var.

@@ -15,6 +15,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kycvs/kycvs/keys"
@@ -30,6 +31,7 @@ func main() {
 	varsPath := flag.String("dev-vars", ".dev.vars", "secrets file (SIGNING_KEY, HASH_KEY)")
 	seedN := flag.Int("seed", 0, "load the demo seed with this many synthetic beneficiaries")
 	dev := flag.Bool("dev", false, "the dev environment (SMS outbox on loopback, dev keys if built with them)")
+	shardN := flag.Int("shards", 1, "registry shards when SHARDS is unset: this many SQLite files (-db, then <db>.DB_1.sqlite …), buckets split evenly")
 	flag.Parse()
 
 	vars, err := devenv.ReadVars(*varsPath)
@@ -60,20 +62,42 @@ func main() {
 	}
 	cfg.Keyset = keys.Trusted()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, *dbPath)
+	shards := cfg.Shards
+	if os.Getenv("SHARDS") == "" && vars["SHARDS"] == "" {
+		shards = store.EvenShardMap(*shardN)
+	}
+	// One SQLite file per binding of the map, each with every migration.
+	dbs := map[string]*store.SQL{}
+	for i, name := range shards.Bindings {
+		path := *dbPath
+		if name != store.DirectoryBinding {
+			path = strings.TrimSuffix(*dbPath, ".sqlite") + "." + name + ".sqlite"
+		}
+		db, err := store.OpenSQLite(ctx, path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if *seedN > 0 {
+			// The whole seed, then only this shard's buckets of it.
+			var b bytes.Buffer
+			if err := seed.WriteSQL(&b, cfg.HashKey, *seedN); err != nil {
+				log.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, b.String()); err != nil {
+				log.Fatalf("seeding %s: %v", path, err)
+			}
+			if !shards.Single() {
+				if err := store.KeepBuckets(ctx, db, shards.BucketsOf(i)); err != nil {
+					log.Fatalf("seeding %s: %v", path, err)
+				}
+			}
+		}
+		dbs[name] = &store.SQL{DB: db}
+	}
+	st, err := store.ForMap(shards, dbs, store.NewDirectory(cfg.DirectoryTTL))
 	if err != nil {
 		log.Fatal(err)
 	}
-	if *seedN > 0 {
-		var b bytes.Buffer
-		if err := seed.WriteSQL(&b, cfg.HashKey, *seedN); err != nil {
-			log.Fatal(err)
-		}
-		if _, err := db.ExecContext(ctx, b.String()); err != nil {
-			log.Fatalf("seeding: %v", err)
-		}
-	}
-	st := &store.SQL{DB: db}
 	newSender, err := service.SenderFromEnv(getenv, cfg.Environment, http.DefaultClient.Do)
 	if err != nil {
 		log.Fatal(err)
@@ -90,6 +114,6 @@ func main() {
 			}
 		}
 	}()
-	log.Printf("kycvs (native, %s, SQLite %s) on http://%s", cfg.Environment, *dbPath, *addr)
+	log.Printf("kycvs (native, %s, SQLite %s, %d shards) on http://%s", cfg.Environment, *dbPath, len(shards.Bindings), *addr)
 	log.Fatal(http.ListenAndServe(*addr, h))
 }

@@ -15,7 +15,7 @@ func TestDevConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc, err := devConfig(root, "/tmp/w")
+	tc, err := devConfig(root, "/tmp/w", 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,7 +114,9 @@ func DumpWithout(t testing.TB, db *sql.DB, harmless ...Harmless) string {
 // first column: a snapshot to Render later.
 func Rows(t testing.TB, db *sql.DB) []Row {
 	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	// A sharded server's DB has its tables as temporary views (unionDB).
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'
+		UNION SELECT name FROM sqlite_temp_master WHERE type = 'view' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}

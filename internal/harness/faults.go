@@ -117,7 +117,7 @@ func FaultyDB(t testing.TB, hashKey []byte, synthetic int) (*sql.DB, *Faults) {
 		t.Fatal(err)
 	}
 	f := &Faults{}
-	db := sql.OpenDB(&connector{c, f})
+	db := sql.OpenDB(&connector{c, f, nil})
 	db.SetMaxOpenConns(1)
 	t.Cleanup(func() { db.Close() })
 	if err := migrations.Apply(context.Background(), db); err != nil {
@@ -170,9 +170,11 @@ func seededFile(hashKey []byte, synthetic int) ([]byte, error) {
 	return b, nil
 }
 
+// connector counts statements for f (nil: none) and logs them to log too
+// (nil: nowhere; a sharded server's per-shard log, never armed).
 type connector struct {
 	driver.Connector
-	f *Faults
+	f, log *Faults
 }
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -180,7 +182,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{inner, c.f}, nil
+	return &conn{inner, c.f, c.log}, nil
 }
 
 // conn passes everything to modernc's connection, counting statements.
@@ -189,13 +191,19 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 // which count when they run.
 type conn struct {
 	driver.Conn
-	f *Faults
+	f, log *Faults
 }
 
 // run executes one statement under the faults: exec runs it, drain finishes
 // whatever it returned (a Query's rows) when a lost reply must throw it away.
-func run[T any](f *Faults, query string, exec func() (T, error), drain func(T)) (T, error) {
+func run[T any](f, log *Faults, query string, exec func() (T, error), drain func(T)) (T, error) {
 	var zero T
+	if log != nil {
+		log.before(query)
+	}
+	if f == nil {
+		return exec()
+	}
 	fail, runIt := f.before(query)
 	if !fail {
 		return exec()
@@ -222,7 +230,7 @@ func (c *conn) ExecContext(ctx context.Context, q string, args []driver.NamedVal
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	return run(c.f, q, func() (driver.Result, error) { return ex.ExecContext(ctx, q, args) }, noDrain)
+	return run(c.f, c.log, q, func() (driver.Result, error) { return ex.ExecContext(ctx, q, args) }, noDrain)
 }
 
 func (c *conn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
@@ -230,7 +238,7 @@ func (c *conn) QueryContext(ctx context.Context, q string, args []driver.NamedVa
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	return run(c.f, q, func() (driver.Rows, error) { return qu.QueryContext(ctx, q, args) }, drainRows)
+	return run(c.f, c.log, q, func() (driver.Rows, error) { return qu.QueryContext(ctx, q, args) }, drainRows)
 }
 
 func (c *conn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
@@ -244,7 +252,7 @@ func (c *conn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error
 	if err != nil {
 		return nil, err
 	}
-	return &stmt{s, q, c.f}, nil
+	return &stmt{s, q, c.f, c.log}, nil
 }
 
 func (c *conn) Prepare(q string) (driver.Stmt, error) {
@@ -279,12 +287,12 @@ var errNoContext = errors.New("harness: the wrapped driver lacks a context metho
 
 type stmt struct {
 	driver.Stmt
-	q string
-	f *Faults
+	q      string
+	f, log *Faults
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	return run(s.f, s.q, func() (driver.Result, error) {
+	return run(s.f, s.log, s.q, func() (driver.Result, error) {
 		e, ok := s.Stmt.(driver.StmtExecContext)
 		if !ok {
 			return nil, errNoContext
@@ -294,7 +302,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	return run(s.f, s.q, func() (driver.Rows, error) {
+	return run(s.f, s.log, s.q, func() (driver.Rows, error) {
 		q, ok := s.Stmt.(driver.StmtQueryContext)
 		if !ok {
 			return nil, errNoContext

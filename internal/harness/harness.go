@@ -90,6 +90,10 @@ type Options struct {
 	// Faults opens the database with FaultyDB: Server.Faults fails its
 	// statements on demand.
 	Faults bool
+	// Shards is the number of registry shards (store.EvenShardMap):
+	// natively that many SQLite files, in workerd that many local D1
+	// bindings (wrangler.toml's [env.shards4] for 4). 0: ShardsFromEnv.
+	Shards int
 	// Sender sends the SMS. Nil: the outbox table (sms.Outbox), which
 	// LastSMS reads; a *Sender is read too.
 	Sender sms.Sender
@@ -132,6 +136,15 @@ type Server struct {
 	Clock   *Clock           // the server's clock
 	Key     *keys.PrivateKey // the signing key
 	Faults  *Faults          // with Options.Faults
+
+	// With more than one shard (Options.Shards): the map, each shard's
+	// database and statement log (natively), in the map's binding order.
+	// DB then reads the union of the shards (see unionDB).
+	ShardMap   *store.ShardMap
+	Shards     []*sql.DB
+	ShardLogs  []*Faults
+	shardFiles []string
+	union      *sql.DB // workerd with shards: the union of the local D1 files
 
 	// Workerd only.
 	PersistDir string // the local D1's --persist-to directory
@@ -338,6 +351,12 @@ func (s *Server) LastCode(mobile string) string {
 // applied.
 func (s *Server) Exec(sqlText string, args ...any) {
 	s.t.Helper()
+	if len(s.Shards) > 0 {
+		if err := s.execShards(sqlText, args...); err != nil {
+			s.t.Fatalf("harness: %s: %v", sqlText, err)
+		}
+		return
+	}
 	if s.DB != nil {
 		if _, err := s.DB.Exec(sqlText, args...); err != nil {
 			s.t.Fatalf("harness: %s: %v", sqlText, err)
@@ -363,9 +382,18 @@ func (s *Server) Query(q string) []map[string]any {
 		}
 		return rows
 	}
-	rows, err := s.DB.Query(q)
+	out, err := queryRows(s.DB, q)
 	if err != nil {
 		s.t.Fatalf("harness: %s: %v", q, err)
+	}
+	return out
+}
+
+// queryRows runs q on db and returns its rows as column → value maps.
+func queryRows(db *sql.DB, q string) ([]map[string]any, error) {
+	rows, err := db.Query(q)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
@@ -377,7 +405,7 @@ func (s *Server) Query(q string) []map[string]any {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			s.t.Fatal(err)
+			return nil, err
 		}
 		m := map[string]any{}
 		for i, c := range cols {
@@ -388,10 +416,7 @@ func (s *Server) Query(q string) []map[string]any {
 		}
 		out = append(out, m)
 	}
-	if err := rows.Err(); err != nil {
-		s.t.Fatal(err)
-	}
-	return out
+	return out, rows.Err()
 }
 
 // Dump returns every row of every table, one "table [values]" line each:

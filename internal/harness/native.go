@@ -19,10 +19,10 @@ import (
 // Deps is what Native prepared for Options.Handler to build the handler
 // from.
 type Deps struct {
-	DB      *sql.DB
-	Store   *store.SQL
-	Sender  sms.Sender       // Options.Sender, or the outbox table
-	Key     *keys.PrivateKey // signs tokens; Keyset trusts it
+	DB      *sql.DB            // natively, with shards: the union of the shards (unionDB)
+	Store   store.BookingStore // *store.SQL, or *store.Sharded with Options.Shards
+	Sender  sms.Sender         // Options.Sender, or the outbox table
+	Key     *keys.PrivateKey   // signs tokens; Keyset trusts it
 	Keyset  *keys.Keyset
 	HashKey []byte
 	Origin  string           // the service origin (SERVICE_ORIGIN)
@@ -53,7 +53,9 @@ func Native(t testing.TB, opts Options) *Server {
 	if err := s.Keyset.Add(s.Key.Public(), time.Unix(0, 0).UTC(), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if opts.Faults {
+	if n := shardCount(opts); n > 1 {
+		s.nativeShards(t, n, opts.Faults, opts.Synthetic)
+	} else if opts.Faults {
 		s.DB, s.Faults = FaultyDB(t, s.HashKey, opts.Synthetic)
 	} else {
 		s.DB = SeededDB(t, s.HashKey, opts.Synthetic)
@@ -73,7 +75,10 @@ func Native(t testing.TB, opts Options) *Server {
 	if s.Origin == "" {
 		s.Origin = TestOrigin
 	}
-	st := &store.SQL{DB: s.DB}
+	var st store.BookingStore = &store.SQL{DB: s.DB}
+	if len(s.Shards) > 0 {
+		st = s.shardedStore(t)
+	}
 	sender := opts.Sender
 	switch snd := sender.(type) {
 	case nil:

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kycvs/kycvs/worker/store"
 )
 
 // requiredVars are read by the worker in every environment; a var missing
@@ -116,17 +118,49 @@ func CheckConfig(c *Config) []string {
 				fail("%s: secret %s in [vars]; it belongs in wrangler secret / .dev.vars", label, k)
 			}
 		}
-		if len(s.D1) != 1 || s.D1[0]["binding"] != "DB" || s.D1[0]["migrations_dir"] == "" || s.D1[0]["database_id"] == "" {
-			fail("%s: want one D1 binding DB with database_id and migrations_dir, got %v", label, s.D1)
-		}
+		checkShards(label, s, fail)
 		if s.Assets == nil || s.Assets["directory"] == "" || s.Assets["binding"] != "ASSETS" {
 			fail("%s: want [assets] with a directory and binding ASSETS, got %v", label, s.Assets)
 		}
 	}
-	if len(dev.D1) == 1 && len(top.D1) == 1 && dev.D1[0]["database_id"] == top.D1[0]["database_id"] {
-		fail("env.dev uses the production database id %s", top.D1[0]["database_id"])
+	for _, label := range slices.Sorted(maps.Keys(sections)) {
+		if label == "top level" || label == "env.production" || len(top.D1) == 0 {
+			continue
+		}
+		for _, d := range sections[label].D1 {
+			if d["database_id"] == top.D1[0]["database_id"] {
+				fail("%s uses the production database id %s", label, d["database_id"])
+			}
+		}
 	}
 	return errs
+}
+
+// checkShards checks a section's D1 bindings against its SHARDS var: DB
+// first (the directory, and every bucket when SHARDS is unset), then
+// exactly the bindings SHARDS names, each a database of its own with the
+// same migrations (one schema at every size).
+func checkShards(label string, s *Section, fail func(string, ...any)) {
+	m, err := store.ParseShardMap(s.Vars["SHARDS"])
+	if err != nil {
+		fail("%s: %v", label, err)
+		return
+	}
+	var names []string
+	ids := map[string]bool{}
+	for _, d := range s.D1 {
+		names = append(names, d["binding"])
+		if d["database_id"] == "" || ids[d["database_id"]] {
+			fail("%s: D1 binding %s: database_id %q missing or shared", label, d["binding"], d["database_id"])
+		}
+		ids[d["database_id"]] = true
+		if d["migrations_dir"] != s.D1[0]["migrations_dir"] || d["migrations_dir"] == "" {
+			fail("%s: D1 binding %s: migrations_dir %q, want every binding on DB's migrations", label, d["binding"], d["migrations_dir"])
+		}
+	}
+	if !slices.Equal(names, m.Bindings) {
+		fail("%s: D1 bindings %v, want DB first and exactly the bindings of SHARDS %v", label, names, m.Bindings)
+	}
 }
 
 // sections returns the top level and every environment, by label.
@@ -162,6 +196,12 @@ func TestCheckConfigRefuses(t *testing.T) {
 		{"webhook URL only at the top level", []string{`SMS_WEBHOOK_URL = "https://sms.example/send" # dev`, ``}, "env.dev: var SMS_WEBHOOK_URL is set at the top level only"},
 		{"secret in vars", []string{`GO_POOL_SIZE = "4" # dev`, "GO_POOL_SIZE = \"4\"\nHASH_KEY = \"00\""}, "secret HASH_KEY"},
 		{"shared database", []string{`database_id = "local-dev"`, `database_id = "prod-id"`}, "production database id"},
+		{"no DB binding", []string{"binding = \"DB\"\ndatabase_id = \"local-dev\"", "binding = \"REG\"\ndatabase_id = \"local-dev\""}, "env.dev: D1 bindings [REG]"},
+		{"a shard binding SHARDS does not name", []string{"[env.dev.assets]", "[[env.dev.d1_databases]]\nbinding = \"DB_1\"\ndatabase_id = \"local-dev-1\"\nmigrations_dir = \"worker/migrations\"\n\n[env.dev.assets]"}, "exactly the bindings of SHARDS"},
+		{"SHARDS naming a binding that is not there", []string{`GO_POOL_SIZE = "4" # dev`, "GO_POOL_SIZE = \"4\"\nSHARDS = \"000-7ff=DB 800-fff=DB_1\""}, "exactly the bindings of SHARDS"},
+		{"a shard on other migrations", []string{"[env.dev.assets]", "[[env.dev.d1_databases]]\nbinding = \"DB_1\"\ndatabase_id = \"local-dev-1\"\nmigrations_dir = \"other\"\n\n[env.dev.assets]", `GO_POOL_SIZE = "4" # dev`, "GO_POOL_SIZE = \"4\"\nSHARDS = \"000-7ff=DB 800-fff=DB_1\""}, "want every binding on DB's migrations"},
+		{"a shard sharing a database", []string{"[env.dev.assets]", "[[env.dev.d1_databases]]\nbinding = \"DB_1\"\ndatabase_id = \"local-dev\"\nmigrations_dir = \"worker/migrations\"\n\n[env.dev.assets]", `GO_POOL_SIZE = "4" # dev`, "GO_POOL_SIZE = \"4\"\nSHARDS = \"000-7ff=DB 800-fff=DB_1\""}, "missing or shared"},
+		{"bad SHARDS", []string{`GO_POOL_SIZE = "4" # dev`, "GO_POOL_SIZE = \"4\"\nSHARDS = \"000-7ff=DB\""}, "env.dev: SHARDS: bucket 800"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := goodConfig

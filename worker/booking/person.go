@@ -264,7 +264,7 @@ func (h *Handler) book(d *api.Deps, r *http.Request, body []byte) (int, any, err
 func (h *Handler) bookCounted(d *api.Deps, r *http.Request, t *store.OTPTransaction, ben *store.Beneficiary, centre *store.Centre,
 	req *bookRequest, digits string, now time.Time) (int, any, error) {
 	ctx := r.Context()
-	id, err := secret.NewID(h.cfg.Rand, "apt_")
+	id, err := secret.NewIDFor(h.cfg.Rand, "apt_", t.MobileHash)
 	if err != nil {
 		return 0, nil, err
 	}

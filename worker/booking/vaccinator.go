@@ -239,7 +239,7 @@ func (h *Handler) recordAppointment(d *api.Deps, r *http.Request, c *staff, v *s
 	if err := domain.CheckNextDose(v, doses, now); err != nil {
 		return 0, nil, err
 	}
-	id, err := secret.NewID(h.cfg.Rand, "dose_")
+	id, err := secret.NewIDFor(h.cfg.Rand, "dose_", a.MobileHash)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -361,7 +361,7 @@ func (h *Handler) recordWalkInChecked(d *api.Deps, r *http.Request, c *staff, v 
 	if err := domain.CheckNextDose(v, doses, now); err != nil {
 		return 0, nil, err
 	}
-	id, err := secret.NewID(h.cfg.Rand, "dose_")
+	id, err := secret.NewIDFor(h.cfg.Rand, "dose_", ben.MobileHash)
 	if err != nil {
 		return 0, nil, err
 	}

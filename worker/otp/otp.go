@@ -243,7 +243,7 @@ func (e *Engine) newTransaction(s Start, mh string, now time.Time) (*store.OTPTr
 		return nil, "", err
 	}
 	t := &store.OTPTransaction{
-		ID:          "txn_" + base64.RawURLEncoding.EncodeToString(idb[:]),
+		ID:          "txn_" + store.BucketPrefix(mh) + base64.RawURLEncoding.EncodeToString(idb[:]), // routes to the number's shard
 		Purpose:     s.Purpose,
 		EntityID:    s.EntityID,
 		MobileHash:  mh,

@@ -225,6 +225,19 @@ func NewID(r io.Reader, prefix string) (string, error) {
 	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// NewIDFor returns an id of a row in the shard of the number whose keyed
+// hash is mobileHash: prefix, the number's bucket (store.BucketPrefix, 3
+// hex digits) and 16 URL-safe characters (96 random bits), so a lookup by
+// the id goes to that shard without a directory (store.Sharded). Used for
+// appointments ("apt_") and doses ("dose_"). r nil: crypto/rand.
+func NewIDFor(r io.Reader, prefix, mobileHash string) (string, error) {
+	id, err := NewID(r, prefix)
+	if err != nil {
+		return "", err
+	}
+	return prefix + store.BucketPrefix(mobileHash) + id[len(prefix):], nil
+}
+
 // NewDigits returns n decimal digits from r (nil: crypto/rand). The bias of
 // 2^64 mod 10^n is negligible for n ≤ 6 (< 10^-13).
 func NewDigits(r io.Reader, n int) (string, error) {

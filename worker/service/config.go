@@ -45,6 +45,13 @@ type Config struct {
 	TrustCFConnectingIP bool
 	TrustedProxies      []netip.Prefix
 	Now                 func() time.Time
+	// Shards maps the registry's buckets to D1 bindings (the var SHARDS,
+	// store.ParseShardMap); nil or one binding: everything in DB.
+	Shards *store.ShardMap
+	// DirectoryTTL is how long an instance caches directory rows when the
+	// registry is sharded (DIRECTORY_CACHE_SECONDS, default
+	// store.DefaultDirectoryTTL; 0: no cache).
+	DirectoryTTL time.Duration
 }
 
 // Format prints the configuration without SigningKey's and HashKey's
@@ -55,8 +62,9 @@ func (c Config) Format(f fmt.State, _ rune) {
 		kid = c.SigningKey.KeyID()
 	}
 	fmt.Fprintf(f, "service.Config{Environment: %q, Issuer: %q, SigningKey: kid %s REDACTED, HashKey: REDACTED, "+
-		"Limits: %+v, TokenLifetime: %s, ServiceOrigin: %q, TrustCFConnectingIP: %t, TrustedProxies: %v}",
-		c.Environment, c.Issuer, kid, c.Limits, c.TokenLifetime, c.ServiceOrigin, c.TrustCFConnectingIP, c.TrustedProxies)
+		"Limits: %+v, TokenLifetime: %s, ServiceOrigin: %q, TrustCFConnectingIP: %t, TrustedProxies: %v, Shards: %v, DirectoryTTL: %s}",
+		c.Environment, c.Issuer, kid, c.Limits, c.TokenLifetime, c.ServiceOrigin, c.TrustCFConnectingIP, c.TrustedProxies,
+		c.Shards, c.DirectoryTTL)
 }
 
 // FromEnv reads the configuration from wrangler-style variables: getenv
@@ -65,14 +73,21 @@ func (c Config) Format(f fmt.State, _ rune) {
 // production), ISSUER, SERVICE_ORIGIN (required), TRUSTED_PROXIES,
 // OTP_LIFETIME_SECONDS, OTP_MAX_ATTEMPTS, OTP_RESEND_SECONDS,
 // OTP_PER_MOBILE_HOUR, OTP_PER_IP_MINUTE, OTP_PER_ENTITY_HOUR,
-// OTP_BOOKING_PER_HOUR, WALK_IN_PER_CENTRE_DAY, TOKEN_LIFETIME_SECONDS.
+// OTP_BOOKING_PER_HOUR, WALK_IN_PER_CENTRE_DAY, TOKEN_LIFETIME_SECONDS,
+// SHARDS (store.ParseShardMap), DIRECTORY_CACHE_SECONDS.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Environment:   getenv("ENVIRONMENT"),
 		Issuer:        getenv("ISSUER"),
 		Limits:        otp.DefaultLimits,
 		TokenLifetime: 5 * time.Minute,
+		DirectoryTTL:  store.DefaultDirectoryTTL,
 	}
+	shards, err := store.ParseShardMap(getenv("SHARDS"))
+	if err != nil {
+		return c, err
+	}
+	c.Shards = shards
 	if c.Environment == "" {
 		c.Environment = "production"
 	}
@@ -126,6 +141,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{"OTP_BOOKING_PER_HOUR", nil, &c.Limits.BookingPerHour},
 		{"WALK_IN_PER_CENTRE_DAY", nil, &c.Limits.WalkInPerCentreDay},
 		{"TOKEN_LIFETIME_SECONDS", &c.TokenLifetime, nil},
+		{"DIRECTORY_CACHE_SECONDS", &c.DirectoryTTL, nil},
 	} {
 		s := getenv(v.name)
 		if s == "" {

@@ -28,7 +28,11 @@ func roundtripsEnv(t *testing.T) (*env, *store.DirectoryCache) {
 	e.Server = harness.Native(t, harness.Options{Faults: true, Sender: sender, Synthetic: 50,
 		Start: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC),
 		Handler: func(d harness.Deps) (http.Handler, error) {
-			d.Store.Directory = dir
+			sq, ok := d.Store.(*store.SQL)
+			if !ok {
+				t.Skip("round trips are counted on one database (the harness runs shards: KYCVS_SHARDS)")
+			}
+			sq.Directory = dir
 			dir.Now = d.Now
 			var err error
 			e.h, err = New(Config{Environment: "production", Issuer: "kycvs-test", SigningKey: d.Key, HashKey: d.HashKey,

@@ -8,8 +8,8 @@ import "regexp"
 var (
 	entityID      = regexp.MustCompile(`^ent_[a-z0-9_]{1,60}$`)
 	centreID      = regexp.MustCompile(`^ctr_[a-z0-9_]{1,60}$`)
-	appointmentID = regexp.MustCompile(`^apt_[A-Za-z0-9_-]{16}$`)
-	txnID         = regexp.MustCompile(`^txn_[A-Za-z0-9_-]{22}$`)
+	appointmentID = regexp.MustCompile(`^apt_(?:[0-9a-f]{3})?[A-Za-z0-9_-]{16}$`)
+	txnID         = regexp.MustCompile(`^txn_(?:[0-9a-f]{3})?[A-Za-z0-9_-]{22}$`)
 	vaccineID     = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 	nonce         = regexp.MustCompile(`^[A-Za-z0-9._~-]{8,128}$`)
 	date          = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
@@ -26,10 +26,15 @@ func IsEntityID(s string) bool { return entityID.MatchString(s) }
 // IsCentreID: ctr_ and 1 to 60 lowercase letters, digits, _.
 func IsCentreID(s string) bool { return centreID.MatchString(s) }
 
-// IsAppointmentID: apt_ and 16 URL-safe base64 characters (secret.NewID).
+// IsAppointmentID: apt_, the bucket of the person's number (3 lowercase
+// hex digits; see IDBucket) and 16 URL-safe base64 characters
+// (secret.NewIDFor). Ids made before sharding have no bucket and stay
+// valid.
 func IsAppointmentID(s string) bool { return appointmentID.MatchString(s) }
 
-// IsTxnID: txn_ and 22 URL-safe base64 characters (128 random bits).
+// IsTxnID: txn_, the bucket of the number (3 lowercase hex digits) and 22
+// URL-safe base64 characters (128 random bits); without the bucket for
+// transactions made before sharding.
 func IsTxnID(s string) bool { return txnID.MatchString(s) }
 
 // IsVaccineID: 1 to 40 lowercase letters, digits, _.

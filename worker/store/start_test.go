@@ -126,7 +126,7 @@ func TestPurgeBatches(t *testing.T) {
 
 // The directory cache serves an entity for DirectoryTTL, never an unknown
 // id, and hands out copies.
-func TestDirectoryCache(t *testing.T) {
+func TestEntityDirectoryCache(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	clock := time.Unix(1_800_000_000, 0)
