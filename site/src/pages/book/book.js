@@ -542,7 +542,7 @@
       var i = kv.indexOf('=');
       if (i > 0) p[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
     });
-    if (!/^apt_[A-Za-z0-9_-]{16}$/.test(p.apt || '') || !/^kycvs_bat_[A-Za-z0-9_-]{43}$/.test(p.t || '')) return false;
+    if (!/^apt_(?:[0-9a-f]{3})?[A-Za-z0-9_-]{16}$/.test(p.apt || '') || !/^kycvs_bat_[A-Za-z0-9_-]{43}$/.test(p.t || '')) return false;
     S.apt = p.apt;
     S.token = p.t;
     loadSlip();

@@ -264,7 +264,7 @@
     var q = $('search').value.trim();
     var hits = state.list.filter(function (a) { return a.id.toLowerCase().indexOf(q.toLowerCase()) >= 0; });
     if (q && hits.length === 1) return openAppointment(hits[0]);
-    if (!/^apt_[A-Za-z0-9_-]{16}$/.test(q)) { if (q && !hits.length) fail(t('err_invalid_appointment'), 'search'); return; }
+    if (!/^apt_(?:[0-9a-f]{3})?[A-Za-z0-9_-]{16}$/.test(q)) { if (q && !hits.length) fail(t('err_invalid_appointment'), 'search'); return; }
     // A full reference not on today's list: another day's, or none here.
     call('GET', '/v1/centre/appointments/' + encodeURIComponent(q)).then(function (res) {
       if (res.handled) return;
