@@ -295,6 +295,13 @@ func langsFonts(t *testing.T, p *page, sel string) map[string]float64 {
 		t.Cleanup(cancel) // cancelling it closes the frame's target: only at the end
 		langsFontSession[p] = fctx
 	}
+	return fontsOf(fctx, t, sel)
+}
+
+// fontsOf returns the fonts Chromium drew the text of element sel with, in
+// the target ctx drives, and how many glyphs each drew.
+func fontsOf(fctx context.Context, t *testing.T, sel string) map[string]float64 {
+	t.Helper()
 	fonts, err := chromedp.Run(fctx, func(ctx context.Context, tg *chromedp.Target) (map[string]float64, error) {
 		if _, err := cdp.Call(ctx, tg, dom.Enable, dom.EnableParams{}); err != nil {
 			return nil, err

@@ -1,15 +1,11 @@
 package browser
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/css"
-	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/chromedp"
 
 	wpage "github.com/kycvs/kycvs/worker/page"
@@ -82,7 +78,7 @@ func TestPageLangsEveryScreen(t *testing.T) {
 						t.Errorf("%s %s: %s", l.Tag, s, b)
 					}
 					for _, sel := range evalHost[[]string](p, `[...document.querySelectorAll("#`+s+` h1, #`+s+` h2, #`+s+` label")].filter(e => e.offsetWidth > 0 && e.innerText.trim()).slice(0, 2).map((e, i) => { e.setAttribute("data-fontcheck", "`+s+`-" + i); return "[data-fontcheck='`+s+`-" + i + "']" })`) {
-						if fonts := pageLangsFonts(t, p, sel); !langsDrawnBy(fonts, langsScript[l.Tag]) {
+						if fonts := fontsOf(p.ctx, t, sel); !langsDrawnBy(fonts, langsScript[l.Tag]) {
 							t.Errorf("%s %s %s: drawn with %v, want a font of %v", l.Tag, s, sel, fonts, langsScript[l.Tag])
 						}
 					}
@@ -91,42 +87,6 @@ func TestPageLangsEveryScreen(t *testing.T) {
 			})
 		}
 	}
-}
-
-// pageLangsFonts returns the fonts Chromium drew the text of the page's
-// element sel with, and how many glyphs each drew (a session of its own,
-// as langsFonts does for the widget).
-func pageLangsFonts(t *testing.T, p *page, sel string) map[string]float64 {
-	t.Helper()
-	fonts, err := chromedp.Run(p.ctx, func(ctx context.Context, tg *chromedp.Target) (map[string]float64, error) {
-		if _, err := cdp.Call(ctx, tg, dom.Enable, dom.EnableParams{}); err != nil {
-			return nil, err
-		}
-		if _, err := cdp.Call(ctx, tg, css.Enable, cdp.Empty{}); err != nil {
-			return nil, err
-		}
-		doc, err := cdp.Call(ctx, tg, dom.GetDocument, dom.GetDocumentParams{})
-		if err != nil {
-			return nil, err
-		}
-		q, err := cdp.Call(ctx, tg, dom.QuerySelector, dom.QuerySelectorParams{NodeID: doc.Root.NodeID, Selector: sel})
-		if err != nil {
-			return nil, err
-		}
-		r, err := cdp.Call(ctx, tg, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: q.NodeID})
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]float64{}
-		for _, f := range r.Fonts {
-			out[f.FamilyName] += f.GlyphCount
-		}
-		return out, nil
-	})
-	if err != nil {
-		t.Fatalf("fonts of %s: %v", sel, err)
-	}
-	return fonts
 }
 
 // pageLangsShot saves the whole page (the viewport made as tall as it).
