@@ -333,7 +333,7 @@ func TestBenchScaleRouting(t *testing.T) {
 	for range events {
 		e := int(z.Uint64())
 		perEntity[e]++
-		k, _ := otp.SubCounter("entity:ent_"+strconv.Itoa(e), 10_000_000, byte(rng.IntN(256)))
+		k, _ := otp.SubCounter("entity:ent_"+strconv.Itoa(e), 10_000_000, byte(rng.IntN(256))) // the number's hash byte: uniform
 		rows[k]++
 		shardRows[k+"@"+strconv.Itoa(rng.IntN(shards))]++ // the mobile's shard: uniform
 	}
