@@ -136,6 +136,10 @@ type Server struct {
 	Clock   *Clock           // the server's clock
 	Key     *keys.PrivateKey // the signing key
 	Faults  *Faults          // with Options.Faults
+	// Store is the server's store: *store.SQL on DB, or store.Sharded
+	// over Shards (for tests that drive it directly, such as parallel
+	// writes racing in the database).
+	Store store.BookingStore
 
 	// With more than one shard (Options.Shards): the map, each shard's
 	// database and statement log (natively), in the map's binding order.
@@ -154,6 +158,16 @@ type Server struct {
 
 	t   testing.TB
 	sms func(mobile string) ([]store.OutboxMessage, error) // newest first
+}
+
+// SchemaDB is a database with the schema's tables and indexes, for
+// EXPLAIN QUERY PLAN: DB, or with shards the first shard (DB is then a
+// union of views, which has no indexes).
+func (s *Server) SchemaDB() *sql.DB {
+	if len(s.Shards) > 0 {
+		return s.Shards[0]
+	}
+	return s.DB
 }
 
 // For returns the server as seen from t, a subtest of the test that started

@@ -79,6 +79,7 @@ func Native(t testing.TB, opts Options) *Server {
 	if len(s.Shards) > 0 {
 		st = s.shardedStore(t)
 	}
+	s.Store = st
 	sender := opts.Sender
 	switch snd := sender.(type) {
 	case nil:

@@ -56,6 +56,30 @@ func onlyIn(t *testing.T, s *harness.Server, what string, want int) {
 	}
 }
 
+// placeTable matches a statement on a centre's slots or places.
+var placeTable = regexp.MustCompile(`\bslot(s|_places)\b`)
+
+// placesOnlyIn checks that the statements on slots and places since the
+// logs started ran in shard want (the centre's) only, and at least one;
+// it leaves the logs as they are.
+func placesOnlyIn(t *testing.T, s *harness.Server, what string, want int) {
+	t.Helper()
+	for i, l := range s.ShardLogs {
+		n := 0
+		for _, q := range l.Statements() {
+			if placeTable.MatchString(q) && !strings.HasPrefix(strings.TrimSpace(q), "INSERT INTO centres") {
+				n++
+				if i != want {
+					t.Errorf("%s: shard %s ran %s (the centre's shard is %s)", what, s.ShardMap.Bindings[i], harness.Short(q), s.ShardMap.Bindings[want])
+				}
+			}
+		}
+		if i == want && n == 0 {
+			t.Errorf("%s: the centre's shard %s ran no statement on its places", what, s.ShardMap.Bindings[i])
+		}
+	}
+}
+
 func startLogs(s *harness.Server) {
 	for _, l := range s.ShardLogs {
 		l.Start()
@@ -99,15 +123,21 @@ func TestShardsEachOperationInItsShard(t *testing.T) {
 	onlyIn(t, s, "verify", owner)
 
 	// Store methods one by one. The centre exists only in DB: the first
-	// appointment there copies it into the number's shard.
-	s.Shards[0].Exec(store.CentreSQL("ctr_shard_only_db", "Shard Test Centre", "Test", time.Now()))
+	// appointment there copies it into the number's shard, and into the
+	// centre's shard (its places), which is a third one.
+	centre, centreShard := "", 0
+	for i := 0; centreShard == 0 || centreShard == owner; i++ {
+		centre = fmt.Sprintf("ctr_shard_only_db_%d", i)
+		centreShard = s.ShardMap.Owner(store.CentreBucket(centre))
+	}
+	s.Shards[0].Exec(store.CentreSQL(centre, "Shard Test Centre", "Test", time.Now()))
 	bens, err := st.Beneficiaries(ctx, mh)
 	if err != nil || len(bens) != 1 {
 		t.Fatalf("beneficiaries: %v %v", bens, err)
 	}
 	onlyIn(t, s, "Beneficiaries", owner)
 	apt, _ := secret.NewIDFor(nil, "apt_", mh)
-	a := &store.Appointment{ID: apt, BeneficiaryID: bens[0].ID, CentreID: "ctr_shard_only_db", Date: "2026-12-01", Time: "10:00",
+	a := &store.Appointment{ID: apt, BeneficiaryID: bens[0].ID, CentreID: centre, Date: "2026-12-01", Time: "10:00",
 		CodeHash: "code-hash", AccessHash: "access-" + apt, MobileEnc: "sealed", Lang: "en", BookingTxn: txn, CreatedAt: time.Now()}
 	if err := st.CreateAppointment(ctx, a); err != nil {
 		t.Fatalf("appointment at a centre only DB had: %v", err)
@@ -119,18 +149,19 @@ func TestShardsEachOperationInItsShard(t *testing.T) {
 			}
 		}
 	}
+	placesOnlyIn(t, s, "CreateAppointment", centreShard)
 	onlyIn(t, s, "CreateAppointment", owner)
 	got, err := st.Appointment(ctx, apt)
 	if err != nil || got.CentreName != "Shard Test Centre" || got.MobileHash != mh {
 		t.Fatalf("appointment: %+v %v", got, err)
 	}
 	onlyIn(t, s, "Appointment", owner)
-	if _, _, err := st.CountWrongCode(ctx, apt, "ctr_shard_only_db", "code-hash", "vaccinator@ctr_shard_only_db", time.Now()); err != nil {
+	if _, _, err := st.CountWrongCode(ctx, apt, centre, "code-hash", "vaccinator@ctr_shard_only_db", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	onlyIn(t, s, "CountWrongCode", owner)
 	dose, _ := secret.NewIDFor(nil, "dose_", mh)
-	d, err := st.RecordDose(ctx, store.RecordDose{DoseID: dose, CentreID: "ctr_shard_only_db", VaccineID: "covaxin", Now: time.Now(),
+	d, err := st.RecordDose(ctx, store.RecordDose{DoseID: dose, CentreID: centre, VaccineID: "covaxin", Now: time.Now(),
 		Appointment: apt, CodeHash: "code-hash", Date: "2026-12-01"})
 	if err != nil || d.ID != dose {
 		t.Fatalf("recording: %v %v", d, err)
@@ -152,13 +183,18 @@ func TestShardsEachOperationInItsShard(t *testing.T) {
 		t.Fatalf("mobile appointments: %v %v", as, err)
 	}
 	onlyIn(t, s, "MobileAppointments", owner)
-	// A centre's day is the one list read from every shard.
-	if day, err := st.CentreDay(ctx, "ctr_shard_only_db", "2026-12-01"); err != nil || len(day) != 1 || day[0].ID != apt {
+	// A centre's day: its ids from the centre's shard, the appointments
+	// from the shards that hold them; no other shard is asked.
+	if day, err := st.CentreDay(ctx, centre, "2026-12-01"); err != nil || len(day) != 1 || day[0].ID != apt {
 		t.Fatalf("centre day: %v %v", day, err)
 	}
 	for i, l := range s.ShardLogs {
-		if n := len(l.Statements()); n != 1 {
-			t.Errorf("centre day: shard %s ran %d statements, want 1", s.ShardMap.Bindings[i], n)
+		want := 0
+		if i == owner || i == centreShard {
+			want = 1
+		}
+		if n := len(l.Statements()); n != want {
+			t.Errorf("centre day: shard %s ran %d statements, want %d", s.ShardMap.Bindings[i], n, want)
 		}
 	}
 	// Directory reads run in DB only.
@@ -371,5 +407,107 @@ func TestShardsBucketMove(t *testing.T) {
 	// Writes go to the new shard.
 	if _, err := st.ConsumeAttempt(ctx, txn, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A slot's places over shards (store/shardslots.go): a booking refused in
+// the person's shard gives its place back; parallel moves of one
+// appointment leave exactly one place held, where the appointment is; a
+// cancellation releases it. The places are in the centre's shard only.
+func TestShardsSlotPlaces(t *testing.T) {
+	s, st := shardedServer(t)
+	ctx := context.Background()
+	const centre, date = "ctr_delhi_aiims", "2026-12-01"
+	var p seed.Person
+	for _, q := range seed.DemoPeople {
+		if s.ShardMap.Owner(store.Bucket(mobile.Hash(s.HashKey, q.Mobile))) != s.ShardMap.Owner(store.CentreBucket(centre)) && q.Doses == 0 {
+			p = q
+			break
+		}
+	}
+	mh := mobile.Hash(s.HashKey, p.Mobile)
+	bens, err := st.Beneficiaries(ctx, mh)
+	if err != nil || len(bens) == 0 {
+		t.Fatalf("beneficiaries: %v %v", bens, err)
+	}
+	book := func(slot string) (string, error) {
+		id, _ := secret.NewIDFor(nil, "apt_", mh)
+		return id, st.CreateAppointment(ctx, &store.Appointment{ID: id, BeneficiaryID: bens[0].ID, CentreID: centre, Date: date, Time: slot,
+			CodeHash: "code", AccessHash: "access", MobileEnc: "sealed", Lang: "en", BookingTxn: "txn", CreatedAt: time.Now()})
+	}
+	// booked returns the places held per time, from the centre's slots,
+	// and checks they agree with slot_places.
+	booked := func() map[string]int {
+		t.Helper()
+		_, slots, err := st.CentreSlots(ctx, centre, date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		total := 0
+		for _, sl := range slots {
+			if sl.Booked > 0 {
+				out[sl.Time] = sl.Booked
+				total += sl.Booked
+			}
+		}
+		var held int
+		if err := s.DB.QueryRow(`SELECT count(*) FROM slot_places WHERE centre_id = ? AND slot_date = ? AND holds = 1`, centre, date).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if held != total {
+			t.Errorf("slot_places holds %d, slots count %d", held, total)
+		}
+		return out
+	}
+
+	apt, err := book("10:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := book("11:00"); !errors.Is(err, store.ErrConflict) { // a second open appointment
+		t.Fatalf("second booking: %v", err)
+	}
+	if b := booked(); len(b) != 1 || b["10:00"] != 1 {
+		t.Fatalf("after a refused booking: %v", b)
+	}
+
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i, slot := range []string{"12:00", "13:00", "14:00", "15:00"} {
+		wg.Go(func() { errs[i] = st.RescheduleAppointment(ctx, apt, "access", centre, date, slot, "code2", "", time.Now()) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			t.Errorf("parallel move: %v", err)
+		}
+	}
+	a, err := st.Appointment(ctx, apt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := booked(); len(b) != 1 || b[a.Time] != 1 {
+		t.Fatalf("after parallel moves the appointment is at %s and the places are %v", a.Time, b)
+	}
+	if day, err := st.CentreAgenda(ctx, centre, date); err != nil || len(day) != 1 || day[0].ID != apt || day[0].Time != a.Time {
+		t.Fatalf("the centre's day: %+v %v", day, err)
+	}
+
+	if err := st.CancelAppointment(ctx, apt, "access", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if b := booked(); len(b) != 0 {
+		t.Fatalf("after the cancellation: %v", b)
+	}
+	if day, err := st.CentreAgenda(ctx, centre, date); err != nil || len(day) != 1 || day[0].Status != store.AppointmentCancelled {
+		t.Fatalf("the centre's day lists the cancellation: %+v %v", day, err)
+	}
+	for i, db := range s.Shards {
+		var n int
+		db.QueryRow(`SELECT count(*) FROM slot_places WHERE centre_id = ?`, centre).Scan(&n)
+		if (n > 0) != (i == s.ShardMap.Owner(store.CentreBucket(centre))) {
+			t.Errorf("shard %s holds %d places", s.ShardMap.Bindings[i], n)
+		}
 	}
 }

@@ -458,7 +458,7 @@ func TestCentreRegistrationLimitAtomic(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = e.svcStore().RegisterBeneficiary(t.Context(), store.Registration{ID: fmt.Sprintf("ben_par_%02d", i), MobileHash: mh,
+			errs[i] = e.Store.RegisterBeneficiary(t.Context(), store.Registration{ID: fmt.Sprintf("ben_par_%02d", i), MobileHash: mh,
 				Name: fmt.Sprintf("Person %d", i), NameNorm: fmt.Sprintf("person %d", i), BirthYear: 1990, CentreID: delhi,
 				By: "vaccinator:vcr_x", Now: e.now(), MaxPerMobile: domain.MaxPeoplePerMobile})
 		}()
@@ -477,8 +477,6 @@ func TestCentreRegistrationLimitAtomic(t *testing.T) {
 	}
 }
 
-func (e *env) svcStore() *store.SQL { return &store.SQL{DB: e.DB} }
-
 // Every query of the console on a request path uses an index.
 func TestCentreQueriesUseIndexes(t *testing.T) {
 	e := newEnv(t)
@@ -491,7 +489,7 @@ func TestCentreQueriesUseIndexes(t *testing.T) {
 		`SELECT count(*) FROM beneficiaries WHERE mobile_hash = 'x'`:                    "(mobile_hash=?)",
 		`DELETE FROM vaccinator_sessions WHERE vaccinator_id = 'x' AND expires_at <= 1`: "vaccinator_sessions_vaccinator",
 	} {
-		plan := fmt.Sprint(e.Query(`EXPLAIN QUERY PLAN ` + q))
+		plan := fmt.Sprint(explain(t, e.SchemaDB(), q))
 		if !strings.Contains(plan, index) || strings.Contains(plan, "SCAN a ") || strings.Contains(plan, "SCAN s ") {
 			t.Errorf("%s\nplan %s, want %s", q, plan, index)
 		}

@@ -1,6 +1,7 @@
 package booking_test
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
 	"strings"
@@ -266,18 +267,7 @@ func TestSlotsCentresSearch(t *testing.T) {
 		`SELECT id FROM centres WHERE district = 'kolkata' COLLATE NOCASE ORDER BY name, id LIMIT 50`,
 		`SELECT c.id, s.slot_time FROM centres c LEFT JOIN slots s ON s.centre_id = c.id AND s.slot_date = '2026-05-02' WHERE c.id = 'x'`,
 	} {
-		rows, err := e.DB.Query("EXPLAIN QUERY PLAN " + q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			rows.Scan(&id, &parent, &notused, &detail)
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := explain(t, e.SchemaDB(), q)
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN") {
 				t.Errorf("%s: %v", q, plan)
@@ -364,4 +354,24 @@ func wrongCode(code string) string {
 		return "1111"
 	}
 	return "0000"
+}
+
+// explain returns the steps of q's query plan on db.
+func explain(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Query("EXPLAIN QUERY PLAN " + q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }

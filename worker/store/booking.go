@@ -313,14 +313,21 @@ func (s *SQL) CentreDoses(ctx context.Context, centreID string, from, to time.Ti
 // CreateAppointment implements BookingStore. The NOT EXISTS answers the
 // common case without an error; the unique index settles races.
 func (s *SQL) CreateAppointment(ctx context.Context, a *Appointment) error {
+	return s.createAppointment(ctx, a, false)
+}
+
+// createAppointment inserts a; placeElsewhere says its place was taken in
+// the centre's database already (Sharded), so this database's trigger
+// must not take one (migration 9).
+func (s *SQL) createAppointment(ctx context.Context, a *Appointment, placeElsewhere bool) error {
 	ok, err := s.returnsRow(ctx, "creating appointment", `INSERT INTO appointments
 		(id, beneficiary_id, centre_id, slot_date, slot_time, status, code_hash, wrong_attempts, access_hash,
-		 mobile_enc, lang, booking_txn, created_at, updated_at, updated_by, code_enc)
-		SELECT ?1, ?2, ?3, ?4, ?5, 'live', ?6, 0, ?7, ?8, ?9, ?10, ?11, ?11, 'beneficiary', ?12
+		 mobile_enc, lang, booking_txn, created_at, updated_at, updated_by, code_enc, place_elsewhere)
+		SELECT ?1, ?2, ?3, ?4, ?5, 'live', ?6, 0, ?7, ?8, ?9, ?10, ?11, ?11, 'beneficiary', ?12, ?13
 		WHERE NOT EXISTS (SELECT 1 FROM appointments WHERE beneficiary_id = ?2 AND status IN ('live', 'locked'))
 		RETURNING id`,
 		a.ID, a.BeneficiaryID, a.CentreID, a.Date, a.Time, a.CodeHash, a.AccessHash, a.MobileEnc, a.Lang, a.BookingTxn,
-		a.CreatedAt.Unix(), a.CodeEnc)
+		a.CreatedAt.Unix(), a.CodeEnc, placeElsewhere)
 	if isUnique(err) || (err == nil && !ok) {
 		return ErrConflict
 	}
@@ -361,6 +368,12 @@ func (s *SQL) Appointment(ctx context.Context, id string) (*Appointment, error) 
 // CentreDay implements BookingStore.
 func (s *SQL) CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error) {
 	return s.appointments(ctx, `a.centre_id = ? AND a.slot_date = ? ORDER BY a.slot_time, a.created_at, a.id`, centreID, date)
+}
+
+// dayOf is CentreDay for the appointments ids (as agendaOf).
+func (s *SQL) dayOf(ctx context.Context, centreID, date string, ids []string) ([]Appointment, error) {
+	return s.appointments(ctx, `a.id IN (`+placeholders(len(ids), 3)+`) AND a.centre_id = ?1 AND a.slot_date = ?2
+		ORDER BY a.slot_time, a.created_at, a.id`, append([]any{centreID, date}, anys(ids)...)...)
 }
 
 // MobileAppointments implements BookingStore.
@@ -443,19 +456,60 @@ func (s *SQL) ExpireMissed(ctx context.Context, beneficiaryID, today string, now
 
 // CancelAppointment implements BookingStore.
 func (s *SQL) CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error {
-	return s.changedAppointment(ctx, id, "cancelling appointment", `UPDATE appointments
+	_, err := s.cancelAppointment(ctx, id, accessHash, now)
+	return err
+}
+
+// cancelAppointment is CancelAppointment, returning the appointment's
+// centre (Sharded releases the place there).
+func (s *SQL) cancelAppointment(ctx context.Context, id, accessHash string, now time.Time) (string, error) {
+	return s.cancelled(ctx, id, "cancelling appointment", `UPDATE appointments
 		SET status = 'cancelled', updated_at = ?, updated_by = 'beneficiary'
-		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`, now.Unix(), id, accessHash)
+		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING centre_id`, now.Unix(), id, accessHash)
+}
+
+// cancelled runs a statement that cancels appointment id and returns its
+// centre, or says why it changed nothing.
+func (s *SQL) cancelled(ctx context.Context, id, what, query string, args ...any) (string, error) {
+	var centreID string
+	err := s.DB.QueryRowContext(ctx, query, args...).Scan(&centreID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", s.refused(ctx, id)
+	}
+	if err != nil {
+		return "", fail(what, err)
+	}
+	return centreID, nil
 }
 
 // RescheduleAppointment implements BookingStore.
 // The slot's place moves in the same statement (migration 5's trigger): a
 // full new slot fails the whole statement with ErrSlotFull.
 func (s *SQL) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error {
-	return slotError(s.changedAppointment(ctx, id, "rescheduling appointment", `UPDATE appointments
-		SET centre_id = ?, slot_date = ?, slot_time = ?, code_hash = ?, code_enc = ?, updated_at = ?, updated_by = 'beneficiary'
-		WHERE id = ? AND access_hash = ? AND status = 'live' RETURNING id`,
-		centreID, date, slot, codeHash, codeEnc, now.Unix(), id, accessHash))
+	return s.reschedule(ctx, id, accessHash, SlotRef{centreID, date, slot}, nil, codeHash, codeEnc, now)
+}
+
+// SlotRef names a slot: a centre, a date and a time.
+type SlotRef struct{ Centre, Date, Time string }
+
+// reschedule moves appointment id to slot to; with from, only if it is
+// still at from (Sharded moved the place from there, and a parallel move
+// that got there first must make this one change nothing).
+func (s *SQL) reschedule(ctx context.Context, id, accessHash string, to SlotRef, from *SlotRef, codeHash, codeEnc string, now time.Time) error {
+	q := `UPDATE appointments
+		SET centre_id = ?1, slot_date = ?2, slot_time = ?3, code_hash = ?4, code_enc = ?5, updated_at = ?6, updated_by = 'beneficiary'
+		WHERE id = ?7 AND access_hash = ?8 AND status = 'live'`
+	args := []any{to.Centre, to.Date, to.Time, codeHash, codeEnc, now.Unix(), id, accessHash}
+	if from != nil {
+		q += ` AND centre_id = ?9 AND slot_date = ?10 AND slot_time = ?11`
+		args = append(args, from.Centre, from.Date, from.Time)
+	}
+	err := slotError(s.changedAppointment(ctx, id, "rescheduling appointment", q+` RETURNING id`, args...))
+	var se *StateError
+	if from != nil && errors.As(err, &se) && se.Status == AppointmentLive {
+		return ErrConflict // moved by a parallel request
+	}
+	return err
 }
 
 // CountWrongCode implements BookingStore. SET expressions see the row before
@@ -633,9 +687,23 @@ func (s *SQL) Relock(ctx context.Context, id, codeHash, actor string, now time.T
 
 // CancelUnsent implements BookingStore.
 func (s *SQL) CancelUnsent(ctx context.Context, id string, now time.Time) error {
-	return s.changed(ctx, "cancelling unsent appointment", `UPDATE appointments
+	_, err := s.cancelUnsent(ctx, id, now)
+	return err
+}
+
+// cancelUnsent is CancelUnsent, returning the appointment's centre.
+func (s *SQL) cancelUnsent(ctx context.Context, id string, now time.Time) (string, error) {
+	var centreID string
+	err := s.DB.QueryRowContext(ctx, `UPDATE appointments
 		SET status = 'cancelled', updated_at = ?, updated_by = 'system:slip_not_sent'
-		WHERE id = ? AND status = 'live' RETURNING id`, now.Unix(), id)
+		WHERE id = ? AND status = 'live' RETURNING centre_id`, now.Unix(), id).Scan(&centreID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fail("cancelling unsent appointment", err)
+	}
+	return centreID, nil
 }
 
 // DueConfirmations implements BookingStore.

@@ -21,7 +21,7 @@ import (
 // planHot are the tables that grow with the country (registry, per-request
 // state): no request may read one of them by scanning it.
 var planHot = []string{"beneficiaries", "doses", "appointments", "otp_transactions", "rate_counters", "used_tokens",
-	"audit_log", "sms_outbox", "confirmations"}
+	"audit_log", "sms_outbox", "confirmations", "slot_places", "slots"}
 
 // planAllowed are scans that are not full: each is read in rowid order and
 // stops at a LIMIT, so its cost does not grow with the table.
@@ -33,7 +33,8 @@ var planAllowed = map[string]string{
 // planNotOnRequestPaths are the methods of *store.SQL this test does not
 // call, and why.
 var planNotOnRequestPaths = map[string]string{
-	"ScheduleAllows": "test-only export (export_test.go)",
+	"ScheduleAllows":    "test-only export (export_test.go)",
+	"ShardedPlaceCalls": "test-only export (export_test.go), called below",
 }
 
 // planTriggers are the WHERE clauses of the triggers that look rows up,
@@ -48,6 +49,11 @@ var planTriggers = []string{
 	`UPDATE otp_transactions SET used_at = ?1 WHERE id = ?2`,
 	`SELECT a.mobile_enc, a.id, a.lang FROM appointments a WHERE a.id = ?1`,
 	`SELECT t.mobile_enc, t.id, t.lang FROM otp_transactions t WHERE t.id = ?1`,
+	// the places of migration 9: appointments_*_place, slot_places_*
+	`UPDATE slot_places SET holds = 0 WHERE appointment_id = ?1 AND holds = 1`,
+	`DELETE FROM slot_places WHERE centre_id = ?1 AND slot_date = ?2 AND slot_time = ?3 AND appointment_id = ?4`,
+	`UPDATE slots SET booked = booked + 1 WHERE centre_id = ?1 AND slot_date = ?2 AND slot_time = ?3`,
+	`SELECT c.id, ?2, ?3, c.slot_capacity FROM centres c WHERE c.id = ?1`,
 }
 
 // planStatements runs every method of *store.SQL (every statement a request
@@ -161,6 +167,13 @@ func planStatements(t *testing.T, db *sql.DB, f *harness.Faults) ([]string, map[
 
 	// The gate's sign-in.
 	call("GateByTokenHash", two(s.GateByTokenHash(ctx, strings.Repeat("0", 64))))
+
+	// What store.Sharded runs besides (its places, the day by ids).
+	for _, err := range s.ShardedPlaceCalls(ctx, now) {
+		if err != nil && errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("sharded places: %v", err)
+		}
+	}
 
 	// The cron trigger.
 	call("Purge", two(s.Purge(ctx, now.Add(48*time.Hour), 2)))

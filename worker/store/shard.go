@@ -506,21 +506,6 @@ func (s *Sharded) ExpireMissed(ctx context.Context, beneficiaryID, today string,
 	return s.write(r, func(db *SQL) error { return db.ExpireMissed(ctx, beneficiaryID, today, now) })
 }
 
-// CreateAppointment implements BookingStore: a.ID carries the bucket of
-// the person's number (secret.NewIDFor).
-func (s *Sharded) CreateAppointment(ctx context.Context, a *Appointment) error {
-	r, ok := route{}, false
-	if r.bucket, ok = IDBucket(a.ID); !ok {
-		var err error
-		if r, err = s.byID(ctx, "ben", a.BeneficiaryID); err != nil {
-			return err
-		}
-	}
-	return s.write(r, func(db *SQL) error {
-		return s.withCentre(ctx, db, a.CentreID, func(db *SQL) error { return db.CreateAppointment(ctx, a) })
-	})
-}
-
 // Appointment implements BookingStore.
 func (s *Sharded) Appointment(ctx context.Context, id string) (a *Appointment, err error) {
 	r, err := s.byID(ctx, "apt", id)
@@ -543,20 +528,6 @@ func (s *Sharded) onAppointment(ctx context.Context, id string, fn func(*SQL) er
 	return s.write(r, fn)
 }
 
-// CancelAppointment implements BookingStore.
-func (s *Sharded) CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error {
-	return s.onAppointment(ctx, id, func(db *SQL) error { return db.CancelAppointment(ctx, id, accessHash, now) })
-}
-
-// RescheduleAppointment implements BookingStore.
-func (s *Sharded) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error {
-	return s.onAppointment(ctx, id, func(db *SQL) error {
-		return s.withCentre(ctx, db, centreID, func(db *SQL) error {
-			return db.RescheduleAppointment(ctx, id, accessHash, centreID, date, slot, codeHash, codeEnc, now)
-		})
-	})
-}
-
 // CountWrongCode implements BookingStore.
 func (s *Sharded) CountWrongCode(ctx context.Context, id, centreID, codeHash, actor string, now time.Time) (wrong int, locked bool, err error) {
 	err = s.onAppointment(ctx, id, func(db *SQL) error {
@@ -574,11 +545,6 @@ func (s *Sharded) NewCode(ctx context.Context, id, centreID, codeHash, codeEnc, 
 // Relock implements BookingStore.
 func (s *Sharded) Relock(ctx context.Context, id, codeHash, actor string, now time.Time) error {
 	return s.onAppointment(ctx, id, func(db *SQL) error { return db.Relock(ctx, id, codeHash, actor, now) })
-}
-
-// CancelUnsent implements BookingStore.
-func (s *Sharded) CancelUnsent(ctx context.Context, id string, now time.Time) error {
-	return s.onAppointment(ctx, id, func(db *SQL) error { return db.CancelUnsent(ctx, id, now) })
 }
 
 // Audit implements BookingStore: an appointment's audit rows are written
@@ -770,41 +736,6 @@ func (s *Sharded) Purge(ctx context.Context, now time.Time, maxBatches int) (int
 	return n, err
 }
 
-// CentreDay implements BookingStore: the centre's appointments are in the
-// shards of their people's numbers, so every shard is asked, at once (one
-// round trip of latency; N statements).
-func (s *Sharded) CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error) {
-	per := make([][]Appointment, len(s.DBs))
-	err := s.everyShard(func(i int, db *SQL) (err error) { per[i], err = db.CentreDay(ctx, centreID, date); return err })
-	if err != nil {
-		return nil, err
-	}
-	out := merge(s, per, func(a Appointment) (string, int, bool) { return a.ID, Bucket(a.MobileHash), true })
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Time != b.Time {
-			return a.Time < b.Time
-		}
-		if !a.CreatedAt.Equal(b.CreatedAt) {
-			return a.CreatedAt.Before(b.CreatedAt)
-		}
-		return a.ID < b.ID
-	})
-	return out, nil
-}
-
-// CentreAgenda implements CentreStore, from every shard at once.
-func (s *Sharded) CentreAgenda(ctx context.Context, centreID, date string) ([]AgendaItem, error) {
-	per := make([][]AgendaItem, len(s.DBs))
-	err := s.everyShard(func(i int, db *SQL) (err error) { per[i], err = db.CentreAgenda(ctx, centreID, date); return err })
-	if err != nil {
-		return nil, err
-	}
-	out := merge(s, per, func(a AgendaItem) (string, int, bool) { b, ok := IDBucket(a.ID); return a.ID, b, ok })
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Time < out[j].Time })
-	return out, nil
-}
-
 // CentreAudit implements CentreStore, from every shard at once: the
 // centre's audit rows are in the shards of the appointments and numbers
 // they are about (audit ids are each shard's own, so rows are kept as
@@ -827,57 +758,6 @@ func (s *Sharded) CentreAudit(ctx context.Context, centreID string, from, to tim
 		out = out[:limit]
 	}
 	return out, nil
-}
-
-// CentreSlots implements SlotStore. A slot's places are counted by the
-// triggers of the shard each appointment is in, so the booked counts are
-// summed over every shard; the centre and capacities are DB's.
-func (s *Sharded) CentreSlots(ctx context.Context, centreID, date string) (*Centre, []Slot, error) {
-	type res struct {
-		c     *Centre
-		slots []Slot
-	}
-	per := make([]res, len(s.DBs))
-	err := s.everyShard(func(i int, db *SQL) error {
-		c, sl, err := db.CentreSlots(ctx, centreID, date)
-		if errors.Is(err, ErrNotFound) && i > 0 {
-			return nil // a shard with no copy of the centre has no bookings there
-		}
-		per[i] = res{c, sl}
-		return err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	capacity, booked := map[string]int{}, map[string]int{}
-	var times []string
-	for i, r := range per {
-		for _, sl := range r.slots {
-			if _, seen := booked[sl.Time]; !seen {
-				times = append(times, sl.Time)
-			}
-			booked[sl.Time] += sl.Booked
-			if i == 0 || capacity[sl.Time] == 0 {
-				capacity[sl.Time] = sl.Capacity
-			}
-		}
-	}
-	sort.Strings(times)
-	out := make([]Slot, 0, len(times))
-	for _, t := range times {
-		out = append(out, Slot{Time: t, Capacity: capacity[t], Booked: booked[t]})
-	}
-	return per[0].c, out, nil
-}
-
-// SetCapacity implements SlotStore on every shard (each shard's triggers
-// check the places of its own appointments against it).
-func (s *Sharded) SetCapacity(ctx context.Context, centreID, date string, times []string, capacity int, actor string, now time.Time) error {
-	return s.everyShard(func(i int, db *SQL) error {
-		return s.withCentre(ctx, db, centreID, func(db *SQL) error {
-			return db.SetCapacity(ctx, centreID, date, times, capacity, actor, now)
-		})
-	})
 }
 
 // CentreDoses implements BookingStore, from every shard at once.

@@ -109,9 +109,13 @@ func withoutTriggers(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error)
 	return tx.Commit()
 }
 
-// keyed are the split tables whose rows route by a key (byKey) that SQL
-// cannot compute: they are filtered in Go.
-var keyed = []struct{ table, col string }{{"rate_counters", "key"}, {"used_tokens", "token_id"}}
+// keyed are the split tables whose rows route by a key (byKey of prefix
+// and the column) that SQL cannot compute: they are filtered in Go. A
+// centre's slots and places go with the centre's bucket (byCentre).
+var keyed = []struct{ table, col, prefix string }{
+	{"rate_counters", "key", ""}, {"used_tokens", "token_id", ""},
+	{"slots", "centre_id", "centre:"}, {"slot_places", "centre_id", "centre:"},
+}
 
 // deleteBuckets deletes from tx the rows of the buckets in ranges
 // (keep false) or of those not in ranges (keep true).
@@ -127,12 +131,12 @@ func deleteBuckets(ctx context.Context, tx *sql.Tx, ranges [][2]int, keep bool) 
 		}
 	}
 	for _, k := range keyed {
-		keys, err := strings1(ctx, tx, `SELECT `+k.col+` FROM `+k.table)
+		keys, err := strings1(ctx, tx, `SELECT DISTINCT `+k.col+` FROM `+k.table)
 		if err != nil {
 			return err
 		}
 		for _, key := range keys {
-			if inRanges(byKey(key).bucket, ranges) != keep {
+			if inRanges(byKey(k.prefix+key).bucket, ranges) != keep {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+k.table+` WHERE `+k.col+` = ?`, key); err != nil {
 					return err
 				}
@@ -142,30 +146,26 @@ func deleteBuckets(ctx context.Context, tx *sql.Tx, ranges [][2]int, keep bool) 
 	return nil
 }
 
-func strings1(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 // KeepBuckets deletes from db every split row whose bucket is not in
 // ranges: what makes a copy of a whole registry (the demo seed loaded into
 // every shard file) hold only its shard's buckets.
 func KeepBuckets(ctx context.Context, db *sql.DB, ranges [][2]int) error {
-	return withoutTriggers(ctx, db, func(tx *sql.Tx) error { return deleteBuckets(ctx, tx, ranges, true) })
+	return withoutTriggers(ctx, db, func(tx *sql.Tx) error {
+		if err := deleteBuckets(ctx, tx, ranges, true); err != nil {
+			return err
+		}
+		return placesElsewhere(ctx, tx, `1`)
+	})
+}
+
+// placesElsewhere marks the appointments of tx matching cond as holding
+// their place in the centre's database (migration 9), where the seed's or
+// the old owner's rows already hold it.
+func placesElsewhere(ctx context.Context, tx *sql.Tx, cond string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE appointments SET place_elsewhere = 1 WHERE place_elsewhere = 0 AND `+cond); err != nil {
+		return fmt.Errorf("marking appointments: %w", err)
+	}
+	return nil
 }
 
 // DropBuckets deletes from db every split row of the buckets in ranges,
@@ -211,13 +211,22 @@ func CopyBuckets(ctx context.Context, from, to *sql.DB, ranges [][2]int) (int, e
 				return err
 			}
 		}
+		if err := placesElsewhere(ctx, tx, `beneficiary_id IN (`+bens+`)`); err != nil {
+			return err
+		}
 		for _, k := range keyed {
-			keys, err := strings1(ctx, from, `SELECT `+k.col+` FROM `+k.table)
+			keys, err := strings1(ctx, from, `SELECT DISTINCT `+k.col+` FROM `+k.table)
 			if err != nil {
 				return err
 			}
 			for _, key := range keys {
-				if inRanges(byKey(key).bucket, ranges) {
+				if inRanges(byKey(k.prefix+key).bucket, ranges) {
+					if k.prefix == "centre:" { // the foreign key's reference copy
+						if err := copyRows("centres", `SELECT id, name, district, pin, address, slot_capacity, created_at FROM centres WHERE id = ?`,
+							"OR IGNORE", key); err != nil {
+							return err
+						}
+					}
 					if err := copyRows(k.table, `SELECT * FROM `+k.table+` WHERE `+k.col+` = ?`, "", key); err != nil {
 						return err
 					}

@@ -177,3 +177,46 @@ func SlotCapacitySQL(centreID, date, slot string, capacity int, now time.Time) s
 		"  ON CONFLICT (centre_id, slot_date, slot_time) DO UPDATE SET capacity = excluded.capacity;\n",
 		sqlString(centreID), sqlString(date), sqlString(slot), capacity, now.Unix())
 }
+
+// The places of appointments whose place is held elsewhere (migration 9:
+// with shards, the centre's database holds the places of appointments in
+// every shard). Each is one statement in the centre's database.
+
+// takePlace takes a place at slot for appointment id: ErrSlotFull if the
+// slot has none free. taken is false when the appointment already holds
+// that place (a move to the slot it is at).
+func (s *SQL) takePlace(ctx context.Context, at SlotRef, id string) (taken bool, err error) {
+	taken, err = s.returnsRow(ctx, "taking a place", `INSERT INTO slot_places (centre_id, slot_date, slot_time, appointment_id, holds)
+		VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING RETURNING appointment_id`, at.Centre, at.Date, at.Time, id)
+	return taken, slotError(err)
+}
+
+// givePlaceBack deletes appointment id's place at slot (a booking or move
+// that failed, or the place a move left): the place is free again.
+func (s *SQL) givePlaceBack(ctx context.Context, at SlotRef, id string) error {
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM slot_places
+		WHERE centre_id = ? AND slot_date = ? AND slot_time = ? AND appointment_id = ?`, at.Centre, at.Date, at.Time, id); err != nil {
+		return fail("giving a place back", err)
+	}
+	return nil
+}
+
+// releasePlace marks appointment id's places as no longer held (it was
+// cancelled); the row stays for the day's list.
+func (s *SQL) releasePlace(ctx context.Context, id string) error {
+	if _, err := s.DB.ExecContext(ctx, `UPDATE slot_places SET holds = 0 WHERE appointment_id = ? AND holds = 1`, id); err != nil {
+		return fail("giving a place back", err)
+	}
+	return nil
+}
+
+// dayPlaces returns the ids of the appointments with a place at the
+// centre on date (the primary key's prefix), in time order.
+func (s *SQL) dayPlaces(ctx context.Context, centreID, date string) ([]string, error) {
+	ids, err := strings1(ctx, s.DB, `SELECT appointment_id FROM slot_places WHERE centre_id = ? AND slot_date = ?
+		ORDER BY slot_time, appointment_id`, centreID, date)
+	if err != nil {
+		return nil, fail("reading the centre's day", err)
+	}
+	return ids, nil
+}

@@ -485,7 +485,7 @@ func (s *SQL) returnsRow(ctx context.Context, what, query string, args ...any) (
 // holds them to that), so a statement's cost does not grow with the table.
 var purges = []struct {
 	table, sql string
-	age        time.Duration // rows older than this go; negative: past their expiry by -age
+	age        time.Duration // rows older than this go; negative: rows whose slot_date is older than -age
 }{
 	{"otp_transactions", `DELETE FROM otp_transactions WHERE rowid IN
 		(SELECT rowid FROM otp_transactions WHERE expires_at < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, 24 * time.Hour},
@@ -495,7 +495,20 @@ var purges = []struct {
 		(SELECT rowid FROM used_tokens WHERE expires_at < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, time.Hour},
 	{"sms_outbox", `DELETE FROM sms_outbox WHERE rowid IN
 		(SELECT rowid FROM sms_outbox WHERE created_at < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, 7 * 24 * time.Hour},
+	// Past days' slots and places (by date: a slot_date before the cutoff's
+	// day): no one books or opens them any more. Slots go first, so giving
+	// back a deleted place (slot_places_give_back) updates nothing.
+	{"slots", `DELETE FROM slots WHERE (centre_id, slot_date, slot_time) IN
+		(SELECT centre_id, slot_date, slot_time FROM slots WHERE slot_date < ?1 LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, -slotDays},
+	{"slot_places", `DELETE FROM slot_places WHERE rowid IN
+		(SELECT rowid FROM slot_places WHERE slot_date < ? LIMIT ` + strconv.Itoa(PurgeBatch) + `)`, -slotDays},
 }
+
+// slotDays is how long past days' slots and places are kept (a negative
+// age in purges: compared as a date). The appointments themselves stay;
+// with shards, a centre's list of a day that long past is empty (the
+// console lists today).
+const slotDays = 35 * 24 * time.Hour
 
 // Purge implements Store. Rate counters live a day although no window is
 // longer (the walk-in limit's is a day); used token ids an hour past
@@ -504,7 +517,10 @@ var purges = []struct {
 func (s *SQL) Purge(ctx context.Context, now time.Time, maxBatches int) (int64, error) {
 	var total int64
 	for _, p := range purges {
-		cutoff := now.Add(-p.age).Unix()
+		var cutoff any = now.Add(-p.age).Unix()
+		if p.age < 0 {
+			cutoff = now.Add(p.age).UTC().Format(time.DateOnly)
+		}
 		for range maxBatches {
 			res, err := s.DB.ExecContext(ctx, p.sql, cutoff)
 			if err != nil {
@@ -556,6 +572,26 @@ func (s *SQL) Outbox(ctx context.Context, to string, limit int) ([]OutboxMessage
 		}
 		m.CreatedAt = time.Unix(at, 0).UTC()
 		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// strings1 runs query and returns its first column, as strings.
+func strings1(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -121,6 +122,40 @@ func TestPurgeBatches(t *testing.T) {
 	}
 	if n, err := s.Purge(ctx, now, 2); err != nil || n != 500 || left() != 1 {
 		t.Fatalf("second run: %d purged, %v, %d left", n, err, left())
+	}
+}
+
+// Past days' slots and places go after slotDays, by date; the days
+// since stay, and their places still count.
+func TestPurgeSlots(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+	s.DB.Exec(CentreSQL("ctr_p", "P", "D", now))
+	for _, d := range []string{"2026-05-10", "2026-05-11", "2026-06-14"} { // 36, 35 and 1 days before
+		for i := range 3 {
+			at := SlotRef{"ctr_p", d, "10:00"}
+			if _, err := s.takePlace(ctx, at, fmt.Sprintf("apt_%s_%d", d, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.Purge(ctx, now, 10); err != nil {
+		t.Fatal(err)
+	}
+	var dates []string
+	rows, _ := s.DB.Query(`SELECT slot_date || ':' || booked || ':' || (SELECT count(*) FROM slot_places p
+		WHERE p.centre_id = s.centre_id AND p.slot_date = s.slot_date) FROM slots s ORDER BY slot_date`)
+	for rows.Next() {
+		var d string
+		rows.Scan(&d)
+		dates = append(dates, d)
+	}
+	rows.Close()
+	var places int
+	s.DB.QueryRow(`SELECT count(*) FROM slot_places`).Scan(&places)
+	if fmt.Sprint(dates) != "[2026-05-11:3:3 2026-06-14:3:3]" || places != 6 {
+		t.Fatalf("left: %v, %d places", dates, places)
 	}
 }
 

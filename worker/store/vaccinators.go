@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -191,8 +192,40 @@ func scanAgenda(sc interface{ Scan(...any) error }, extra ...any) (*AgendaItem, 
 
 // CentreAgenda implements CentreStore (index appointments_centre_day).
 func (s *SQL) CentreAgenda(ctx context.Context, centreID, date string) ([]AgendaItem, error) {
+	return s.agenda(ctx, `a.centre_id = ? AND a.slot_date = ?`, centreID, date)
+}
+
+// agendaOf returns the agenda items of the appointments ids that are at
+// the centre on date (Sharded: the ids a centre's day lists that are in
+// this shard; one that moved away meanwhile is left out).
+func (s *SQL) agendaOf(ctx context.Context, centreID, date string, ids []string) ([]AgendaItem, error) {
+	return s.agenda(ctx, `a.id IN (`+placeholders(len(ids), 3)+`) AND a.centre_id = ?1 AND a.slot_date = ?2`,
+		append([]any{centreID, date}, anys(ids)...)...)
+}
+
+// placeholders returns n numbered parameters from ?first on: "?3, ?4".
+func placeholders(n, first int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "?%d", first+i)
+	}
+	return b.String()
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func (s *SQL) agenda(ctx context.Context, where string, args ...any) ([]AgendaItem, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+agendaColumns+` FROM appointments a JOIN beneficiaries b ON b.id = a.beneficiary_id
-		WHERE a.centre_id = ? AND a.slot_date = ? ORDER BY a.slot_time, a.created_at, a.id`, centreID, date)
+		WHERE `+where+` ORDER BY a.slot_time, a.created_at, a.id`, args...)
 	if err != nil {
 		return nil, fail("reading the centre's day", err)
 	}

@@ -1,0 +1,270 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"log"
+	"sort"
+	"time"
+)
+
+// Slots and places over shards (migration 9). An appointment lives in the
+// shard of its person's number, but a slot's places must be counted in one
+// database, or each shard would allow the whole capacity: they are counted
+// in the centre's database, the writer of the centre's bucket (byCentre),
+// as rows of slot_places whose triggers keep slots.booked under the
+// capacity CHECK. So a booking is two statements in two databases, in an
+// order that can only err on the strict side:
+//
+//  1. take the place in the centre's database (ErrSlotFull: nothing was
+//     written anywhere);
+//  2. write the appointment in the person's shard, marked place_elsewhere
+//     so that shard's own triggers take no second place;
+//  3. if 2 failed, give the place back (a delete, which the CHECK never
+//     refuses; tried twice).
+//
+// A move takes the new place before the old one is given back; a
+// cancellation gives the place back after the appointment is cancelled.
+// If a give-back fails twice, the place stays taken and the slot has one
+// place fewer than it could (logged, with ids only): stricter, never
+// over capacity. The same rows are the centre's day list, so the console
+// reads the day's ids from the centre's database and then only the
+// shards that hold those appointments.
+
+// byCentre routes a centre's slots and places: by the bucket of the
+// centre's key, so centres spread over the shards.
+func byCentre(centreID string) route { return byKey("centre:" + centreID) }
+
+// CentreBucket is the bucket of a centre's slots and places (tests and
+// tools: which shard holds them is the map's owner of this bucket).
+func CentreBucket(centreID string) int { return byCentre(centreID).bucket }
+
+// place runs fn on the centre's database, copying the centre there first
+// if it has no copy (the foreign keys of slots and slot_places).
+func (s *Sharded) place(ctx context.Context, centreID string, fn func(*SQL) error) error {
+	return s.write(byCentre(centreID), func(db *SQL) error { return s.withCentre(ctx, db, centreID, fn) })
+}
+
+// givePlaceBack gives appointment id's place at slot back, tried twice.
+func (s *Sharded) givePlaceBack(ctx context.Context, at SlotRef, id string) {
+	for try := 0; try < 2; try++ {
+		err := s.place(ctx, at.Centre, func(db *SQL) error { return db.givePlaceBack(ctx, at, id) })
+		if err == nil {
+			return
+		} else if try == 1 {
+			log.Printf("store: the place of appointment %s at %s %s %s stays taken: %v", id, at.Centre, at.Date, at.Time, err)
+		}
+	}
+}
+
+// releasePlace marks the place of cancelled appointment id at centreID
+// free, tried twice.
+func (s *Sharded) releasePlace(ctx context.Context, centreID, id string) {
+	for try := 0; try < 2; try++ {
+		err := s.place(ctx, centreID, func(db *SQL) error { return db.releasePlace(ctx, id) })
+		if err == nil {
+			return
+		} else if try == 1 {
+			log.Printf("store: the place of cancelled appointment %s at %s stays taken: %v", id, centreID, err)
+		}
+	}
+}
+
+// CreateAppointment implements BookingStore: the place in the centre's
+// database, then the appointment in the shard of the person's number
+// (a.ID carries its bucket, secret.NewIDFor).
+func (s *Sharded) CreateAppointment(ctx context.Context, a *Appointment) error {
+	r, ok := route{}, false
+	if r.bucket, ok = IDBucket(a.ID); !ok {
+		var err error
+		if r, err = s.byID(ctx, "ben", a.BeneficiaryID); err != nil {
+			return err
+		}
+	}
+	at := SlotRef{a.CentreID, a.Date, a.Time}
+	if err := s.place(ctx, a.CentreID, func(db *SQL) error { _, err := db.takePlace(ctx, at, a.ID); return err }); err != nil {
+		return err
+	}
+	err := s.write(r, func(db *SQL) error {
+		return s.withCentre(ctx, db, a.CentreID, func(db *SQL) error { return db.createAppointment(ctx, a, true) })
+	})
+	if err != nil {
+		s.givePlaceBack(ctx, at, a.ID)
+	}
+	return err
+}
+
+// RescheduleAppointment implements BookingStore: it reads where the
+// appointment is, takes the new place, moves the appointment if it is
+// still where it was read (a parallel move makes this one ErrConflict),
+// then gives the old place back; a move that failed gives the new place
+// back instead.
+func (s *Sharded) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error {
+	r, err := s.byID(ctx, "apt", id)
+	if err != nil {
+		return err
+	}
+	to := SlotRef{centreID, date, slot}
+	move := func(from *SlotRef) error {
+		return s.write(r, func(db *SQL) error {
+			return s.withCentre(ctx, db, centreID, func(db *SQL) error {
+				return db.reschedule(ctx, id, accessHash, to, from, codeHash, codeEnc, now)
+			})
+		})
+	}
+	a, err := s.Appointment(ctx, id)
+	if err != nil {
+		return err
+	}
+	from := SlotRef{a.CentreID, a.Date, a.Time}
+	if a.AccessHash != accessHash || a.Status != AppointmentLive || from == to {
+		return move(nil) // refused as it would be with one database, or no place moves
+	}
+	var taken bool
+	if err := s.place(ctx, centreID, func(db *SQL) (err error) { taken, err = db.takePlace(ctx, to, id); return err }); err != nil {
+		return err
+	}
+	if err := move(&from); err != nil {
+		if taken {
+			s.givePlaceBack(ctx, to, id)
+		}
+		return err
+	}
+	s.givePlaceBack(ctx, from, id)
+	return nil
+}
+
+// CancelAppointment implements BookingStore: cancelled in the person's
+// shard, then the place released in the centre's database.
+func (s *Sharded) CancelAppointment(ctx context.Context, id, accessHash string, now time.Time) error {
+	return s.cancel(ctx, id, func(db *SQL) (string, error) { return db.cancelAppointment(ctx, id, accessHash, now) })
+}
+
+// CancelUnsent implements BookingStore, as CancelAppointment.
+func (s *Sharded) CancelUnsent(ctx context.Context, id string, now time.Time) error {
+	return s.cancel(ctx, id, func(db *SQL) (string, error) { return db.cancelUnsent(ctx, id, now) })
+}
+
+// cancel runs fn, a statement cancelling appointment id that returns its
+// centre, in the appointment's shard, then releases its place.
+func (s *Sharded) cancel(ctx context.Context, id string, fn func(*SQL) (string, error)) error {
+	r, err := s.byID(ctx, "apt", id)
+	if err != nil {
+		return err
+	}
+	var centreID string
+	if err := s.write(r, func(db *SQL) (err error) { centreID, err = fn(db); return err }); err != nil {
+		return err
+	}
+	s.releasePlace(ctx, centreID, id)
+	return nil
+}
+
+// CentreSlots implements SlotStore: the centre's database holds its
+// slots; one that has never held a place or capacity of the centre has no
+// copy of it, and the centre has nothing booked.
+func (s *Sharded) CentreSlots(ctx context.Context, centreID, date string) (*Centre, []Slot, error) {
+	var c *Centre
+	var out []Slot
+	err := s.read(byCentre(centreID), func(db *SQL) (err error) { c, out, err = db.CentreSlots(ctx, centreID, date); return err })
+	if errors.Is(err, ErrNotFound) {
+		c, err = s.Centre(ctx, centreID)
+		return c, nil, err
+	}
+	return c, out, err
+}
+
+// SetCapacity implements SlotStore in the centre's database, where the
+// CHECK sees every place booked.
+func (s *Sharded) SetCapacity(ctx context.Context, centreID, date string, times []string, capacity int, actor string, now time.Time) error {
+	return s.place(ctx, centreID, func(db *SQL) error { return db.SetCapacity(ctx, centreID, date, times, capacity, actor, now) })
+}
+
+// idsPerStatement keeps a statement under D1's 100 bound parameters.
+const idsPerStatement = 90
+
+// dayIDs returns the ids of the appointments at the centre on date, from
+// the centre's database, grouped by the shards that may hold them (an id
+// that carries no bucket: every shard).
+func (s *Sharded) dayIDs(ctx context.Context, centreID, date string) (map[int][]string, error) {
+	var ids []string
+	err := s.read(byCentre(centreID), func(db *SQL) (err error) { ids, err = notFoundIfEmpty(db.dayPlaces(ctx, centreID, date)); return err })
+	if ids, err = emptyIfNotFound(ids, err); err != nil {
+		return nil, err
+	}
+	per := map[int][]string{}
+	for _, id := range ids {
+		var shards []int
+		if b, ok := IDBucket(id); ok {
+			shards = s.Map.Readers(b)
+		} else {
+			for i := range s.DBs {
+				shards = append(shards, i)
+			}
+		}
+		for _, i := range shards {
+			per[i] = append(per[i], id)
+		}
+	}
+	return per, nil
+}
+
+// fromShards runs one statement per shard and chunk of its ids, the
+// shards at once.
+func fromShards[T any](s *Sharded, per map[int][]string, fn func(db *SQL, ids []string) ([]T, error)) ([][]T, error) {
+	out := make([][]T, len(s.DBs))
+	err := s.everyShard(func(i int, db *SQL) error {
+		ids := per[i]
+		for len(ids) > 0 {
+			n := min(len(ids), idsPerStatement)
+			rows, err := fn(db, ids[:n])
+			if err != nil {
+				return err
+			}
+			out[i] = append(out[i], rows...)
+			ids = ids[n:]
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CentreAgenda implements CentreStore: the day's ids from the centre's
+// database, the items from the shards that hold them.
+func (s *Sharded) CentreAgenda(ctx context.Context, centreID, date string) ([]AgendaItem, error) {
+	ids, err := s.dayIDs(ctx, centreID, date)
+	if err != nil {
+		return nil, err
+	}
+	per, err := fromShards(s, ids, func(db *SQL, ids []string) ([]AgendaItem, error) { return db.agendaOf(ctx, centreID, date, ids) })
+	if err != nil {
+		return nil, err
+	}
+	out := merge(s, per, func(a AgendaItem) (string, int, bool) { b, ok := IDBucket(a.ID); return a.ID, b, ok })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time < out[j].Time })
+	return out, nil
+}
+
+// CentreDay implements BookingStore, as CentreAgenda.
+func (s *Sharded) CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error) {
+	ids, err := s.dayIDs(ctx, centreID, date)
+	if err != nil {
+		return nil, err
+	}
+	per, err := fromShards(s, ids, func(db *SQL, ids []string) ([]Appointment, error) { return db.dayOf(ctx, centreID, date, ids) })
+	if err != nil {
+		return nil, err
+	}
+	out := merge(s, per, func(a Appointment) (string, int, bool) { return a.ID, Bucket(a.MobileHash), true })
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Time != b.Time {
+			return a.Time < b.Time
+		}
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		return a.ID < b.ID
+	})
+	return out, nil
+}
