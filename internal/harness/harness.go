@@ -107,6 +107,10 @@ type Options struct {
 	// Vars override wrangler.toml's [env.dev.vars], e.g.
 	// {"OTP_RESEND_SECONDS": "0"}. SERVICE_ORIGIN is the server's URL.
 	Vars map[string]string
+	// CountD1 runs the Worker under a test entry (d1count/entry.mjs) that
+	// counts each request's D1 round trips into the response headers
+	// x-kycvs-d1-round-trips and x-kycvs-d1-outbox.
+	CountD1 bool
 }
 
 // TestOrigin is a native server's service origin unless Options say

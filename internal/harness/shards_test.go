@@ -475,7 +475,9 @@ func TestShardsSlotPlaces(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i, slot := range []string{"12:00", "13:00", "14:00", "15:00"} {
-		wg.Go(func() { errs[i] = st.RescheduleAppointment(ctx, apt, "access", centre, date, slot, "code2", "", time.Now()) })
+		wg.Go(func() {
+			errs[i] = st.RescheduleAppointment(ctx, apt, "access", centre, date, slot, "code2", "", time.Now())
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -163,6 +164,12 @@ func devConfig(root, workerDir string, n int) (*wrangler.TestConfig, error) {
 	return tc, nil
 }
 
+// d1CountEntry is Options.CountD1's entry; "GLUE" stands for the glue's
+// path.
+//
+//go:embed d1count/entry.mjs
+var d1CountEntry string
+
 // Workerd builds the development Worker and site (once per test process)
 // and starts `wrangler dev` on wrangler.toml's [env.dev] (the configuration
 // scripts/dev runs) on free loopback ports, with a fresh local D1 holding
@@ -199,6 +206,15 @@ func Workerd(t testing.TB, opts Options) *Server {
 	tc, err := devConfig(b.root, b.dir, shards)
 	if err != nil {
 		t.Fatalf("harness: %v", err)
+	}
+	if opts.CountD1 {
+		entry := filepath.Join(dir, "d1count.mjs")
+		glue, _ := json.Marshal(tc.Main)
+		src := strings.Replace(d1CountEntry, `"GLUE"`, string(glue), 1)
+		if err := os.WriteFile(entry, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tc.Main = entry
 	}
 	if _, err := os.Stat(tc.Assets["directory"]); err != nil {
 		tc.Assets["directory"] = t.TempDir() // no site built: no assets
