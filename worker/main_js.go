@@ -53,11 +53,11 @@ func handler() http.Handler {
 	if shards == nil {
 		shards = store.SingleShard()
 	}
-	// Entity rows are cached by the instance for store.DirectoryTTL, so an
-	// OTP start costs no round trip for its entity (the directory database's
-	// store.SQL); with several shards, Sharded caches centres and vaccines
-	// too, for cfg.DirectoryTTL.
-	entities := store.NewDirectoryCache()
+	// Directory rows are cached by the instance for cfg.DirectoryTTL
+	// (DIRECTORY_CACHE_SECONDS, default store.DefaultDirectoryTTL), so an
+	// OTP start costs no round trip for its entity: one cache for the
+	// directory database's store.SQL and, with several shards, Sharded's
+	// centres and vaccines.
 	dir := store.NewDirectory(cfg.DirectoryTTL)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Open the D1 bindings of this request's env (DB, and the shards
@@ -74,7 +74,7 @@ func handler() http.Handler {
 			}
 			db := sql.OpenDB(c)
 			defer db.Close()
-			dbs[name] = &store.SQL{DB: db, Directory: entities}
+			dbs[name] = &store.SQL{DB: db, Directory: dir}
 		}
 		st, err := store.ForMap(shards, dbs, dir)
 		if err != nil {

@@ -94,7 +94,9 @@ func main() {
 		}
 		dbs[name] = &store.SQL{DB: db}
 	}
-	st, err := store.ForMap(shards, dbs, store.NewDirectory(cfg.DirectoryTTL))
+	dir := store.NewDirectory(cfg.DirectoryTTL)
+	dbs[store.DirectoryBinding].Directory = dir
+	st, err := store.ForMap(shards, dbs, dir)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func check(t *testing.T, s *harness.Server) {
 	}
 	// Exec reaches the server's database: an entity removed is unknown. (One
 	// no request has used yet: the worker caches the entities it has read
-	// for a minute, store.DirectoryTTL.)
+	// for store.DefaultDirectoryTTL.)
 	s.Exec(store.RemoveEntitySQL("ent_harness_spare"))
 	if r := start("ent_harness_spare"); r.Status != http.StatusForbidden || r.Code() != "unknown_entity" {
 		t.Errorf("after Exec removed the entity: %d %s", r.Status, r.Raw)

@@ -1,6 +1,7 @@
 package booking_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func TestE2ESlotsInWorkerd(t *testing.T) {
 	rs := slotsParallel(e.do, e.slotsBookers(people, delhi, date, "14:00"))
 	slotsCount(t, rs, 5)
 	rows := e.Query(`SELECT count(*) AS n FROM appointments WHERE slot_date = '` + date + `' AND slot_time = '14:00' AND status = 'live'`)
-	if len(rows) != 1 || rows[0]["n"] != float64(5) {
+	if len(rows) != 1 || fmt.Sprint(rows[0]["n"]) != "5" { // a number from D1's JSON, or the shards' union
 		t.Fatalf("appointments in the slot: %v", rows)
 	}
 	r = e.do("GET", "/v1/centres/"+delhi+"/slots?date="+date, "", nil)

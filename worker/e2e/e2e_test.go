@@ -203,8 +203,8 @@ func TestWorkerEndToEnd(t *testing.T) {
 		c := newClient(t, s)
 		// A registration applied by SQL works at once (unknown ids are not
 		// cached); a removal too for an entity the instances have not
-		// looked up — one in use is cached for up to store.DirectoryTTL
-		// (worker/store/directory.go).
+		// looked up — one in use is cached for up to store.DefaultDirectoryTTL
+		// (worker/store/shardcache.go).
 		reg := func(id string) string {
 			return store.EntitySQL(store.Entity{ID: id, DisplayName: "E2E admin", Purpose: "Testing",
 				Origins: []string{"https://admin.e2e.example"}, SecretHash: secret.TokenHash(id)}, time.Now())

@@ -48,9 +48,9 @@ type Config struct {
 	// Shards maps the registry's buckets to D1 bindings (the var SHARDS,
 	// store.ParseShardMap); nil or one binding: everything in DB.
 	Shards *store.ShardMap
-	// DirectoryTTL is how long an instance caches directory rows when the
-	// registry is sharded (DIRECTORY_CACHE_SECONDS, default
-	// store.DefaultDirectoryTTL; 0: no cache).
+	// DirectoryTTL is how long an instance caches directory rows
+	// (DIRECTORY_CACHE_SECONDS, default store.DefaultDirectoryTTL; 0: no
+	// cache).
 	DirectoryTTL time.Duration
 }
 

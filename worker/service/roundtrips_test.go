@@ -21,9 +21,9 @@ const roundtripsMax = 3
 // roundtripsEnv is the service on a statement-logging database (FaultyDB),
 // with the entity cache the worker uses and an SMS gateway that is not the
 // database (the production shape; the dev outbox is one more statement).
-func roundtripsEnv(t *testing.T) (*env, *store.DirectoryCache) {
+func roundtripsEnv(t *testing.T) (*env, *store.Directory) {
 	sender := &harness.Sender{}
-	dir := store.NewDirectoryCache()
+	dir := store.NewDirectory(store.DefaultDirectoryTTL)
 	e := &env{t: t}
 	e.Server = harness.Native(t, harness.Options{Faults: true, Sender: sender, Synthetic: 50,
 		Start: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC),
@@ -92,8 +92,8 @@ func TestRoundtripsStatusFlow(t *testing.T) {
 	if rows > 6 {
 		t.Errorf("a status flow wrote %d rows, want at most 6", rows)
 	}
-	// After DirectoryTTL the entity is read again.
-	e.Clock.Add(store.DirectoryTTL + time.Second)
+	// After the TTL the entity is read again.
+	e.Clock.Add(store.DefaultDirectoryTTL + time.Second)
 	if again, _ := roundtripsFlow(t, e, seed.DemoPeople[2]); len(again) != len(warm)+1 {
 		t.Errorf("after the TTL: %d statements, want %d", len(again), len(warm)+1)
 	}

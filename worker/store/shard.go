@@ -252,12 +252,13 @@ func (s *Sharded) withCentre(ctx context.Context, db *SQL, centreID string, fn f
 
 // Entity implements Store.
 func (s *Sharded) Entity(ctx context.Context, id string) (*Entity, error) {
-	return cachedRow(s.Dir, "entity:"+id, func() (*Entity, error) { return s.directory().Entity(ctx, id) })
+	return cachedEntity(s.Dir, "entity:"+id, func() (*Entity, error) { return s.directory().entity(ctx, "id", id) })
 }
 
-// EntityBySecretHash implements Store.
+// EntityBySecretHash implements Store, never cached (as SQL's): a
+// rotated or removed secret stops working at once.
 func (s *Sharded) EntityBySecretHash(ctx context.Context, h string) (*Entity, error) {
-	return cachedRow(s.Dir, "entity-secret:"+h, func() (*Entity, error) { return s.directory().EntityBySecretHash(ctx, h) })
+	return s.directory().EntityBySecretHash(ctx, h)
 }
 
 // Centre implements BookingStore.

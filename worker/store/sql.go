@@ -24,7 +24,8 @@ type SQL struct {
 	// Directory, if set, caches entity lookups by id across requests (it
 	// outlives the SQL, which is per request in workerd): the entity of
 	// every OTP start then costs no round trip. nil: every lookup reads.
-	Directory *DirectoryCache
+	// The same cache serves Sharded (DefaultDirectoryTTL).
+	Directory *Directory
 }
 
 var _ Store = (*SQL)(nil)
@@ -56,10 +57,7 @@ func (s *SQL) entity(ctx context.Context, where string, arg any) (*Entity, error
 
 // Entity implements Store, through s.Directory when set.
 func (s *SQL) Entity(ctx context.Context, id string) (*Entity, error) {
-	if s.Directory == nil {
-		return s.entity(ctx, "id", id)
-	}
-	return s.Directory.entity(id, func() (*Entity, error) { return s.entity(ctx, "id", id) })
+	return cachedEntity(s.Directory, "entity:"+id, func() (*Entity, error) { return s.entity(ctx, "id", id) })
 }
 
 // EntityBySecretHash implements Store.

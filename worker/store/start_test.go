@@ -159,13 +159,13 @@ func TestPurgeSlots(t *testing.T) {
 	}
 }
 
-// The directory cache serves an entity for DirectoryTTL, never an unknown
-// id, and hands out copies.
+// The directory cache serves an entity for its TTL, never an unknown id,
+// and hands out copies.
 func TestEntityDirectoryCache(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	clock := time.Unix(1_800_000_000, 0)
-	s.Directory = &DirectoryCache{Now: func() time.Time { return clock }}
+	s.Directory = &Directory{TTL: DefaultDirectoryTTL, Now: func() time.Time { return clock }}
 	if _, err := s.Entity(ctx, "ent_new"); err != ErrNotFound {
 		t.Fatalf("unknown entity: %v", err)
 	}
@@ -182,7 +182,7 @@ func TestEntityDirectoryCache(t *testing.T) {
 	if e, _ := s.Entity(ctx, "ent_new"); e.DisplayName != "New" || s.Directory.Reads() != 2 {
 		t.Fatalf("within the TTL: %q, %d reads", e.DisplayName, s.Directory.Reads())
 	}
-	clock = clock.Add(DirectoryTTL)
+	clock = clock.Add(DefaultDirectoryTTL)
 	if e, _ := s.Entity(ctx, "ent_new"); e.DisplayName != "Renamed" || s.Directory.Reads() != 3 {
 		t.Fatalf("after the TTL: %q, %d reads", e.DisplayName, s.Directory.Reads())
 	}

@@ -121,10 +121,10 @@ type OutboxMessage struct {
 // features (booking, dose recording) add methods here rather than reaching for
 // *sql.DB, so a sharded or remote registry can implement the same interface.
 type Store interface {
-	// Entity looks an entity up by id. SQL serves it from its Directory
-	// cache when it has one (an entity change then takes up to
-	// DirectoryTTL to be seen); EntityBySecretHash always reads the
-	// database, so a rotated or removed secret stops working at once.
+	// Entity looks an entity up by id, through the instance's Directory
+	// cache when there is one (an entity change then takes up to its TTL,
+	// DefaultDirectoryTTL, to be seen). EntityBySecretHash always reads
+	// the database, so a rotated or removed secret stops working at once.
 	Entity(ctx context.Context, id string) (*Entity, error)
 	EntityBySecretHash(ctx context.Context, secretHash string) (*Entity, error)
 	// GateByTokenHash returns the gate venue whose sign-in token hashes to
