@@ -229,33 +229,36 @@ func fromShards[T any](s *Sharded, per map[int][]string, fn func(db *SQL, ids []
 	return out, err
 }
 
-// CentreAgenda implements CentreStore: the day's ids from the centre's
-// database, the items from the shards that hold them.
-func (s *Sharded) CentreAgenda(ctx context.Context, centreID, date string) ([]AgendaItem, error) {
+// dayRows returns a centre's day as fetch reads it, by ids, from the
+// shards that hold them (dayIDs), each row once (merge, by key).
+func dayRows[T any](ctx context.Context, s *Sharded, centreID, date string, fetch func(db *SQL, ids []string) ([]T, error),
+	key func(T) (string, int, bool)) ([]T, error) {
 	ids, err := s.dayIDs(ctx, centreID, date)
 	if err != nil {
 		return nil, err
 	}
-	per, err := fromShards(s, ids, func(db *SQL, ids []string) ([]AgendaItem, error) { return db.agendaOf(ctx, centreID, date, ids) })
+	per, err := fromShards(s, ids, fetch)
 	if err != nil {
 		return nil, err
 	}
-	out := merge(s, per, func(a AgendaItem) (string, int, bool) { b, ok := IDBucket(a.ID); return a.ID, b, ok })
+	return merge(s, per, key), nil
+}
+
+// CentreAgenda implements CentreStore: the day's ids from the centre's
+// database, the items from the shards that hold them.
+func (s *Sharded) CentreAgenda(ctx context.Context, centreID, date string) ([]AgendaItem, error) {
+	out, err := dayRows(ctx, s, centreID, date,
+		func(db *SQL, ids []string) ([]AgendaItem, error) { return db.agendaOf(ctx, centreID, date, ids) },
+		func(a AgendaItem) (string, int, bool) { b, ok := IDBucket(a.ID); return a.ID, b, ok })
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time < out[j].Time })
-	return out, nil
+	return out, err
 }
 
 // CentreDay implements BookingStore, as CentreAgenda.
 func (s *Sharded) CentreDay(ctx context.Context, centreID, date string) ([]Appointment, error) {
-	ids, err := s.dayIDs(ctx, centreID, date)
-	if err != nil {
-		return nil, err
-	}
-	per, err := fromShards(s, ids, func(db *SQL, ids []string) ([]Appointment, error) { return db.dayOf(ctx, centreID, date, ids) })
-	if err != nil {
-		return nil, err
-	}
-	out := merge(s, per, func(a Appointment) (string, int, bool) { return a.ID, Bucket(a.MobileHash), true })
+	out, err := dayRows(ctx, s, centreID, date,
+		func(db *SQL, ids []string) ([]Appointment, error) { return db.dayOf(ctx, centreID, date, ids) },
+		func(a Appointment) (string, int, bool) { return a.ID, Bucket(a.MobileHash), true })
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Time != b.Time {
@@ -266,5 +269,5 @@ func (s *Sharded) CentreDay(ctx context.Context, centreID, date string) ([]Appoi
 		}
 		return a.ID < b.ID
 	})
-	return out, nil
+	return out, err
 }
