@@ -36,6 +36,19 @@ func ParseMobile(s string) (string, error) {
 	return digits, nil
 }
 
+// CheckPerson checks the mobile, name and optional SMS language a person
+// gives (a booking, a walk-in) and returns the mobile's 10 digits.
+func CheckPerson(mobile, name, lang string) (string, error) {
+	digits, err := ParseMobile(mobile)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckName(name); err != nil {
+		return "", err
+	}
+	return digits, CheckLang(lang)
+}
+
 // CheckName checks a person's name as typed.
 func CheckName(s string) error {
 	if !names.Valid(s) {

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/domain"
@@ -83,13 +82,9 @@ func (h *Handler) centreAudit(d *api.Deps, r *http.Request, _ []byte) (int, any,
 	if err != nil {
 		return 0, nil, err
 	}
-	date := r.URL.Query().Get("date")
-	if date == "" {
-		date = Today(h.now())
-	}
-	day, err := time.ParseInLocation(time.DateOnly, date, domain.India)
-	if !store.IsDate(date) || err != nil {
-		return 0, nil, api.Ef("invalid_date", "date must be YYYY-MM-DD")
+	date, day, err := h.centreDate(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	rows, err := d.Store.CentreAudit(r.Context(), sv.CentreID, day, day.AddDate(0, 0, 1), MaxAuditRows)
 	if err != nil {

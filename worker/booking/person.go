@@ -199,13 +199,8 @@ func (req *bookRequest) Check() (err error) {
 		[2]string{"date", req.Date}, [2]string{"time", req.Time}); err != nil {
 		return err
 	}
-	if req.digits, err = api.ParseMobile(req.Mobile); err != nil {
-		return err
-	}
-	if err := api.CheckName(req.Name); err != nil {
-		return err
-	}
-	return api.CheckLang(req.Lang)
+	req.digits, err = api.CheckPerson(req.Mobile, req.Name, req.Lang)
+	return err
 }
 
 // book creates an appointment for the beneficiary named on the session's

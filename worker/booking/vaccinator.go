@@ -76,6 +76,20 @@ func holder[T any](h *Handler, r *http.Request, kind string, byHash func(context
 	return x, nil
 }
 
+// centreDate is the day a centre's view asks for (?date=YYYY-MM-DD;
+// today in India if absent) and when it starts in India.
+func (h *Handler) centreDate(r *http.Request) (string, time.Time, error) {
+	date := r.URL.Query().Get("date")
+	if date == "" {
+		date = Today(h.now())
+	}
+	day, err := time.ParseInLocation(time.DateOnly, date, domain.India)
+	if !store.IsDate(date) || err != nil {
+		return "", time.Time{}, api.Ef("invalid_date", "date must be YYYY-MM-DD")
+	}
+	return date, day, nil
+}
+
 // centreDay lists the centre's appointments for a day and the doses it
 // recorded that day: names and slots, never mobiles or codes.
 func (h *Handler) centreDay(d *api.Deps, r *http.Request, _ []byte) (int, any, error) {
@@ -83,13 +97,9 @@ func (h *Handler) centreDay(d *api.Deps, r *http.Request, _ []byte) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	date := r.URL.Query().Get("date")
-	if date == "" {
-		date = Today(h.now())
-	}
-	day, err := time.ParseInLocation(time.DateOnly, date, domain.India)
-	if !store.IsDate(date) || err != nil {
-		return 0, nil, api.Ef("invalid_date", "date must be YYYY-MM-DD")
+	date, day, err := h.centreDate(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	ctx := r.Context()
 	apts, err := d.Store.CentreAgenda(ctx, c.CentreID, date)
@@ -279,13 +289,8 @@ func (req *walkInRequest) Check() (err error) {
 	if err := api.Required([2]string{"mobile", req.Mobile}, [2]string{"name", req.Name}); err != nil {
 		return err
 	}
-	if req.digits, err = api.ParseMobile(req.Mobile); err != nil {
-		return err
-	}
-	if err := api.CheckName(req.Name); err != nil {
-		return err
-	}
-	return api.CheckLang(req.Lang)
+	req.digits, err = api.CheckPerson(req.Mobile, req.Name, req.Lang)
+	return err
 }
 
 // walkInOTP sends the OTP a walk-in dose needs to the person's registered
