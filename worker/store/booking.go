@@ -504,12 +504,10 @@ func (s *SQL) reschedule(ctx context.Context, id, accessHash string, to SlotRef,
 		q += ` AND centre_id = ?9 AND slot_date = ?10 AND slot_time = ?11`
 		args = append(args, from.Centre, from.Date, from.Time)
 	}
-	err := slotError(s.changedAppointment(ctx, id, "rescheduling appointment", q+` RETURNING id`, args...))
-	var se *StateError
-	if from != nil && errors.As(err, &se) && se.Status == AppointmentLive {
-		return ErrConflict // moved by a parallel request
-	}
-	return err
+	// A live appointment that changed nothing was moved by a parallel
+	// request: StateError{live}, which the API answers 409 conflict
+	// ("the appointment changed meanwhile; reload it").
+	return slotError(s.changedAppointment(ctx, id, "rescheduling appointment", q+` RETURNING id`, args...))
 }
 
 // CountWrongCode implements BookingStore. SET expressions see the row before

@@ -96,7 +96,8 @@ func (s *Sharded) CreateAppointment(ctx context.Context, a *Appointment) error {
 
 // RescheduleAppointment implements BookingStore: it reads where the
 // appointment is, takes the new place, moves the appointment if it is
-// still where it was read (a parallel move makes this one ErrConflict),
+// still where it was read (a parallel move makes this one a
+// StateError{live}: 409 conflict),
 // then gives the old place back; a move that failed gives the new place
 // back instead.
 func (s *Sharded) RescheduleAppointment(ctx context.Context, id, accessHash, centreID, date, slot, codeHash, codeEnc string, now time.Time) error {
