@@ -25,6 +25,9 @@ import (
 //
 // A move takes the new place before the old one is given back; a
 // cancellation gives the place back after the appointment is cancelled.
+// An appointment expired as missed (ExpireMissed: its day is over) keeps
+// its place counted: nobody can book a past day, and the purge drops the
+// day's places after slotDays.
 // If a give-back fails twice, the place stays taken and the slot has one
 // place fewer than it could (logged, with ids only): stricter, never
 // over capacity. The same rows are the centre's day list, so the console
