@@ -38,6 +38,7 @@ type Faults struct {
 	left   int      // the armed fault fires at the left-th statement from now; 0: not by number
 	match  string   // the armed fault fires at the next statement containing match
 	lost   bool
+	every  bool   // with match: every matching statement fails, until Clear
 	failed string // the statement the last armed fault failed
 }
 
@@ -59,13 +60,23 @@ func (f *Faults) FailNth(n int) { f.arm(n, "", false) }
 // collapsed, contains substr.
 func (f *Faults) FailMatching(substr string) { f.arm(0, substr, false) }
 
+// FailEveryMatching arms a fault on every statement containing substr,
+// until Clear: a database that keeps refusing one kind of statement (a
+// retry fails too).
+func (f *Faults) FailEveryMatching(substr string) {
+	f.arm(0, substr, false)
+	f.mu.Lock()
+	f.every = true
+	f.mu.Unlock()
+}
+
 // LoseNth arms a lost reply: the nth statement from now runs, then fails.
 func (f *Faults) LoseNth(n int) { f.arm(n, "", true) }
 
 func (f *Faults) arm(n int, match string, lost bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.left, f.match, f.lost, f.failed = n, match, lost, ""
+	f.left, f.match, f.lost, f.every, f.failed = n, match, lost, false, ""
 }
 
 // Clear disarms the fault.
@@ -92,7 +103,10 @@ func (f *Faults) before(query string) (fail, run bool) {
 	if !hit {
 		return false, true
 	}
-	f.failed, f.match = q, ""
+	f.failed = q
+	if !f.every {
+		f.match = ""
+	}
 	return true, f.lost
 }
 

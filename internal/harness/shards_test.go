@@ -518,3 +518,63 @@ func TestShardsSlotPlaces(t *testing.T) {
 		}
 	}
 }
+
+// A place the centre's database refuses to give back, twice, is owed by
+// the appointment's shard (place_returns) and given back by the cron
+// trigger (store.Sharded.Purge): nothing is lost.
+func TestShardsPlaceOwedThenReturned(t *testing.T) {
+	var st *store.Sharded
+	s := harness.Native(t, harness.Options{Shards: 4, Faults: true, Handler: func(d harness.Deps) (http.Handler, error) {
+		st = d.Store.(*store.Sharded)
+		return serviceHandler(d)
+	}})
+	ctx := context.Background()
+	const centre, date = "ctr_delhi_aiims", "2026-12-01"
+	p := seed.DemoPeople[2]
+	mh := mobile.Hash(s.HashKey, p.Mobile)
+	bens, err := st.Beneficiaries(ctx, mh)
+	if err != nil || len(bens) == 0 {
+		t.Fatalf("beneficiaries: %v %v", bens, err)
+	}
+	apt, _ := secret.NewIDFor(nil, "apt_", mh)
+	if err := st.CreateAppointment(ctx, &store.Appointment{ID: apt, BeneficiaryID: bens[0].ID, CentreID: centre, Date: date, Time: "10:00",
+		CodeHash: "code", AccessHash: "access", MobileEnc: "sealed", Lang: "en", BookingTxn: "txn", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) (n int) {
+		t.Helper()
+		if err := s.DB.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	booked := `SELECT coalesce(sum(booked), 0) FROM slots WHERE centre_id = 'ctr_delhi_aiims' AND slot_date = '2026-12-01'`
+	owed := `SELECT count(*) FROM place_returns`
+
+	s.Faults.FailEveryMatching("UPDATE slot_places SET holds = 0")
+	if err := st.CancelAppointment(ctx, apt, "access", time.Now()); err != nil {
+		t.Fatalf("cancel: %v", err) // the appointment is cancelled; its place is owed
+	}
+	s.Faults.Clear()
+	if b, o := count(booked), count(owed); b != 1 || o != 1 {
+		t.Fatalf("after the refused release: %d booked, %d owed; want 1 and 1", b, o)
+	}
+	var shard string
+	for i, db := range s.Shards {
+		var n int
+		db.QueryRow(owed).Scan(&n)
+		if n > 0 {
+			shard = s.ShardMap.Bindings[i]
+			if i != s.ShardMap.Owner(store.Bucket(mh)) {
+				t.Errorf("owed in %s, not in the appointment's shard", shard)
+			}
+		}
+	}
+	if _, err := st.Purge(ctx, time.Now(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if b, o := count(booked), count(owed); b != 0 || o != 0 {
+		t.Fatalf("after the cron trigger: %d booked, %d owed; want 0 and 0", b, o)
+	}
+	t.Logf("the place was owed in %s and given back by the cron trigger", shard)
+}

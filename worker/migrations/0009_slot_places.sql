@@ -42,6 +42,21 @@ CREATE INDEX slot_places_appointment ON slot_places (appointment_id);
 CREATE INDEX slot_places_date ON slot_places (slot_date);
 CREATE INDEX slots_date ON slots (slot_date);
 
+-- A place a shard owes back: a give-back or release that the centre's
+-- database refused twice (store.Sharded), written in the appointment's
+-- shard and settled by the cron trigger, so a slot is short of a place
+-- only until the next run. slot_date and slot_time are '' for a release
+-- (every place of the cancelled appointment). A handful of rows at most:
+-- read by the key, at most 100 a run.
+CREATE TABLE place_returns (
+  appointment_id TEXT NOT NULL,
+  centre_id      TEXT NOT NULL,
+  slot_date      TEXT NOT NULL,
+  slot_time      TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  PRIMARY KEY (appointment_id, centre_id, slot_date, slot_time)
+) WITHOUT ROWID;
+
 -- The places existing appointments hold, already counted in slots by
 -- migration 5's triggers (so before the counting triggers exist).
 INSERT INTO slot_places (centre_id, slot_date, slot_time, appointment_id, holds)

@@ -43,5 +43,10 @@ func (s *SQL) ShardedPlaceCalls(ctx context.Context, now time.Time) []error {
 	add(err)
 	_, err = s.cancelAppointment(ctx, "apt_none", "acc", now)
 	add(err)
+	owed := placeReturn{Appointment: "apt_plan_place", At: at}
+	add(s.owePlace(ctx, owed, now))
+	_, err = s.placeReturns(ctx, 100)
+	add(err)
+	add(s.placeReturned(ctx, owed))
 	return errs
 }

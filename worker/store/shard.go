@@ -726,10 +726,13 @@ func (s *Sharded) UseToken(ctx context.Context, tokenID, entityID, idempotencyKe
 
 // --- every shard
 
-// Purge implements Store, on every shard at once.
+// Purge implements Store, on every shard at once, after giving back the
+// places the shards owe (settlePlaces: the cron trigger runs both).
 func (s *Sharded) Purge(ctx context.Context, now time.Time, maxBatches int) (int64, error) {
+	settled := s.settlePlaces(ctx)
 	deleted := make([]int64, len(s.DBs))
 	err := s.everyShard(func(i int, db *SQL) (err error) { deleted[i], err = db.Purge(ctx, now, maxBatches); return err })
+	err = errors.Join(settled, err)
 	var n int64
 	for _, d := range deleted {
 		n += d

@@ -28,9 +28,10 @@ import (
 // An appointment expired as missed (ExpireMissed: its day is over) keeps
 // its place counted: nobody can book a past day, and the purge drops the
 // day's places after slotDays.
-// If a give-back fails twice, the place stays taken and the slot has one
-// place fewer than it could (logged, with ids only): stricter, never
-// over capacity. The same rows are the centre's day list, so the console
+// If a give-back fails twice, the appointment's shard records the place
+// it owes (place_returns) and the cron trigger gives it back
+// (settlePlaces): until then the slot has one place fewer than it could,
+// never more than its capacity. The same rows are the centre's day list, so the console
 // reads the day's ids from the centre's database and then only the
 // shards that hold those appointments.
 
@@ -48,29 +49,69 @@ func (s *Sharded) place(ctx context.Context, centreID string, fn func(*SQL) erro
 	return s.write(byCentre(centreID), func(db *SQL) error { return s.withCentre(ctx, db, centreID, fn) })
 }
 
-// givePlaceBack gives appointment id's place at slot back, tried twice.
+// givePlaceBack gives appointment id's place at slot back, tried twice,
+// then owed (returnPlace).
 func (s *Sharded) givePlaceBack(ctx context.Context, at SlotRef, id string) {
-	for try := 0; try < 2; try++ {
-		err := s.place(ctx, at.Centre, func(db *SQL) error { return db.givePlaceBack(ctx, at, id) })
-		if err == nil {
+	s.returnPlace(ctx, placeReturn{Appointment: id, At: at})
+}
+
+// releasePlace marks the places of cancelled appointment id at centreID
+// free, as givePlaceBack.
+func (s *Sharded) releasePlace(ctx context.Context, centreID, id string) {
+	s.returnPlace(ctx, placeReturn{Appointment: id, At: SlotRef{Centre: centreID}})
+}
+
+// returnPlace gives r back in the centre's database, tried twice; if
+// that fails, the appointment's shard records it for the cron trigger
+// (settlePlaces). Only if that fails too is the place lost (logged, ids
+// only): the slot is then one place short, never over capacity.
+func (s *Sharded) returnPlace(ctx context.Context, r placeReturn) {
+	var err error
+	for range 2 {
+		if err = s.giveBackNow(ctx, r); err == nil {
 			return
-		} else if try == 1 {
-			log.Printf("store: the place of appointment %s at %s %s %s stays taken: %v", id, at.Centre, at.Date, at.Time, err)
 		}
+	}
+	owed, rerr := s.byID(ctx, "apt", r.Appointment)
+	if rerr == nil {
+		rerr = s.write(owed, func(db *SQL) error { return db.owePlace(ctx, r, time.Now()) })
+	}
+	if rerr != nil {
+		log.Printf("store: the place of appointment %s at %s %s %s stays taken: %v; %v", r.Appointment, r.At.Centre, r.At.Date, r.At.Time, err, rerr)
 	}
 }
 
-// releasePlace marks the place of cancelled appointment id at centreID
-// free, tried twice.
-func (s *Sharded) releasePlace(ctx context.Context, centreID, id string) {
-	for try := 0; try < 2; try++ {
-		err := s.place(ctx, centreID, func(db *SQL) error { return db.releasePlace(ctx, id) })
-		if err == nil {
-			return
-		} else if try == 1 {
-			log.Printf("store: the place of cancelled appointment %s at %s stays taken: %v", id, centreID, err)
+// giveBackNow runs r in the centre's database once.
+func (s *Sharded) giveBackNow(ctx context.Context, r placeReturn) error {
+	return s.place(ctx, r.At.Centre, func(db *SQL) error {
+		if r.At.Date == "" {
+			return db.releasePlace(ctx, r.Appointment)
+		}
+		return db.givePlaceBack(ctx, r.At, r.Appointment)
+	})
+}
+
+// settleBatch is how many owed places each shard settles a cron run.
+const settleBatch = 100
+
+// settlePlaces gives back the places the shards owe (returnPlace), at most
+// settleBatch a shard a run, shard after shard (the cron trigger's; almost
+// always one empty read a shard); one still refused stays owed for the
+// next run.
+func (s *Sharded) settlePlaces(ctx context.Context) error {
+	var errs []error
+	for _, db := range s.DBs {
+		owed, err := db.placeReturns(ctx, settleBatch)
+		errs = append(errs, err)
+		for _, r := range owed {
+			if err := s.giveBackNow(ctx, r); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			errs = append(errs, db.placeReturned(ctx, r))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // CreateAppointment implements BookingStore: the place in the centre's

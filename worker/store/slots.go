@@ -220,3 +220,51 @@ func (s *SQL) dayPlaces(ctx context.Context, centreID, date string) ([]string, e
 	}
 	return ids, nil
 }
+
+// placeReturn is a place a shard owes back to a centre's database
+// (migration 9's place_returns): a give-back of the place at At, or with
+// At.Date "" the release of every place of the cancelled appointment.
+type placeReturn struct {
+	Appointment string
+	At          SlotRef
+}
+
+// owePlace records r in this (the appointment's) database.
+func (s *SQL) owePlace(ctx context.Context, r placeReturn, now time.Time) error {
+	if _, err := s.DB.ExecContext(ctx, `INSERT INTO place_returns (appointment_id, centre_id, slot_date, slot_time, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, r.Appointment, r.At.Centre, r.At.Date, r.At.Time, now.Unix()); err != nil {
+		return fail("recording a place to give back", err)
+	}
+	return nil
+}
+
+// placeReturns returns at most limit of the places this database owes.
+func (s *SQL) placeReturns(ctx context.Context, limit int) ([]placeReturn, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT appointment_id, centre_id, slot_date, slot_time FROM place_returns LIMIT ?`, int64(limit))
+	if err != nil {
+		return nil, fail("reading places to give back", err)
+	}
+	defer rows.Close()
+	var out []placeReturn
+	for rows.Next() {
+		var r placeReturn
+		if err := rows.Scan(&r.Appointment, &r.At.Centre, &r.At.Date, &r.At.Time); err != nil {
+			return nil, fail("reading places to give back", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail("reading places to give back", err)
+	}
+	return out, nil
+}
+
+// placeReturned deletes r, given back.
+func (s *SQL) placeReturned(ctx context.Context, r placeReturn) error {
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM place_returns
+		WHERE appointment_id = ? AND centre_id = ? AND slot_date = ? AND slot_time = ?`,
+		r.Appointment, r.At.Centre, r.At.Date, r.At.Time); err != nil {
+		return fail("settling a place given back", err)
+	}
+	return nil
+}
