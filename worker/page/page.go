@@ -18,10 +18,10 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kycvs/kycvs/worker/assets"
-	"golang.org/x/text/language"
 )
 
 // Lang is one language a page may speak.
@@ -113,27 +113,71 @@ func (t Table) T(lang, key string, kv ...string) string {
 }
 
 // Pick chooses the page's language: ?lang= if the table speaks it, else the
-// best match for Accept-Language among the table's languages, else English.
+// most preferred language of Accept-Language that the table speaks, else
+// English.
 func (t Table) Pick(r *http.Request) Lang {
-	have := t.Langs()
 	if l, ok := LangOf(strings.ToLower(r.URL.Query().Get("lang"))); ok {
 		if _, spoken := t[l.Tag]; spoken {
 			return l
 		}
 	}
-	if al := r.Header.Get("Accept-Language"); al != "" && len(have) > 0 {
-		tags := make([]language.Tag, len(have))
-		for i, l := range have {
-			tags[i] = language.Make(l.Tag)
-		}
-		if prefs, _, err := language.ParseAcceptLanguage(al); err == nil && len(prefs) > 0 {
-			if _, i, conf := language.NewMatcher(tags).Match(prefs...); conf != language.No {
-				return have[i]
+	for _, tag := range Preferred(r.Header.Get("Accept-Language")) {
+		if l, ok := LangOf(tag); ok {
+			if _, spoken := t[l.Tag]; spoken {
+				return l
 			}
 		}
 	}
 	en, _ := LangOf("en")
 	return en
+}
+
+// maxPreferred bounds the languages read from one Accept-Language header
+// (browsers send a handful; the header is the client's to make long).
+const maxPreferred = 16
+
+// Preferred returns the primary language subtags of an Accept-Language
+// header (RFC 9110 §12.5.4), lower case, most wanted first: by q, then in
+// the order given; q=0 ("not this one"), "*" and malformed entries are
+// left out. Every language the pages speak is named by its primary subtag
+// alone (Languages), so "bn-BD" and "pa-Guru-IN" match bn and pa; a
+// general matcher (golang.org/x/text/language, 420 KB of the Worker's
+// wasm) would choose the same among them.
+func Preferred(header string) []string {
+	type pref struct {
+		tag string
+		q   float64
+	}
+	var prefs []pref
+	for i, part := range strings.Split(header, ",") {
+		if i == maxPreferred {
+			break
+		}
+		tag, params, _ := strings.Cut(part, ";")
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		tag, _, _ = strings.Cut(strings.ReplaceAll(tag, "_", "-"), "-")
+		if len(tag) < 2 || len(tag) > 8 || strings.Trim(tag, "abcdefghijklmnopqrstuvwxyz") != "" {
+			continue
+		}
+		q := 1.0
+		if p := strings.TrimSpace(params); p != "" {
+			name, v, ok := strings.Cut(p, "=")
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if !ok || strings.TrimSpace(name) != "q" || err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		if q > 0 {
+			prefs = append(prefs, pref{tag, q})
+		}
+	}
+	sort.SliceStable(prefs, func(i, j int) bool { return prefs[i].q > prefs[j].q })
+	out := make([]string, len(prefs))
+	for i, p := range prefs {
+		out[i] = p.tag
+	}
+	return out
 }
 
 // Doc is one rendered page.

@@ -51,3 +51,29 @@ func TestPickAndMissing(t *testing.T) {
 		t.Errorf("T = %q", s)
 	}
 }
+
+// Accept-Language is read by q, then order; q=0, "*" and malformed entries
+// are left out; regions and scripts match their language.
+func TestPreferred(t *testing.T) {
+	for _, c := range []struct{ header, want string }{
+		{"", ""},
+		{"hi-IN,hi;q=0.9,en-US;q=0.8,en;q=0.7", "hi hi en en"},
+		{"en;q=0.5, bn-BD", "bn en"},
+		{"ta;q=0, te", "te"},
+		{"*, pa-Guru-IN;q=0.3", "pa"},
+		{"ml_IN;q=0.4, kn;q=0.8, x;q=1, mr;q=abc, or;level=1, gu;q=2", "kn ml"},
+		{strings.Repeat("as;q=0.1,", 20) + "ur", "as as as as as as as as as as as as as as as as"},
+	} {
+		if got := strings.Join(Preferred(c.header), " "); got != c.want {
+			t.Errorf("Preferred(%q) = %q, want %q", c.header, got, c.want)
+		}
+	}
+	tab := Table{"en": {}, "hi": {}, "bn": {}}
+	for header, want := range map[string]string{"ta, bn-IN;q=0.9, hi;q=0.8": "bn", "fr, de": "en", "": "en", "HI": "hi"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", header)
+		if l := tab.Pick(r); l.Tag != want {
+			t.Errorf("Pick with %q = %s, want %s", header, l.Tag, want)
+		}
+	}
+}
