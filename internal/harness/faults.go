@@ -70,6 +70,10 @@ func (f *Faults) FailEveryMatching(substr string) {
 	f.mu.Unlock()
 }
 
+// LoseMatching arms a lost reply on the next statement containing substr:
+// it runs, then fails.
+func (f *Faults) LoseMatching(substr string) { f.arm(0, substr, true) }
+
 // LoseNth arms a lost reply: the nth statement from now runs, then fails.
 func (f *Faults) LoseNth(n int) { f.arm(n, "", true) }
 

@@ -578,3 +578,61 @@ func TestShardsPlaceOwedThenReturned(t *testing.T) {
 	}
 	t.Logf("the place was owed in %s and given back by the cron trigger", shard)
 }
+
+// A write whose answer is lost (it ran, the database said it failed)
+// keeps the places where the appointment really is: a booking keeps its
+// place, a move gives back the old place, a cancellation releases it.
+func TestShardsPlacesAfterLostReplies(t *testing.T) {
+	var st *store.Sharded
+	s := harness.Native(t, harness.Options{Shards: 4, Faults: true, Handler: func(d harness.Deps) (http.Handler, error) {
+		st = d.Store.(*store.Sharded)
+		return serviceHandler(d)
+	}})
+	ctx := context.Background()
+	p := seed.DemoPeople[2]
+	mh := mobile.Hash(s.HashKey, p.Mobile)
+	bens, err := st.Beneficiaries(ctx, mh)
+	if err != nil || len(bens) == 0 {
+		t.Fatalf("beneficiaries: %v %v", bens, err)
+	}
+	places := func() string {
+		t.Helper()
+		rows, err := s.DB.Query(`SELECT slot_time || '=' || booked FROM slots WHERE centre_id = 'ctr_delhi_aiims' AND slot_date = '2026-12-01'
+			AND booked > 0 ORDER BY slot_time`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var x string
+			rows.Scan(&x)
+			out = append(out, x)
+		}
+		return strings.Join(out, " ")
+	}
+	apt, _ := secret.NewIDFor(nil, "apt_", mh)
+	s.Faults.LoseMatching("INSERT INTO appointments")
+	err = st.CreateAppointment(ctx, &store.Appointment{ID: apt, BeneficiaryID: bens[0].ID, CentreID: "ctr_delhi_aiims", Date: "2026-12-01",
+		Time: "10:00", CodeHash: "code", AccessHash: "access", MobileEnc: "sealed", Lang: "en", BookingTxn: "txn", CreatedAt: time.Now()})
+	if s.Faults.Failed() == "" || err == nil {
+		t.Fatalf("the booking's answer was not lost: %v", err)
+	}
+	if got := places(); got != "10:00=1" {
+		t.Fatalf("after a booking whose answer was lost: places %q, want 10:00=1", got)
+	}
+	s.Faults.LoseMatching("UPDATE appointments SET centre_id")
+	if err := st.RescheduleAppointment(ctx, apt, "access", "ctr_delhi_aiims", "2026-12-01", "11:00", "c2", "", time.Now()); err == nil {
+		t.Fatal("the move's answer was not lost")
+	}
+	if got := places(); got != "11:00=1" {
+		t.Fatalf("after a move whose answer was lost: places %q, want 11:00=1", got)
+	}
+	s.Faults.LoseMatching("SET status = 'cancelled'")
+	if err := st.CancelAppointment(ctx, apt, "access", time.Now()); err == nil {
+		t.Fatal("the cancellation's answer was not lost")
+	}
+	if got := places(); got != "" {
+		t.Fatalf("after a cancellation whose answer was lost: places %q, want none", got)
+	}
+}

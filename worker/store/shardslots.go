@@ -133,9 +133,35 @@ func (s *Sharded) CreateAppointment(ctx context.Context, a *Appointment) error {
 		return s.withCentre(ctx, db, a.CentreID, func(db *SQL) error { return db.createAppointment(ctx, a, true) })
 	})
 	if err != nil {
-		s.givePlaceBack(ctx, at, a.ID)
+		switch cur, maybe, rerr := s.maybeWritten(ctx, err, a.ID); {
+		case maybe && rerr != nil:
+			// Not known: the place stays held.
+		case !maybe, cur == nil, cur.Status == AppointmentCancelled:
+			s.givePlaceBack(ctx, at, a.ID)
+		}
 	}
 	return err
+}
+
+// maybeWritten reads appointment id back after a write to it failed with
+// err, if the write may have run anyway: an unavailable database may have
+// run it and lost the answer. A refusal (a state, a conflict, a full slot,
+// a frozen bucket) wrote nothing: maybe is false. Otherwise now is the
+// appointment as it is (nil: none), or rerr says it could not be read
+// either; then the caller keeps the places it holds (a slot a place short
+// rather than over capacity; logged).
+func (s *Sharded) maybeWritten(ctx context.Context, err error, id string) (now *Appointment, maybe bool, rerr error) {
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrMoving) {
+		return nil, false, nil
+	}
+	now, rerr = s.Appointment(ctx, id)
+	if errors.Is(rerr, ErrNotFound) {
+		return nil, true, nil
+	}
+	if rerr != nil {
+		log.Printf("store: appointment %s: a write failed (%v) and reading it back failed (%v): its places stay held", id, err, rerr)
+	}
+	return now, true, rerr
 }
 
 // RescheduleAppointment implements BookingStore: it reads where the
@@ -170,7 +196,12 @@ func (s *Sharded) RescheduleAppointment(ctx context.Context, id, accessHash, cen
 		return err
 	}
 	if err := move(&from); err != nil {
-		if taken {
+		switch cur, maybe, rerr := s.maybeWritten(ctx, err, id); {
+		case maybe && rerr != nil:
+			// Not known: both places stay held.
+		case maybe && cur != nil && (SlotRef{cur.CentreID, cur.Date, cur.Time}) == to:
+			s.givePlaceBack(ctx, from, id) // it moved; the answer was lost
+		case taken:
 			s.givePlaceBack(ctx, to, id)
 		}
 		return err
@@ -199,6 +230,9 @@ func (s *Sharded) cancel(ctx context.Context, id string, fn func(*SQL) (string, 
 	}
 	var centreID string
 	if err := s.write(r, func(db *SQL) (err error) { centreID, err = fn(db); return err }); err != nil {
+		if cur, maybe, rerr := s.maybeWritten(ctx, err, id); maybe && rerr == nil && cur != nil && cur.Status == AppointmentCancelled {
+			s.releasePlace(ctx, cur.CentreID, id) // it was cancelled; the answer was lost
+		}
 		return err
 	}
 	s.releasePlace(ctx, centreID, id)
