@@ -20,7 +20,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -160,10 +159,6 @@ func Required(fields ...[2]string) error {
 	return nil
 }
 
-var (
-	otpPattern = regexp.MustCompile(`^[0-9]{6}$`)
-)
-
 // OTPRequest is the body that proves a code: {"txn", "otp"}. The status
 // token and the booking session both begin with it (WithOTP); an endpoint
 // whose body says more embeds it and checks it with its own fields.
@@ -184,7 +179,7 @@ func checkCodeFormat(txn, code string) error {
 	if !store.IsTxnID(txn) {
 		return Ef("invalid_txn", "txn is not a transaction id")
 	}
-	if !otpPattern.MatchString(code) {
+	if !store.IsOTP(code) {
 		return Ef("invalid_otp", "otp must be 6 digits")
 	}
 	return nil

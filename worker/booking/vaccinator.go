@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/kycvs/kycvs/worker/api"
@@ -15,11 +14,6 @@ import (
 	"github.com/kycvs/kycvs/worker/secret"
 	"github.com/kycvs/kycvs/worker/sms"
 	"github.com/kycvs/kycvs/worker/store"
-)
-
-var (
-	codePattern  = regexp.MustCompile(`^[0-9]{4}$`)
-	batchPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$`)
 )
 
 // MaxWrongCodes is how many wrong security codes lock an appointment.
@@ -145,7 +139,7 @@ func (req *recordRequest) Check() error {
 	if !store.IsVaccineID(req.Vaccine) {
 		return api.Ef("invalid_vaccine", "vaccine must be a vaccine id such as covishield")
 	}
-	if !batchPattern.MatchString(req.Batch) {
+	if !store.IsBatch(req.Batch) {
 		return api.Ef("invalid_batch", "batch must be 1 to 40 letters, digits, / . _ -")
 	}
 	if req.Mobile != "" || req.Name != "" || req.Lang != "" {
@@ -169,7 +163,7 @@ func (req *recordRequest) Check() error {
 		if !store.IsAppointmentID(req.Appointment) {
 			return api.Ef("invalid_appointment", "not an appointment id")
 		}
-		if !codePattern.MatchString(req.SecurityCode) {
+		if !store.IsSecurityCode(req.SecurityCode) {
 			return api.Ef("invalid_security_code", "security_code must be 4 digits")
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,8 +142,6 @@ type move struct {
 	phase string
 }
 
-var bindingName = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,62}$`)
-
 // SingleShard is the map of a one-database deployment: every bucket in DB.
 func SingleShard() *ShardMap { return &ShardMap{Bindings: []string{DirectoryBinding}} }
 
@@ -170,7 +167,7 @@ func ParseShardMap(s string) (*ShardMap, error) {
 		if !ok {
 			return nil, fmt.Errorf("SHARDS: %q is neither lo-hi=BINDING nor bucket>BINDING:phase", f)
 		}
-		if !bindingName.MatchString(b) {
+		if !isBindingName(b) {
 			return nil, fmt.Errorf("SHARDS: range %s: %q is not a binding name", r, b)
 		}
 		ranges = append(ranges, rng{r, b})

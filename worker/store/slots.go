@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -35,11 +34,6 @@ func slotError(err error) error {
 	}
 	return err
 }
-
-var pinCode = regexp.MustCompile(`^[1-9][0-9]{5}$`)
-
-// IsPIN: an Indian postal PIN code, 6 digits, not starting with 0.
-func IsPIN(s string) bool { return pinCode.MatchString(s) }
 
 // Slot is one time of a centre's day and its places.
 type Slot struct {

@@ -5,15 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
-
-var vaccinatorID = regexp.MustCompile(`^vcr_[A-Za-z0-9_-]{16}$`)
-
-// IsVaccinatorID: vcr_ and 16 URL-safe base64 characters (secret.NewID).
-func IsVaccinatorID(s string) bool { return vaccinatorID.MatchString(s) }
 
 // Roles of the people kycvs-centres issues for a centre. A supervisor may do
 // everything a vaccinator may, and unlock appointments and read the

@@ -19,13 +19,13 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kycvs/kycvs/worker/api"
 	"github.com/kycvs/kycvs/worker/assets"
+	"github.com/kycvs/kycvs/worker/chars"
 	"github.com/kycvs/kycvs/worker/domain"
 	"github.com/kycvs/kycvs/worker/store"
 )
@@ -38,8 +38,6 @@ type Entity struct {
 	Purpose     string
 	Origins     []string // registered web origins, e.g. "https://www.irctc.example"
 }
-
-var widPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 
 // Serve renders the widget page for e, reading entity (already resolved to e
 // by the caller), nonce, lang, wid (the embedding widget's id) and origin
@@ -86,7 +84,7 @@ func Serve(w http.ResponseWriter, r *http.Request, e *Entity) {
 		renderMessage(w, r, http.StatusForbidden, l, l.t("err_invalid_origin"))
 		return
 	}
-	if !validNonces(nonces) || (wid != "" && !widPattern.MatchString(wid)) {
+	if !validNonces(nonces) || (wid != "" && !store.IsWidgetID(wid)) {
 		renderMessage(w, r, http.StatusBadRequest, l, l.t("page_bad_request"))
 		return
 	}
@@ -304,22 +302,34 @@ func renderMessage(w http.ResponseWriter, r *http.Request, code int, l *lang, ms
 // HTML-escaped (attribute-safe: html.EscapeString escapes quotes) except the
 // pre-escaped JSON of {{Strings}}.
 
-// placeholder matches {{Name}} (a page field) and {{t key}} (a translation).
-var placeholder = regexp.MustCompile(`\{\{(t )?([A-Za-z_.]+)\}\}`)
+// placeholder says whether inner is one of fill's placeholders: Name (a
+// page field) or "t key" (a translation), names of A-Z a-z _ . (as the
+// expression \{\{(t )?([A-Za-z_.]+)\}\} matched).
+func placeholder(inner string) bool {
+	name := strings.TrimPrefix(inner, "t ")
+	return name != "" && nameCh.All(name) || inner != "" && nameCh.All(inner)
+}
+
+var nameCh = chars.Of("A-Za-z_.")
+
+// cutTranslation returns the key of a "t key" placeholder.
+func cutTranslation(inner string) (string, bool) {
+	key, ok := strings.CutPrefix(inner, "t ")
+	return key, ok && key != "" && nameCh.All(key)
+}
 
 // fill replaces {{t key}} with the escaped translation of key in l and {{Name}}
 // with vals[Name], which the caller has escaped. A name missing from vals
 // panics: a page and its fields are written together, and the tests render
 // every page.
 func fill(page string, l *lang, vals map[string]string) string {
-	return placeholder.ReplaceAllStringFunc(page, func(m string) string {
-		sub := placeholder.FindStringSubmatch(m)
-		if sub[1] != "" {
-			return html.EscapeString(l.t(sub[2]))
+	return chars.Fill(page, placeholder, func(inner string) string {
+		if key, ok := cutTranslation(inner); ok {
+			return html.EscapeString(l.t(key))
 		}
-		v, ok := vals[sub[2]]
+		v, ok := vals[inner]
 		if !ok {
-			panic("widget: page field " + sub[2] + " not set")
+			panic("widget: page field " + inner + " not set")
 		}
 		return v
 	})

@@ -29,8 +29,8 @@ package book
 import (
 	"html"
 	"net/http"
-	"regexp"
 
+	"github.com/kycvs/kycvs/worker/chars"
 	"github.com/kycvs/kycvs/worker/page"
 )
 
@@ -60,13 +60,14 @@ func Doc(r *http.Request) page.Doc {
 	}
 }
 
-var placeholder = regexp.MustCompile(`\{\{([a-z_0-9]+)\}\}`)
+// keyCh is what a {{key}} of body is made of.
+var keyCh = chars.Of("a-z_0-9")
 
 // Body is the page's HTML in lang: the screens' markup with {{key}}
 // replaced by the escaped string.
 func Body(lang string) string {
-	return placeholder.ReplaceAllStringFunc(body, func(m string) string {
-		return html.EscapeString(Strings.T(lang, m[2:len(m)-2]))
+	return chars.Fill(body, func(k string) bool { return k != "" && keyCh.All(k) }, func(k string) string {
+		return html.EscapeString(Strings.T(lang, k))
 	})
 }
 
