@@ -110,23 +110,32 @@ func DumpWithout(t testing.TB, db *sql.DB, harmless ...Harmless) string {
 	return Render(Rows(t, db), harmless...)
 }
 
+// names returns the first column of q's rows on db: table names.
+func names(t testing.TB, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
 // Rows returns every row of every table, tables by name, rows by their
 // first column: a snapshot to Render later.
 func Rows(t testing.TB, db *sql.DB) []Row {
 	t.Helper()
 	// A sharded server's DB has its tables as temporary views (unionDB).
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'
+	tables := names(t, db, `SELECT name FROM sqlite_master WHERE type = 'table'
 		UNION SELECT name FROM sqlite_temp_master WHERE type = 'view' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
 	var out []Row
 	for _, tb := range tables {
 		rows, err := db.Query(`SELECT * FROM "` + tb + `" ORDER BY 1`)

@@ -142,17 +142,7 @@ func unionDB(t testing.TB, files []string, shards []*sql.DB) *sql.DB {
 		t.Fatal(err)
 	}
 	defer first.Close()
-	rows, err := first.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\_cf\_%' ESCAPE '\' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
+	tables := names(t, first, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\_cf\_%' ESCAPE '\' ORDER BY name`)
 	var setup []string
 	for i, f := range files {
 		setup = append(setup, fmt.Sprintf("ATTACH DATABASE '%s' AS s%d", strings.ReplaceAll(f, "'", "''"), i))

@@ -21,10 +21,10 @@ import (
 )
 
 // shardedServer starts a native server on 4 shard files and returns the
-// store its handler runs on.
-func shardedServer(t *testing.T) (*harness.Server, *store.Sharded) {
+// store its handler runs on; faults opens them on Server.Faults.
+func shardedServer(t *testing.T, faults ...bool) (*harness.Server, *store.Sharded) {
 	var st *store.Sharded
-	s := harness.Native(t, harness.Options{Shards: 4, Handler: func(d harness.Deps) (http.Handler, error) {
+	s := harness.Native(t, harness.Options{Shards: 4, Faults: len(faults) > 0 && faults[0], Handler: func(d harness.Deps) (http.Handler, error) {
 		st = d.Store.(*store.Sharded)
 		return serviceHandler(d)
 	}})
@@ -523,11 +523,7 @@ func TestShardsSlotPlaces(t *testing.T) {
 // the appointment's shard (place_returns) and given back by the cron
 // trigger (store.Sharded.Purge): nothing is lost.
 func TestShardsPlaceOwedThenReturned(t *testing.T) {
-	var st *store.Sharded
-	s := harness.Native(t, harness.Options{Shards: 4, Faults: true, Handler: func(d harness.Deps) (http.Handler, error) {
-		st = d.Store.(*store.Sharded)
-		return serviceHandler(d)
-	}})
+	s, st := shardedServer(t, true)
 	ctx := context.Background()
 	const centre, date = "ctr_delhi_aiims", "2026-12-01"
 	p := seed.DemoPeople[2]
@@ -583,11 +579,7 @@ func TestShardsPlaceOwedThenReturned(t *testing.T) {
 // keeps the places where the appointment really is: a booking keeps its
 // place, a move gives back the old place, a cancellation releases it.
 func TestShardsPlacesAfterLostReplies(t *testing.T) {
-	var st *store.Sharded
-	s := harness.Native(t, harness.Options{Shards: 4, Faults: true, Handler: func(d harness.Deps) (http.Handler, error) {
-		st = d.Store.(*store.Sharded)
-		return serviceHandler(d)
-	}})
+	s, st := shardedServer(t, true)
 	ctx := context.Background()
 	p := seed.DemoPeople[2]
 	mh := mobile.Hash(s.HashKey, p.Mobile)

@@ -214,6 +214,7 @@ func CopyBuckets(ctx context.Context, from, to *sql.DB, ranges [][2]int) (int, e
 		if err := placesElsewhere(ctx, tx, `beneficiary_id IN (`+bens+`)`); err != nil {
 			return err
 		}
+		centres := map[string]bool{} // reference copies made for keyed rows
 		for _, k := range keyed {
 			keys, err := strings1(ctx, from, `SELECT DISTINCT `+k.col+` FROM `+k.table)
 			if err != nil {
@@ -221,7 +222,8 @@ func CopyBuckets(ctx context.Context, from, to *sql.DB, ranges [][2]int) (int, e
 			}
 			for _, key := range keys {
 				if inRanges(byKey(k.prefix+key).bucket, ranges) {
-					if k.prefix == "centre:" { // the foreign key's reference copy
+					if k.prefix == "centre:" && !centres[key] { // the foreign key's reference copy
+						centres[key] = true
 						if err := copyRows("centres", `SELECT id, name, district, pin, address, slot_capacity, created_at FROM centres WHERE id = ?`,
 							"OR IGNORE", key); err != nil {
 							return err

@@ -183,8 +183,8 @@ func (s *Sharded) RescheduleAppointment(ctx context.Context, id, accessHash, cen
 			})
 		})
 	}
-	a, err := s.Appointment(ctx, id)
-	if err != nil {
+	var a *Appointment
+	if err := s.read(r, func(db *SQL) (err error) { a, err = db.Appointment(ctx, id); return err }); err != nil {
 		return err
 	}
 	from := SlotRef{a.CentreID, a.Date, a.Time}

@@ -307,7 +307,7 @@ func renderMessage(w http.ResponseWriter, r *http.Request, code int, l *lang, ms
 // expression \{\{(t )?([A-Za-z_.]+)\}\} matched).
 func placeholder(inner string) bool {
 	name := strings.TrimPrefix(inner, "t ")
-	return name != "" && nameCh.All(name) || inner != "" && nameCh.All(inner)
+	return name != "" && nameCh.All(name)
 }
 
 var nameCh = chars.Of("A-Za-z_.")
