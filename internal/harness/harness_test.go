@@ -1,7 +1,11 @@
 package harness_test
 
 import (
+	"context"
+	"database/sql"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/kycvs/kycvs/worker/seed"
 	"github.com/kycvs/kycvs/worker/service"
 	"github.com/kycvs/kycvs/worker/store"
+	_ "modernc.org/sqlite"
 )
 
 func TestSMSPatterns(t *testing.T) {
@@ -123,4 +128,46 @@ func TestWorkerd(t *testing.T) {
 		t.Fatalf("Origin %s: %d %s, want 202", s.Origin, r.Status, r.Raw)
 	}
 	check(t, s)
+
+	// Exec waits out a writer holding the database (once a CI run failed
+	// with SQLITE_BUSY when the Worker was writing as Exec began): another
+	// connection holds the write lock for a moment, and Exec still applies.
+	lock := writeLock(t, s.PersistDir)
+	go func() { time.Sleep(3 * time.Second); lock() }()
+	s.Exec(`DELETE FROM sms_outbox`)
+	if rows := s.Query(`SELECT count(*) AS n FROM sms_outbox`); len(rows) != 1 || rows[0]["n"] != float64(0) {
+		t.Errorf("after Exec behind a lock: outbox %v", rows)
+	}
+}
+
+// writeLock takes the write lock of the local D1 database under persist
+// and returns the function that gives it up.
+func writeLock(t *testing.T, persist string) func() {
+	t.Helper()
+	var files []string
+	filepath.WalkDir(persist, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".sqlite") && d.Name() != "metadata.sqlite" {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 1 {
+		t.Fatalf("local D1 files %v, want one", files)
+	}
+	db, err := sql.Open("sqlite", files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(context.Background())
+	if err == nil {
+		_, err = conn.ExecContext(context.Background(), `BEGIN IMMEDIATE`)
+	}
+	if err != nil {
+		t.Fatalf("taking the write lock: %v", err)
+	}
+	return func() {
+		conn.ExecContext(context.Background(), `ROLLBACK`)
+		conn.Close()
+		db.Close()
+	}
 }
