@@ -12,9 +12,14 @@ import (
 
 // Expect is what the verifier knows independently of the token.
 type Expect struct {
-	Audience string    // the verifying entity's id; required
-	Nonce    string    // the nonce the entity issued for this request; required
-	Now      time.Time // zero means time.Now()
+	Audience string // the verifying entity's id; required
+	Nonce    string // the nonce the entity issued for this request; required unless Nonces is set
+	// Nonces are further nonces the token may carry instead of Nonce: a
+	// gate accepts any challenge it showed lately (SPEC.md §8). They are
+	// checked within one Verify, because a Verify per candidate would check
+	// the signature once per candidate (a gate keeps up to 140).
+	Nonces []string
+	Now    time.Time // zero means time.Now()
 }
 
 var b64 = base64.RawURLEncoding.Strict()
@@ -29,7 +34,7 @@ var b64 = base64.RawURLEncoding.Strict()
 // refuses a token it has seen (the worker's /v1/tokens/verify does that for
 // entities without their own store).
 func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
-	if e.Audience == "" || e.Nonce == "" {
+	if e.Audience == "" || (e.Nonce == "" && len(e.Nonces) == 0) {
 		return nil, malformed("verifier must set both audience and nonce")
 	}
 	now := e.Now
@@ -63,7 +68,7 @@ func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
 	if subtle.ConstantTimeCompare([]byte(a.Audience), []byte(e.Audience)) != 1 {
 		return nil, wrap("", ErrAudience, ": token is for "+strconv.Quote(a.Audience))
 	}
-	if subtle.ConstantTimeCompare([]byte(a.Nonce), []byte(e.Nonce)) != 1 {
+	if !e.nonceMatches(a.Nonce) {
 		return nil, ErrNonce
 	}
 	if !a.ExpiresAt.After(a.IssuedAt) || a.ExpiresAt.Sub(a.IssuedAt) > MaxLifetime {
@@ -76,6 +81,22 @@ func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
 		return nil, wrap("", ErrExpired, " at "+a.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return a, nil
+}
+
+// nonceMatches reports whether n is Nonce or one of Nonces, comparing
+// with every one in constant time.
+func (e Expect) nonceMatches(n string) bool {
+	ok := 0
+	for i := -1; i < len(e.Nonces); i++ {
+		want := e.Nonce
+		if i >= 0 {
+			want = e.Nonces[i]
+		}
+		if want != "" {
+			ok |= subtle.ConstantTimeCompare([]byte(n), []byte(want))
+		}
+	}
+	return ok == 1
 }
 
 // splitToken parses "kycvs1.<kid>.<base64url payload>.<base64url signature>".

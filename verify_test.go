@@ -261,3 +261,30 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestNonces: a verifier that accepts several nonces (a gate's challenges)
+// accepts a token carrying any one of them, Nonce included, and refuses
+// one carrying none; an empty candidate matches nothing.
+func TestNonces(t *testing.T) {
+	ks, cases := readVectors(t)
+	c := vectorCaseNamed(t, cases, "valid status 2")
+	for _, tc := range []struct {
+		name   string
+		nonce  string
+		nonces []string
+		err    error
+	}{
+		{"among Nonces", "", []string{"other-1", c.Nonce, "other-2"}, nil},
+		{"last of Nonces", "", []string{"other-1", "other-2", c.Nonce}, nil},
+		{"Nonce besides Nonces", c.Nonce, []string{"other-1"}, nil},
+		{"none of them", "other-0", []string{"other-1", "other-2"}, ErrNonce},
+		{"an empty candidate", "", []string{"", "other-1"}, ErrNonce},
+		{"a prefix of it", "", []string{c.Nonce[:len(c.Nonce)-1]}, ErrNonce},
+		{"none given", "", nil, ErrMalformed},
+	} {
+		a, err := Verify(c.Token, ks, Expect{Audience: c.Audience, Nonce: tc.nonce, Nonces: tc.nonces, Now: time.Unix(c.Now, 0)})
+		if !errors.Is(err, tc.err) || (err == nil && a.Nonce != c.Nonce) {
+			t.Errorf("%s: %v, %v; want %v", tc.name, a, err, tc.err)
+		}
+	}
+}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -38,6 +39,29 @@ func TestVerifyGate(t *testing.T) {
 		_, e := settle(t, f.obj.Call("verify", tok, opts(tc.nonces, tc.now)))
 		if e.IsUndefined() || e.Get("code").String() != tc.code {
 			t.Errorf("%s: got %v, want %s", tc.name, e, tc.code)
+		}
+	}
+}
+
+// BenchmarkVerifyGateNoneMatch is a gate's slowest verdict: a pass bound to
+// none of its challenges, tried against all it keeps (ten minutes of
+// 30-second challenges, each also with the six suffixes of a family's
+// passes: 140 nonces). Run by scripts/bench.d/55-gate.
+func BenchmarkVerifyGateNoneMatch(b *testing.B) {
+	f := newFixture(b, nil)
+	tok := f.token(b, func(a *kycvs.Attestation) { a.Nonce = "K7QM4XPA.7" })
+	var nonces []any
+	for i := range 20 {
+		c := fmt.Sprintf("C%07d", i)
+		nonces = append(nonces, c)
+		for k := 1; k <= 6; k++ {
+			nonces = append(nonces, fmt.Sprintf("%s.%d", c, k))
+		}
+	}
+	opts := map[string]any{"entity": "ent_rail", "nonces": nonces, "now": float64(time.Now().UnixMilli())}
+	for b.Loop() {
+		if _, e := settle(b, f.obj.Call("verify", tok, opts)); e.IsUndefined() || e.Get("code").String() != "token_nonce" {
+			b.Fatalf("got %v, want token_nonce", e)
 		}
 	}
 }

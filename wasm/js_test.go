@@ -33,7 +33,7 @@ func setLocation(url string) (restore func()) {
 	return func() { g.Set("location", old) }
 }
 
-func settle(t *testing.T, p js.Value) (js.Value, js.Value) {
+func settle(t testing.TB, p js.Value) (js.Value, js.Value) {
 	t.Helper()
 	if !p.InstanceOf(js.Global().Get("Promise")) {
 		t.Fatalf("method returned %s, want a Promise", p.Type())

@@ -111,7 +111,7 @@ func (in *instance) finish(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := verifyToken(stringField(resp, "token"), in.ks, in.entity, in.nonce, time.Now())
+	res, err := verifyToken(stringField(resp, "token"), in.ks, in.entity, []string{in.nonce}, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -141,19 +141,13 @@ func (in *instance) verify(args []js.Value) (any, error) {
 		now = time.UnixMilli(int64(ms.Float()))
 	}
 	// A gate accepts any of the challenges it showed lately (nonces); the
-	// token's nonce must be one of them. The first that is not refused for
-	// its nonce decides, so every other check runs exactly once per token.
+	// token's nonce must be one of them, all checked in one verification
+	// (the signature once, not once per challenge).
 	candidates := stringsField(opts, "nonces")
 	if len(candidates) == 0 {
 		candidates = []string{nonce}
 	}
-	var res *verifiedResult
-	var err error
-	for _, n := range candidates {
-		if res, err = verifyToken(token, in.ks, entity, n, now); err == nil || err.(*moduleError).Code != "token_nonce" {
-			break
-		}
-	}
+	res, err := verifyToken(token, in.ks, entity, candidates, now)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +268,7 @@ func (in *instance) finishFamily(args []js.Value) (any, error) {
 			out[i] = map[string]any{"error": code}
 			continue
 		}
-		res, err := verifyToken(stringField(item, "token"), in.ks, in.entity, t.nonce, now)
+		res, err := verifyToken(stringField(item, "token"), in.ks, in.entity, []string{t.nonce}, now)
 		if err != nil {
 			return nil, err
 		}

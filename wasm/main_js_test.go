@@ -23,7 +23,7 @@ type fixture struct {
 	obj js.Value
 }
 
-func newFixture(t *testing.T, fetch func(url string, body js.Value) (int, string)) *fixture {
+func newFixture(t testing.TB, fetch func(url string, body js.Value) (int, string)) *fixture {
 	t.Helper()
 	sk, err := keys.GenerateKey()
 	if err != nil {
@@ -55,7 +55,7 @@ func newFixture(t *testing.T, fetch func(url string, body js.Value) (int, string
 	return &fixture{sk: sk, obj: obj}
 }
 
-func (f *fixture) token(t *testing.T, edit func(*kycvs.Attestation)) string {
+func (f *fixture) token(t testing.TB, edit func(*kycvs.Attestation)) string {
 	t.Helper()
 	now := time.Now().Truncate(time.Second)
 	a := &kycvs.Attestation{Issuer: "kycvs-test", Audience: "ent_rail", Nonce: "n-123", Status: kycvs.FullyVaccinated,

@@ -30,12 +30,12 @@ type verifiedResult struct {
 // verifyToken checks token for entity and nonce at now against ks. The
 // audience and nonce are mandatory: a module that skipped either would
 // replay another entity's (or another booking's) token to the host.
-func verifyToken(token string, ks *keys.Keyset, entity, nonce string, now time.Time) (*verifiedResult, error) {
-	if entity == "" || nonce == "" {
+func verifyToken(token string, ks *keys.Keyset, entity string, nonces []string, now time.Time) (*verifiedResult, error) {
+	if entity == "" || len(nonces) == 0 || nonces[0] == "" {
 		return nil, &moduleError{Code: "bad_request", Message: "entity and nonce are required to verify a token"}
 	}
 	token = strings.TrimSpace(token)
-	a, err := kycvs.Verify(token, ks, kycvs.Expect{Audience: entity, Nonce: nonce, Now: now})
+	a, err := kycvs.Verify(token, ks, kycvs.Expect{Audience: entity, Nonces: nonces, Now: now})
 	if err != nil {
 		return nil, &moduleError{Code: verifyErrorCode(err), Message: "token refused: " + err.Error()}
 	}

@@ -25,14 +25,24 @@ func TestGateKeyboard(t *testing.T) {
 	}
 	evalHost[bool](p, `document.activeElement && document.activeElement.blur(); true`)
 	var order []string
-	for range 3 {
+	for range 4 {
 		p.run(chromedp.KeyEvent(kb.Tab))
 		order = append(order, evalHost[string](p, `document.activeElement.id`))
 	}
-	if strings.Join(order, ",") != "mobile,name,send" {
+	if strings.Join(order, ",") != "mobile,name,add-person,send" {
 		t.Fatalf("focus order %v", order)
 	}
-	p.run(chromedp.KeyEvent(kb.Enter)) // nothing typed: the number is asked for
+	// A family's second name, added and removed by keyboard: focus goes to
+	// the new field, then its remove button, then back to the add button.
+	p.run(chromedp.Focus(chromedp.CSS("#add-person")), chromedp.KeyEvent(kb.Enter))
+	p.waitHost(`document.activeElement.id === "name-2" && document.activeElement.labels[0].textContent === "Name of person 2 as registered"`)
+	p.run(chromedp.KeyEvent(kb.Tab))
+	if got := evalHost[string](p, `document.activeElement.getAttribute("aria-label") || ""`); got != "Remove person 2" {
+		t.Fatalf("after the added name, focus on %q", got)
+	}
+	p.run(chromedp.KeyEvent(kb.Enter))
+	p.waitHost(`document.activeElement.id === "add-person" && !document.getElementById("name-2")`)
+	p.run(chromedp.Focus(chromedp.CSS("#send")), chromedp.KeyEvent(kb.Enter)) // nothing typed: the number is asked for
 	p.waitHost(`document.getElementById("error").textContent.includes("10-digit") && document.activeElement.id === "mobile"`)
 	p.run(chromedp.SendKeys(chromedp.CSS("#mobile"), who.Mobile), chromedp.SendKeys(chromedp.CSS("#name"), who.Name+kb.Enter))
 	code := g.waitOTP(who.Mobile, 0)

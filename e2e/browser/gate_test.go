@@ -99,8 +99,20 @@ func (g *gateEnv) gatePass(t *testing.T, lang, venue, challenge string, who seed
 	if shot != "" {
 		gateShot(t, p.ctx, "pass-form-"+shot)
 	}
+	g.gatePassSend(t, p, who.Mobile, n)
+	if shot != "" {
+		gateShot(t, p.ctx, "pass-shown-"+shot)
+	}
+	tok := evalHost[string](p, `document.getElementById("pass-qr").dataset.token`)
+	return tok, gateDataURL(t, evalHost[string](p, `document.getElementById("pass-qr").toDataURL("image/png")`))
+}
+
+// gatePassSend sends the filled form of pass page p, enters the code that
+// then comes to mobile (the n+1-th there) and consents: the pass is shown.
+func (g *gateEnv) gatePassSend(t *testing.T, p *page, mobile string, n int) {
+	t.Helper()
 	p.run(chromedp.Click(chromedp.CSS("#send")))
-	code := g.waitOTP(who.Mobile, n)
+	code := g.waitOTP(mobile, n)
 	if err := poll(p.ctx, `document.body.dataset.screen === "otp"`, 20*time.Second); err != nil {
 		t.Fatalf("no code screen: %v (error %q)", err, evalHost[string](p, `document.getElementById("error").textContent`))
 	}
@@ -108,11 +120,6 @@ func (g *gateEnv) gatePass(t *testing.T, lang, venue, challenge string, who seed
 	if err := poll(p.ctx, `document.body.dataset.screen === "shown"`, 20*time.Second); err != nil {
 		t.Fatalf("no pass: %v (error %q)", err, evalHost[string](p, `document.getElementById("error").textContent`))
 	}
-	if shot != "" {
-		gateShot(t, p.ctx, "pass-shown-"+shot)
-	}
-	tok := evalHost[string](p, `document.getElementById("pass-qr").dataset.token`)
-	return tok, gateDataURL(t, evalHost[string](p, `document.getElementById("pass-qr").toDataURL("image/png")`))
 }
 
 // gateQR draws text as a QR code with the pages' own encoder (for tokens

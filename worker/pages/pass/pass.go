@@ -2,7 +2,9 @@
 // gate's challenge QR. It names the venue as registered and what the venue
 // will learn, runs the OTP flow through the browser module (which checks
 // the token it gets back), and shows the token as a QR code with a
-// countdown for the gate's camera (SPEC.md, gate profile). A venue that is
+// countdown for the gate's camera (SPEC.md, gate profile); for a family on
+// one number, one code makes a pass for each person, shown one after the
+// other (the gate profile's family passes). A venue that is
 // not a registered gate, or a challenge that is not one, is refused here,
 // before any SMS could be asked for.
 package pass
@@ -28,6 +30,9 @@ var scriptKeys = []string{
 	"err_otp_incorrect", "err_otp_locked", "err_otp_expired", "err_otp_superseded", "err_name_mismatch", "err_rate",
 	"err_rate_min", "err_input", "err_network", "err_generic", "err_consent", "err_mobile", "err_name",
 	"err_otp_format", "err_module", "err_token", "err_code_format", "err_unknown_entity", "bad_code",
+	// A family's passes: one code for up to six people on the number.
+	"person_label", "remove_person", "err_person_name", "err_same_name", "err_travellers_mismatch", "consent",
+	"consent_family", "pass_of",
 }
 
 func serve(d *api.Deps, w http.ResponseWriter, r *http.Request) {
@@ -102,6 +107,8 @@ func serve(d *api.Deps, w http.ResponseWriter, r *http.Request) {
 <p id="mobile-hint" class="hint">` + t("mobile_hint") + `</p>
 <label for="name">` + t("name_label") + `</label>
 <input id="name" name="name" autocomplete="name" maxlength="100" required>
+<div id="more"></div>
+<button id="add-person" type="button" class="link">` + t("add_person") + `</button>
 <button id="send" type="submit">` + t("send") + `</button>
 </form>
 </section>
@@ -119,8 +126,11 @@ func serve(d *api.Deps, w http.ResponseWriter, r *http.Request) {
 </section>
 <section data-screen id="shown" hidden>
 <h2 tabindex="-1">` + t("pass_heading") + `</h2>
+<p id="pass-of" class="pass-of" hidden></p>
 <canvas id="pass-qr" role="img" width="300" height="300"></canvas>
 <p id="pass-timer" class="timer" aria-live="polite"></p>
+<button id="next-pass" type="button" hidden>` + t("next_pass") + `</button>
+<div id="no-pass" hidden><p>` + t("no_pass") + `</p><ul></ul></div>
 <p class="hint">` + t("pass_note") + `</p>
 </section>
 <section data-screen id="expired" hidden>

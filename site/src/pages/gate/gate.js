@@ -17,6 +17,7 @@
   var CHALLENGE_OK_MS = 120000;   // and accepted this long after
   var CHALLENGE_KEEP_MS = 600000; // and remembered this long (to say "too old")
   var PASS_MAX_S = 120;           // the gate profile's pass lifetime
+  var FAMILY_MAX = 6;             // passes a family makes from one challenge
   var VERDICT_MS = 4000;          // a verdict stays this long
   var ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
 
@@ -191,10 +192,17 @@
     var n = now();
     var list = challenges.slice();
     // Newest first: a pass is nearly always for what is on screen now.
-    var nonces = list.map(function (x) { return x.c; }).reverse();
+    // Each challenge is also the nonce of a family's passes, suffixed .1
+    // to .6 (SPEC.md, gate profile): one per person on the number.
+    var nonces = [];
+    list.slice().reverse().forEach(function (x) {
+      nonces.push(x.c);
+      for (var k = 1; k <= FAMILY_MAX; k++) nonces.push(x.c + '.' + k);
+    });
     rpc('verify', [text, { entity: gate.venue, nonces: nonces, now: n }]).then(function (res) {
       if (res.exp - res.iat > PASS_MAX_S) { refuse('r_lifetime'); return; }
-      var ch = list.filter(function (x) { return x.c === res.nonce; })[0];
+      var c = res.nonce.split('.')[0];
+      var ch = list.filter(function (x) { return x.c === c; })[0];
       if (!ch || (ch.until || n) < n - CHALLENGE_OK_MS) { refuse('r_old_challenge'); return; }
       var s = seen();
       if (Object.prototype.hasOwnProperty.call(s, res.jti)) { refuse('r_replay'); return; }

@@ -2,7 +2,10 @@
 // by worker/pages/pass). The Go module in worker.js runs the OTP flow for
 // the venue (audience) and the gate's challenge (nonce) and checks the token
 // it gets back; this page then shows that token as a QR code with a
-// countdown, for the gate's camera. Nothing is stored on the phone.
+// countdown, for the gate's camera. A family on one number makes a pass for
+// each person with one code (the family check), shown one after the other;
+// the k-th carries the nonce <challenge>.k (SPEC.md, gate profile). Nothing
+// is stored on the phone.
 'use strict';
 (function () {
   var KP = window.KP, t = KP.t, $ = KP.$;
@@ -13,7 +16,7 @@
   var inited = null;
   function call(method, arg) {
     if (!inited) {
-      inited = rpc('init', [{ entity: cfg.venue, nonce: challenge, lang: cfg.lang }]).catch(function (e) {
+      inited = rpc('init', [{ entity: cfg.venue, nonce: challenge, nonces: familyNonces(), lang: cfg.lang }]).catch(function (e) {
         inited = null;
         throw e;
       });
@@ -86,12 +89,76 @@
     $('mobile').focus();
   });
 
-  // --- mobile + name → code ------------------------------------------------
+  // --- the people on the number ---------------------------------------------
+  // The first name is the form's own field; up to five more are added here,
+  // each a traveller of one family check.
+  var MAX_PEOPLE = 6;
+  var extra = []; // the added names, as typed
+  function familyNonces() {
+    var out = [];
+    for (var k = 1; k <= MAX_PEOPLE; k++) out.push(challenge + '.' + k);
+    return out;
+  }
+  function renderMore(focusIndex) {
+    var more = $('more');
+    more.textContent = '';
+    extra.forEach(function (v, i) {
+      var n = i + 2;
+      var box = document.createElement('div');
+      box.className = 'person';
+      var label = document.createElement('label');
+      label.htmlFor = 'name-' + n;
+      label.textContent = t('person_label', { n: n });
+      var row = document.createElement('div');
+      row.className = 'person-row';
+      var input = document.createElement('input');
+      input.id = 'name-' + n;
+      input.maxLength = 100;
+      input.autocomplete = 'off';
+      input.value = v;
+      input.addEventListener('input', function () { extra[i] = input.value; });
+      var rm = document.createElement('button');
+      rm.type = 'button';
+      rm.className = 'remove';
+      // A cross, named for screen readers: the name's field keeps the
+      // width of a 320 px phone.
+      rm.textContent = '\u00d7';
+      rm.setAttribute('aria-label', t('remove_person', { n: n }));
+      rm.title = t('remove_person', { n: n });
+      rm.addEventListener('click', function () {
+        extra.splice(i, 1);
+        renderMore(-1);
+        $('add-person').focus();
+      });
+      row.appendChild(input);
+      row.appendChild(rm);
+      box.appendChild(label);
+      box.appendChild(row);
+      more.appendChild(box);
+    });
+    $('add-person').hidden = extra.length >= MAX_PEOPLE - 1;
+    document.querySelector('label[for=consent]').textContent =
+      t(extra.length ? 'consent_family' : 'consent', { venue: $('venue-name').textContent });
+    if (focusIndex >= 0) $('name-' + (focusIndex + 2)).focus();
+  }
+  $('add-person').addEventListener('click', function () {
+    clearInvalid();
+    extra.push('');
+    renderMore(extra.length - 1);
+  });
+  // sameName folds what the service folds when it refuses a name twice
+  // (case, spacing, Unicode forms).
+  function sameName(a, b) {
+    function fold(s) { return s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim(); }
+    return fold(a) === fold(b);
+  }
+
+  // --- mobile + name(s) → code ---------------------------------------------
   var txn = '', resendTimer = 0, passTimer = 0, lastStart = null;
   function start(req) {
     say('sending');
     $('send').disabled = true;
-    return call('start', req).then(function (r) {
+    return call(req.travellers ? 'startFamily' : 'start', req).then(function (r) {
       txn = r.txn;
       lastStart = req;
       $('otp-sent').textContent = t('otp_sent', { last: req.mobile.slice(-4) });
@@ -112,10 +179,17 @@
     ev.preventDefault();
     clearInvalid();
     var mobile = asciiDigits($('mobile').value).replace(/[\s-]/g, '').replace(/^(\+91|0)/, '');
-    var name = $('name').value.trim();
+    var names = [$('name').value.trim()].concat(extra.map(function (v) { return v.trim(); }));
     if (!/^[6-9][0-9]{9}$/.test(mobile)) { fail(t('err_mobile'), $('mobile')); return; }
-    if (!name) { fail(t('err_name'), $('name')); return; }
-    start({ mobile: mobile, name: name });
+    if (!names[0]) { fail(t('err_name'), $('name')); return; }
+    for (var i = 1; i < names.length; i++) {
+      if (!names[i]) { fail(t('err_person_name', { n: i + 1 }), $('name-' + (i + 1))); return; }
+      for (var j = 0; j < i; j++) {
+        if (sameName(names[i], names[j])) { fail(t('err_same_name'), $('name-' + (i + 1))); return; }
+      }
+    }
+    if (names.length === 1) { start({ mobile: mobile, name: names[0] }); return; }
+    start({ mobile: mobile, travellers: names.map(function (n, k) { return { name: n, nonce: challenge + '.' + (k + 1) }; }) });
   });
   $('resend').addEventListener('click', function () { if (lastStart) start(lastStart); });
   $('change').addEventListener('click', function () { clearInterval(resendTimer); clearInvalid(); say(''); show('start'); $('mobile').focus(); });
@@ -129,14 +203,52 @@
     if (!$('consent').checked) { fail(t('err_consent'), $('consent')); return; }
     say('checking');
     $('verify').disabled = true;
-    call('finish', { txn: txn, otp: otp }).then(showPass, function (e) {
+    var family = lastStart.travellers;
+    var req = family ? { txn: txn, otp: otp, travellers: family } : { txn: txn, otp: otp };
+    call(family ? 'finishFamily' : 'finish', req).then(function (res) {
+      if (!family) { showPasses([res], []); return; }
+      // One answer per person, in their order: a pass, or a name nobody
+      // on the number is registered under (the code is used either way).
+      var passes = [], missing = [];
+      res.forEach(function (r, k) { if (r.error) missing.push(family[k].name); else passes.push(r); });
+      if (!passes.length) {
+        clearInterval(resendTimer);
+        show('start');
+        fail(t('err_name_mismatch'), $('name'));
+        return;
+      }
+      showPasses(passes, missing);
+    }, function (e) {
       fail(errorText(e), e && e.code === 'otp_incorrect' ? $('otp-input') : null);
     }).then(function () { $('verify').disabled = false; });
   });
 
-  function showPass(res) {
+  // showPasses shows the first of a check's passes, and names the people
+  // who got none.
+  var passes = [];
+  function showPasses(list, missing) {
     clearInterval(resendTimer);
+    passes = list;
+    var none = $('no-pass'), ul = none.querySelector('ul');
+    ul.textContent = '';
+    missing.forEach(function (n) {
+      var li = document.createElement('li'), b = document.createElement('bdi');
+      b.textContent = n;
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+    none.hidden = !missing.length;
+    showPass(0);
+  }
+  $('next-pass').addEventListener('click', function () { showPass(Number($('next-pass').dataset.next)); });
+
+  function showPass(i) {
+    var res = passes[i];
     say('');
+    $('pass-of').hidden = passes.length < 2;
+    $('pass-of').textContent = t('pass_of', { i: i + 1, n: passes.length });
+    $('next-pass').hidden = i + 1 >= passes.length;
+    $('next-pass').dataset.next = String(i + 1);
     var canvas = $('pass-qr');
     window.KG.drawQR(canvas, res.token, 'L', 340);
     window.KG.keepAwake();
@@ -144,6 +256,7 @@
     canvas.dataset.token = res.token; // what the QR holds (the page's own data)
     show('shown');
     document.querySelector('#shown h2').focus();
+    if (passes.length > 1) live.textContent = t('pass_of', { i: i + 1, n: passes.length });
     // Counted on this phone's clock, never past the pass's lifetime: a
     // phone whose clock is off still shows about the right time.
     var left = Math.min(120, Math.max(0, res.exp - Math.floor(Date.now() / 1000)));
