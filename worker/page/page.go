@@ -17,6 +17,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,6 +98,47 @@ func (t Table) Missing() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Problems lists everything wrong with the table, for its page's test:
+// the languages it does not speak (Unspoken), keys missing or extra
+// (Missing), and texts whose {placeholders} are not English's: a
+// translation that drops {n} shows no number, and one with a name English
+// lacks shows the braces to the person.
+func (t Table) Problems() []string {
+	var out []string
+	for _, tag := range t.Unspoken() {
+		out = append(out, tag+": not spoken")
+	}
+	en := t["en"]
+	for tag, m := range t {
+		for k, v := range m {
+			if e, ok := en[k]; ok && placeholders(v) != placeholders(e) {
+				out = append(out, tag+": "+k+" has placeholders ["+placeholders(v)+"], English ["+placeholders(e)+"]")
+			}
+		}
+	}
+	sort.Strings(out)
+	return append(out, t.Missing()...)
+}
+
+// placeholders returns the {name}s in s, sorted, each once.
+func placeholders(s string) string {
+	var names []string
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		names = append(names, s[i+1:i+j])
+		s = s[i+j+1:]
+	}
+	sort.Strings(names)
+	return strings.Join(slices.Compact(names), " ")
 }
 
 // T returns the text of key in lang with {name} placeholders replaced from

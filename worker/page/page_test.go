@@ -77,3 +77,31 @@ func TestPreferred(t *testing.T) {
 		}
 	}
 }
+
+// TestProblems: a table's test fails on a language it does not speak, a
+// key missing or extra, and a placeholder dropped, invented or misspelt.
+func TestProblems(t *testing.T) {
+	tab := Table{}
+	for _, l := range Languages {
+		tab[l.Tag] = map[string]string{"a": "x {n} of {m}", "b": "y"}
+	}
+	if p := tab.Problems(); len(p) != 0 {
+		t.Fatalf("a complete table: %v", p)
+	}
+	tab["hi"] = map[string]string{"a": "{m} में से {n} {n}", "b": "य"} // the same names, in another order, one twice
+	delete(tab, "as")
+	tab["ur"] = map[string]string{"a": "x {m}"}
+	tab["ta"] = map[string]string{"a": "x {n} {m} {k}", "b": "y", "c": "z"}
+	tab["bn"] = map[string]string{"a": "x {nn} of {m}", "b": "y"}
+	want := []string{
+		"as: not spoken",
+		"bn: a has placeholders [m nn], English [m n]",
+		"ta: a has placeholders [k m n], English [m n]",
+		"ur: a has placeholders [m], English [m n]",
+		"ta: extra c",
+		"ur: b",
+	}
+	if got := tab.Problems(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
