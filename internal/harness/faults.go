@@ -385,3 +385,58 @@ func Short(q string) string {
 	}
 	return q
 }
+
+// FaultEnv is what EachFault needs of one fresh test environment: its
+// statement faults, its SMS gateway and its database.
+type FaultEnv struct {
+	Faults *Faults
+	SMS    *Sender
+	DB     *sql.DB
+}
+
+// FaultTrial is one request run under a fault case: the database before
+// it and the statement made to fail ("" if the request ran fewer
+// statements than the case's).
+type FaultTrial struct {
+	Case   FaultCase
+	Before []Row
+	Failed string
+}
+
+// EachFault runs a flow's request under each of its fault cases
+// (FaultCases), each in a parallel subtest on a fresh environment, and
+// hands every answer r to check, with the request (req) to retry it; the
+// faults are cleared first, so that check may send requests of its own.
+// fresh builds an environment, runs the flow's setup there and returns the
+// request; ok checks the answer of the request with nothing failing.
+func EachFault[E, R any](t *testing.T, fresh func(t *testing.T) (E, FaultEnv, func() R), ok func(E, R),
+	check func(t *testing.T, e E, req func() R, r R, tr FaultTrial)) {
+	statements := func(send SendFault) []string {
+		e, fe, req := fresh(t)
+		fe.SMS.Fail(send)
+		fe.Faults.Start()
+		r := req()
+		stmts := fe.Faults.Statements()
+		if send == SendOK {
+			ok(e, r)
+		}
+		return stmts
+	}
+	okStmts, down := statements(SendOK), statements(SendFails)
+	for i, q := range down {
+		t.Logf("statement %d: %s", i+1, Short(q))
+	}
+	for _, c := range FaultCases(okStmts, down) {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			e, fe, req := fresh(t)
+			before := Rows(t, fe.DB)
+			c.Arm(fe.Faults, fe.SMS)
+			r := req()
+			q := fe.Faults.Failed()
+			fe.Faults.Clear()
+			fe.SMS.Fail(SendOK)
+			check(t, e, req, r, FaultTrial{Case: c, Before: before, Failed: q})
+		})
+	}
+}

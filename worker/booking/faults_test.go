@@ -165,63 +165,42 @@ type faultFlow struct {
 }
 
 // runFaults runs the flow once with each of its fault cases, each on a
-// fresh database.
+// fresh database (harness.EachFault).
 func runFaults(t *testing.T, fl faultFlow) {
-	statements := func(send harness.SendFault) []string {
+	fresh := func(t *testing.T) (*faultEnv, harness.FaultEnv, func() *response) {
 		fe := newFaultEnv(t, nil)
 		req := fl.setup(fe)
-		fe.sms.Fail(send)
-		fe.faults.Start()
-		r := req()
-		stmts := fe.faults.Statements()
-		if send == harness.SendOK {
-			fl.ok(fe, r)
+		return fe, harness.FaultEnv{Faults: fe.faults, SMS: fe.sms, DB: fe.DB}, req
+	}
+	harness.EachFault(t, fresh, fl.ok, func(t *testing.T, fe *faultEnv, req func() *response, r *response, tr harness.FaultTrial) {
+		c, q, before := tr.Case, tr.Failed, tr.Before
+		if c.Stmt > 0 && q == "" {
+			t.Fatalf("the request ran fewer than %d statements", c.Stmt)
 		}
-		return stmts
-	}
-	ok, down := statements(harness.SendOK), statements(harness.SendFails)
-	for i, q := range down {
-		t.Logf("statement %d: %s", i+1, harness.Short(q))
-	}
-	for _, c := range harness.FaultCases(ok, down) {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			fe := newFaultEnv(t, nil)
-			req := fl.setup(fe)
-			before := harness.Rows(t, fe.DB)
-			c.Arm(fe.faults, fe.sms)
-			r := req()
-			q := fe.faults.Failed()
-			fe.faults.Clear()
-			fe.sms.Fail(harness.SendOK)
-			if c.Stmt > 0 && q == "" {
-				t.Fatalf("the request ran fewer than %d statements", c.Stmt)
+		var check func(fe *faultEnv, r *response, before []harness.Row)
+		for s, f := range fl.tolerated {
+			if strings.Contains(q, s) {
+				check = f
 			}
-			var check func(fe *faultEnv, r *response, before []harness.Row)
-			for s, f := range fl.tolerated {
-				if strings.Contains(q, s) {
-					check = f
-				}
-			}
-			switch {
-			case c.Undo():
-				fl.undone(fe, r, before, q)
-			case c.Send != harness.SendOK && fl.sendFailed != nil:
-				fl.sendFailed(fe, r, before, c.Send)
-			case c.Send != harness.SendOK:
-				wantUnavailable(t, r, "sms_unavailable", 60)
-				fe.wantSame(before, "the gateway failed ("+c.Send.String()+")", fl.harmless...)
-			case check != nil:
-				check(fe, r, before)
-			case tolerated(givingBack, q):
-				fl.ok(fe, r)
-			default:
-				wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
-				fe.wantSame(before, harness.Short(q)+" failed", fl.harmless...)
-			}
-			fl.retry(fe, r, req)
-		})
-	}
+		}
+		switch {
+		case c.Undo():
+			fl.undone(fe, r, before, q)
+		case c.Send != harness.SendOK && fl.sendFailed != nil:
+			fl.sendFailed(fe, r, before, c.Send)
+		case c.Send != harness.SendOK:
+			wantUnavailable(t, r, "sms_unavailable", 60)
+			fe.wantSame(before, "the gateway failed ("+c.Send.String()+")", fl.harmless...)
+		case check != nil:
+			check(fe, r, before)
+		case tolerated(givingBack, q):
+			fl.ok(fe, r)
+		default:
+			wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
+			fe.wantSame(before, harness.Short(q)+" failed", fl.harmless...)
+		}
+		fl.retry(fe, r, req)
+	})
 }
 
 // undoLeaves is what a second fault leaves, by the tables it changes: the

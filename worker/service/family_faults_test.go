@@ -14,39 +14,13 @@ import (
 
 func TestFaultsFamilyStart(t *testing.T) {
 	ts := travellersOf("rail", shared()[:3]...)
-	start := func(fe *faultEnv) *response { return fe.startFamily("ent_railways", seed.SharedMobile, ts) }
-	runFaults(t, faultFlow{
-		setup: func(fe *faultEnv) func() *response {
-			if r := start(fe); r.Status != http.StatusAccepted {
-				fe.t.Fatalf("first start: %d %s", r.Status, r.Raw)
-			}
-			fe.Clock.Add(fe.h.cfg.Limits.ResendAfter)
-			return func() *response { return start(fe) }
-		},
-		ok: func(fe *faultEnv, r *response) {
-			if r.Status != http.StatusAccepted {
-				fe.t.Fatalf("start: %d %s", r.Status, r.Raw)
-			}
-		},
-		tolerated: purge,
-		undone: func(fe *faultEnv, r *response, before []harness.Row, q string) {
-			wantUnavailable(fe.t, r, "sms_unavailable", 60)
-			wantLeft(fe.t, q, fe.changes(before))
-		},
-		retry: func(fe *faultEnv, c harness.FaultCase, req func() *response) {
-			if c.Undo() {
-				fe.Clock.Add(fe.h.cfg.Limits.ResendAfter)
-			}
-			r := req()
-			if r.Status != http.StatusAccepted {
-				fe.t.Fatalf("retried start: %d %s", r.Status, r.Raw)
-			}
+	runFaults(t, startFlow(func(fe *faultEnv) *response { return fe.startFamily("ent_railways", seed.SharedMobile, ts) },
+		func(fe *faultEnv, r *response) {
 			v := fe.verifyFamily(r.Str("txn"), fe.LastOTP(seed.SharedMobile), ts)
 			if toks, _ := v.Body["tokens"].([]any); v.Status != http.StatusOK || len(toks) != len(ts) {
 				fe.t.Fatalf("verify after the retried start: %d %s", v.Status, v.Raw)
 			}
-		},
-	})
+		}))
 }
 
 func TestFaultsFamilyVerify(t *testing.T) {

@@ -69,57 +69,36 @@ type faultFlow struct {
 }
 
 // runFaults runs the flow once with each of its fault cases, each on a
-// fresh database.
+// fresh database (harness.EachFault).
 func runFaults(t *testing.T, fl faultFlow) {
-	statements := func(send harness.SendFault) []string {
+	fresh := func(t *testing.T) (*faultEnv, harness.FaultEnv, func() *response) {
 		fe := newFaultEnv(t)
 		req := fl.setup(fe)
-		fe.sms.Fail(send)
-		fe.faults.Start()
-		r := req()
-		stmts := fe.faults.Statements()
-		if send == harness.SendOK {
-			fl.ok(fe, r)
+		return fe, harness.FaultEnv{Faults: fe.faults, SMS: fe.sms, DB: fe.DB}, req
+	}
+	harness.EachFault(t, fresh, fl.ok, func(t *testing.T, fe *faultEnv, req func() *response, r *response, tr harness.FaultTrial) {
+		c, q, before := tr.Case, tr.Failed, tr.Before
+		if c.Stmt > 0 && q == "" {
+			t.Skip("the request ran fewer statements this time (a random purge)")
 		}
-		return stmts
-	}
-	ok, down := statements(harness.SendOK), statements(harness.SendFails)
-	for i, q := range down {
-		t.Logf("statement %d: %s", i+1, harness.Short(q))
-	}
-	for _, c := range harness.FaultCases(ok, down) {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			fe := newFaultEnv(t)
-			req := fl.setup(fe)
-			before := harness.Rows(t, fe.DB)
-			c.Arm(fe.faults, fe.sms)
-			r := req()
-			q := fe.faults.Failed()
-			fe.faults.Clear()
-			fe.sms.Fail(harness.SendOK)
-			if c.Stmt > 0 && q == "" {
-				t.Skip("the request ran fewer statements this time (a random purge)")
+		switch {
+		case c.Undo():
+			fl.undone(fe, r, before, q)
+		case c.Send != harness.SendOK:
+			wantUnavailable(t, r, "sms_unavailable", 60)
+			if d := fe.changes(before); d != "" {
+				t.Fatalf("the gateway failed (%s) and the database changed:\n%s", c.Send, d)
 			}
-			switch {
-			case c.Undo():
-				fl.undone(fe, r, before, q)
-			case c.Send != harness.SendOK:
-				wantUnavailable(t, r, "sms_unavailable", 60)
-				if d := fe.changes(before); d != "" {
-					t.Fatalf("the gateway failed (%s) and the database changed:\n%s", c.Send, d)
-				}
-			case tolerated(fl.tolerated, q):
-				fl.ok(fe, r)
-			default:
-				wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
-				if d := fe.changes(before); d != "" {
-					t.Fatalf("%s failed and the database changed:\n%s", harness.Short(q), d)
-				}
+		case tolerated(fl.tolerated, q):
+			fl.ok(fe, r)
+		default:
+			wantUnavailable(t, r, "unavailable", api.RetryAfterUnavailable)
+			if d := fe.changes(before); d != "" {
+				t.Fatalf("%s failed and the database changed:\n%s", harness.Short(q), d)
 			}
-			fl.retry(fe, c, req)
-		})
-	}
+		}
+		fl.retry(fe, c, req)
+	})
 }
 
 func tolerated(list []string, q string) bool {
@@ -170,11 +149,19 @@ var purge = []string{"DELETE FROM otp_transactions WHERE expires_at <", "DELETE 
 
 func TestFaultsStatusStart(t *testing.T) {
 	p := seed.DemoPeople[0]
-	start := func(fe *faultEnv) *response { return fe.start("ent_railways", p.Mobile, p.Name, nonce) }
-	runFaults(t, faultFlow{
+	runFaults(t, startFlow(func(fe *faultEnv) *response { return fe.start("ent_railways", p.Mobile, p.Name, nonce) },
+		func(fe *faultEnv, r *response) {
+			fe.checkToken(fe.verify(r.Str("txn"), fe.LastOTP(p.Mobile)), "ent_railways", nonce)
+		}))
+}
+
+// startFlow is the fault flow of an OTP start (one person's, a family's):
+// the setup sends a live code that the start supersedes and must give back
+// if the new one cannot be sent; after any fault a retried start works,
+// and its code verifies (verified).
+func startFlow(start func(fe *faultEnv) *response, verified func(fe *faultEnv, r *response)) faultFlow {
+	return faultFlow{
 		setup: func(fe *faultEnv) func() *response {
-			// A live code the new start supersedes, and must give back
-			// if the new one cannot be sent.
 			if r := start(fe); r.Status != http.StatusAccepted {
 				fe.t.Fatalf("first start: %d %s", r.Status, r.Raw)
 			}
@@ -200,9 +187,9 @@ func TestFaultsStatusStart(t *testing.T) {
 			if r.Status != http.StatusAccepted {
 				fe.t.Fatalf("retried start: %d %s", r.Status, r.Raw)
 			}
-			fe.checkToken(fe.verify(r.Body["txn"].(string), fe.LastOTP(p.Mobile)), "ent_railways", nonce)
+			verified(fe, r)
 		},
-	})
+	}
 }
 
 // A start the resend gap refuses (429) counts against none of the limits,
