@@ -48,11 +48,11 @@ func newInstance(_ js.Value, args []js.Value) (ret any) {
 		in.nonces = stringsField(args[0], "nonces")
 	}
 	obj := js.Global().Get("Object").New()
-	in.method(obj, "start", in.start)
-	in.method(obj, "finish", in.finish)
-	in.method(obj, "startFamily", in.startFamily)
-	in.method(obj, "finishFamily", in.finishFamily)
-	in.method(obj, "verify", in.verify)
+	in.method(obj, "start", guarded(in.needConfig, in.start))
+	in.method(obj, "finish", guarded(in.needConfig, in.finish))
+	in.method(obj, "startFamily", guarded(in.needFamilyConfig, in.startFamily))
+	in.method(obj, "finishFamily", guarded(in.needFamilyConfig, in.finishFamily))
+	in.method(obj, "verify", guarded(nil, in.verify))
 	in.method(obj, "benchVerify", in.benchVerify)
 	release := js.FuncOf(func(js.Value, []js.Value) any {
 		for _, f := range in.funcs {
@@ -78,14 +78,25 @@ func (in *instance) method(obj js.Value, name string, fn func(args []js.Value) (
 	obj.Set(name, f)
 }
 
+// guarded runs fn only in a build that may run on this page
+// (devKeysRefusal) and, unless need is nil, with the configuration need
+// checks: a start is refused before the SMS is sent, as its token would be
+// refused anyway.
+func guarded(need func() error, fn func(args []js.Value) (any, error)) func(args []js.Value) (any, error) {
+	return func(args []js.Value) (any, error) {
+		if err := devKeysRefusal(); err != nil {
+			return nil, err
+		}
+		if need != nil {
+			if err := need(); err != nil {
+				return nil, err
+			}
+		}
+		return fn(args)
+	}
+}
+
 func (in *instance) start(args []js.Value) (any, error) {
-	// Refused before the SMS is sent: its token would be refused anyway.
-	if err := devKeysRefusal(); err != nil {
-		return nil, err
-	}
-	if err := in.needConfig(); err != nil {
-		return nil, err
-	}
 	req := argObject(args, 0)
 	body := map[string]any{
 		"entity": in.entity,
@@ -97,12 +108,6 @@ func (in *instance) start(args []js.Value) (any, error) {
 }
 
 func (in *instance) finish(args []js.Value) (any, error) {
-	if err := devKeysRefusal(); err != nil {
-		return nil, err
-	}
-	if err := in.needConfig(); err != nil {
-		return nil, err
-	}
 	req := argObject(args, 0)
 	resp, err := in.post("/v1/otp/verify", map[string]any{
 		"txn": stringField(req, "txn"),
@@ -119,9 +124,6 @@ func (in *instance) finish(args []js.Value) (any, error) {
 }
 
 func (in *instance) verify(args []js.Value) (any, error) {
-	if err := devKeysRefusal(); err != nil {
-		return nil, err
-	}
 	token := ""
 	if len(args) > 0 && args[0].Type() == js.TypeString {
 		token = args[0].String()
@@ -212,12 +214,6 @@ func travellersJSON(ts []traveller) []any {
 // startFamily implements startFamily({mobile, travellers}): one code to
 // mobile for every traveller registered on it.
 func (in *instance) startFamily(args []js.Value) (any, error) {
-	if err := devKeysRefusal(); err != nil {
-		return nil, err
-	}
-	if err := in.needFamilyConfig(); err != nil {
-		return nil, err
-	}
 	req := argObject(args, 0)
 	ts, err := in.travellers(req)
 	if err != nil {
@@ -237,12 +233,6 @@ func (in *instance) startFamily(args []js.Value) (any, error) {
 // the whole call: nothing of an answer that was tampered with reaches the
 // host.
 func (in *instance) finishFamily(args []js.Value) (any, error) {
-	if err := devKeysRefusal(); err != nil {
-		return nil, err
-	}
-	if err := in.needFamilyConfig(); err != nil {
-		return nil, err
-	}
 	req := argObject(args, 0)
 	ts, err := in.travellers(req)
 	if err != nil {

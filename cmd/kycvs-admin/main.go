@@ -22,7 +22,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -88,21 +87,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	hashKey := func() ([]byte, error) {
-		s := *hashKeyHex
-		if s == "" {
-			vars, err := devenv.ReadVars(*varsPath)
-			if err != nil {
-				return nil, fmt.Errorf("reading HASH_KEY: %w (pass --hash-key, or run devkeys)", err)
-			}
-			s = vars["HASH_KEY"]
-		}
-		k, err := hex.DecodeString(s)
-		if err != nil || len(k) < 16 {
-			return nil, errors.New("HASH_KEY must be at least 16 bytes, hex")
-		}
-		return k, nil
-	}
 	var sql bytes.Buffer
 	switch cmd {
 	case "devkeys":
@@ -117,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	case "seed":
-		k, err := hashKey()
+		k, err := devenv.HashKey(*hashKeyHex, *varsPath)
 		if err != nil {
 			return err
 		}

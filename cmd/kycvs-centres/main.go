@@ -28,7 +28,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -138,7 +137,7 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("--mobile %q: want an Indian 10-digit mobile number", *mobileFlag)
 		}
-		key, err := hashKey(*hashKeyHex, *varsPath)
+		key, err := devenv.HashKey(*hashKeyHex, *varsPath)
 		if err != nil {
 			return err
 		}
@@ -173,21 +172,4 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) error {
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	return wrangler.EmitSQL(sql.Bytes(), *applyLocal, stdout, stderr)
-}
-
-// hashKey is HASH_KEY from --hash-key, else from the vars file: the
-// worker's key, without which the stored mobile hash would match nothing.
-func hashKey(hexKey, varsPath string) ([]byte, error) {
-	if hexKey == "" {
-		vars, err := devenv.ReadVars(varsPath)
-		if err != nil {
-			return nil, fmt.Errorf("reading HASH_KEY: %w (pass --hash-key)", err)
-		}
-		hexKey = vars["HASH_KEY"]
-	}
-	k, err := hex.DecodeString(hexKey)
-	if err != nil || len(k) < 16 {
-		return nil, errors.New("HASH_KEY must be at least 16 bytes, hex")
-	}
-	return k, nil
 }

@@ -35,14 +35,7 @@ func TestEmbedBench(t *testing.T) {
 
 	// 1. Bytes until usable: loader, widget page, css, script, worker shim,
 	// wasm_exec and the module.
-	var mf struct {
-		Files map[string]struct{ Size, Brotli, Gzip int } `json:"files"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "site/dist/manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	json.Unmarshal(b, &mf)
+	files := siteFiles(t)
 	resp, err := http.Get(e.Service + "/widget?entity=" + e.Railway + "&nonce=abcdefgh12345678&lang=en&wid=w&origin=" + e.Demo)
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +44,14 @@ func TestEmbedBench(t *testing.T) {
 	htmlBr := brotliSize(t, html)
 	raw, br, gz := len(html), htmlBr, 0
 	for _, name := range []string{"embed.js", "widget.css", "widget.js", "worker.js", "wasm_exec.js", "kycvs.wasm"} {
-		f := mf.Files[name]
+		f := files[name]
 		raw += f.Size
 		br += f.Brotli
 		gz += f.Gzip
 		say("  %-13s raw %8d  gzip %8d  brotli %7d", name, f.Size, f.Gzip, f.Brotli)
 	}
 	say("  %-13s raw %8d  brotli %7d", "widget html", len(html), htmlBr)
-	w := mf.Files["kycvs.wasm"]
+	w := files["kycvs.wasm"]
 	say("wasm module: raw %d B, gzip %d B, brotli %d B", w.Size, w.Gzip, w.Brotli)
 	say("bytes to usable: raw %d B, brotli %d B (budget 600 KB brotli: %s)", raw, br, verdict(br <= 600*1024))
 
@@ -219,6 +212,26 @@ func readAll(t *testing.T, resp *http.Response) []byte {
 		}
 	}
 	return []byte(b.String())
+}
+
+// siteFile is one file of the site build as its manifest lists it.
+type siteFile struct{ Size, Brotli, Gzip int }
+
+// siteFiles reads the site build's manifest (scripts/build-site): each
+// file's sizes, raw, gzip and brotli, by logical name.
+func siteFiles(t *testing.T) map[string]siteFile {
+	t.Helper()
+	var mf struct {
+		Files map[string]siteFile `json:"files"`
+	}
+	b, err := os.ReadFile(filepath.Join(root, "site/dist/manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &mf); err != nil {
+		t.Fatal(err)
+	}
+	return mf.Files
 }
 
 func brotliSize(t *testing.T, data []byte) int {

@@ -2,11 +2,9 @@ package browser
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,24 +25,17 @@ func TestBookBench(t *testing.T) {
 		t.Skip("benchmark runs with KYCVS_BENCH=1 (scripts/bench)")
 	}
 	e := newEnv(t, envOpts{})
-	var mf struct {
-		Files map[string]struct{ Size, Brotli, Gzip int } `json:"files"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "site/dist/manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	json.Unmarshal(b, &mf)
+	files := siteFiles(t)
 	resp, err := http.Get(e.Service + "/book?lang=hi")
 	if err != nil {
 		t.Fatal(err)
 	}
 	html := readAll(t, resp)
 	raw, br := len(html), brotliSize(t, html)
-	fmt.Printf("/book bytes until usable (the wasm module is not loaded: %d bytes brotli it would add)\n", mf.Files["kycvs.wasm"].Brotli)
+	fmt.Printf("/book bytes until usable (the wasm module is not loaded: %d bytes brotli it would add)\n", files["kycvs.wasm"].Brotli)
 	fmt.Printf("  %-16s raw %7d  brotli %6d\n", "html (hi)", raw, br)
 	for _, name := range []string{"common/page.css", "book/book.css", "common/page.js", "book/book.js"} {
-		f, ok := mf.Files[name]
+		f, ok := files[name]
 		if !ok {
 			t.Fatalf("%s not in the site build's manifest", name)
 		}

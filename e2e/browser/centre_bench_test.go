@@ -2,12 +2,10 @@ package browser
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,14 +34,7 @@ func TestCentreBench(t *testing.T) {
 		w.book(t, p)
 	}
 
-	var mf struct {
-		Files map[string]struct{ Size, Brotli, Gzip int } `json:"files"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "site/dist/manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	json.Unmarshal(b, &mf)
+	files := siteFiles(t)
 	resp, err := http.Get(w.Service + "/centre?lang=en")
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +44,7 @@ func TestCentreBench(t *testing.T) {
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "  %-18s raw %7d  brotli %6d\n", "/centre html (en)", len(html), br)
 	for _, name := range []string{"common/page.css", "centre/centre.css", "common/page.js", "centre/centre.js"} {
-		f := mf.Files[name]
+		f := files[name]
 		if f.Size == 0 {
 			t.Fatalf("%s is not in site/dist (scripts/build-site --dev)", name)
 		}

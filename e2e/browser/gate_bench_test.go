@@ -23,14 +23,7 @@ func TestGateBench(t *testing.T) {
 	report := &strings.Builder{}
 	say := func(format string, args ...any) { fmt.Fprintf(report, format+"\n", args...) }
 
-	var mf struct {
-		Files map[string]struct{ Size, Brotli int } `json:"files"`
-	}
-	b, err := os.ReadFile(filepath.Join(root, "site/dist/manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	json.Unmarshal(b, &mf)
+	site := siteFiles(t)
 	weigh := func(name, path string, files ...string) {
 		resp, err := http.Get(g.Service + path)
 		if err != nil {
@@ -40,7 +33,7 @@ func TestGateBench(t *testing.T) {
 		raw, br := len(html), brotliSize(t, html)
 		parts := []string{fmt.Sprintf("html %d", br)}
 		for _, f := range files {
-			e, ok := mf.Files[f]
+			e, ok := site[f]
 			if !ok {
 				t.Fatalf("%s not in the site manifest", f)
 			}

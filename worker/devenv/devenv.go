@@ -55,6 +55,24 @@ func ReadVars(path string) (map[string]string, error) {
 	return ParseVars(b), nil
 }
 
+// HashKey returns HASH_KEY, hex, from hexKey, else from the vars file at
+// varsPath: the worker's key, without which the admin tools' mobile hashes
+// would match nothing the worker stores.
+func HashKey(hexKey, varsPath string) ([]byte, error) {
+	if hexKey == "" {
+		vars, err := ReadVars(varsPath)
+		if err != nil {
+			return nil, fmt.Errorf("reading HASH_KEY: %w (pass --hash-key, or run kycvs-admin devkeys)", err)
+		}
+		hexKey = vars["HASH_KEY"]
+	}
+	k, err := hex.DecodeString(hexKey)
+	if err != nil || len(k) < 16 {
+		return nil, errors.New("HASH_KEY must be at least 16 bytes, hex")
+	}
+	return k, nil
+}
+
 // NewVars returns fresh secrets: a new signing key and a 32-byte HASH_KEY.
 func NewVars() (map[string]string, error) {
 	k, err := keys.GenerateKey()
