@@ -87,11 +87,10 @@ func Verify(token string, ks *keys.Keyset, e Expect) (*Attestation, error) {
 // with every one in constant time.
 func (e Expect) nonceMatches(n string) bool {
 	ok := 0
-	for i := -1; i < len(e.Nonces); i++ {
-		want := e.Nonce
-		if i >= 0 {
-			want = e.Nonces[i]
-		}
+	if e.Nonce != "" {
+		ok = subtle.ConstantTimeCompare([]byte(n), []byte(e.Nonce))
+	}
+	for _, want := range e.Nonces {
 		if want != "" {
 			ok |= subtle.ConstantTimeCompare([]byte(n), []byte(want))
 		}

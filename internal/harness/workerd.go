@@ -284,34 +284,11 @@ func (s *Server) Log() string {
 	return s.dev.Log()
 }
 
-// wrangler runs a wrangler command on the server's config and local D1.
-//
-// The command opens the SQLite file the running workerd has open too, and
-// workerd's SQLite waits for no lock: when the Worker is writing at that
-// moment (a request's waitUntil, say), the command fails at once with
-// SQLITE_BUSY. Local `d1 execute` runs its statements as one batch, which
-// SQLite rolls back whole, so the command is tried again after a pause; a
-// CI run failed once on exactly this.
+// wrangler runs a wrangler d1 command on the server's config and local D1
+// (wrangler.D1: tried again while the running Worker holds the database).
 func (s *Server) wrangler(args ...string) ([]byte, error) {
 	args = append(args, "--local", "--config", s.config, "--persist-to", s.PersistDir)
-	for try := 1; ; try++ {
-		out, err := runCmd(filepath.Dir(s.config), filepath.Join(s.Root, wrangler.Bin), args...)
-		if err == nil || try == busyTries || !isBusy(err) {
-			return out, err
-		}
-		time.Sleep(time.Duration(try) * 200 * time.Millisecond)
-	}
-}
-
-// busyTries is how often a wrangler command that found the database
-// locked is run in all.
-const busyTries = 5
-
-// isBusy reports whether a wrangler command failed because SQLite found
-// the database locked by another connection.
-func isBusy(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+	return wrangler.D1(filepath.Dir(s.config), filepath.Join(s.Root, wrangler.Bin), args...)
 }
 
 // d1Exec runs SQL statements on the server's local D1: with shards, on

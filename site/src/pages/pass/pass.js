@@ -94,9 +94,12 @@
   // each a traveller of one family check.
   var MAX_PEOPLE = 6;
   var extra = []; // the added names, as typed
+  // The k-th person's nonce (k from 1), and all six the module is set up
+  // with.
+  function familyNonce(k) { return challenge + '.' + k; }
   function familyNonces() {
     var out = [];
-    for (var k = 1; k <= MAX_PEOPLE; k++) out.push(challenge + '.' + k);
+    for (var k = 1; k <= MAX_PEOPLE; k++) out.push(familyNonce(k));
     return out;
   }
   function renderMore(focusIndex) {
@@ -189,7 +192,7 @@
       }
     }
     if (names.length === 1) { start({ mobile: mobile, name: names[0] }); return; }
-    start({ mobile: mobile, travellers: names.map(function (n, k) { return { name: n, nonce: challenge + '.' + (k + 1) }; }) });
+    start({ mobile: mobile, travellers: names.map(function (n, k) { return { name: n, nonce: familyNonce(k + 1) }; }) });
   });
   $('resend').addEventListener('click', function () { if (lastStart) start(lastStart); });
   $('change').addEventListener('click', function () { clearInterval(resendTimer); clearInvalid(); say(''); show('start'); $('mobile').focus(); });
